@@ -1,0 +1,40 @@
+import type { INestApplication } from '@nestjs/common';
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { AppConfig } from '@aero/core';
+import { ApiModule } from './api.module';
+import { buildOpenApiDocument } from './openapi';
+
+export interface CreateApiAppOptions {
+  /** Keep Nest's own logger quiet (tests, document export). */
+  quiet?: boolean;
+}
+
+/** Builds the configured, not yet listening, API application. Shared by main, tests and the CLI. */
+export async function createApiApp(config: AppConfig, options: CreateApiAppOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bodyParser: false, // parsed by BodyParsingMiddleware, inside the pipeline, so its errors are problems
+    bufferLogs: !options.quiet,
+    logger: options.quiet ? false : undefined,
+    abortOnError: false,
+  });
+  if (!options.quiet) app.useLogger(app.get(PinoLogger));
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('x-powered-by', false);
+  app.set('etag', false);
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  app.enableShutdownHooks();
+  if (config.http.docsEnabled) {
+    SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+      jsonDocumentUrl: 'docs-json',
+      yamlDocumentUrl: 'docs-yaml',
+      customSiteTitle: 'AeroSports Core API',
+      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tagsSorter: 'alpha' },
+    });
+  }
+  for (const warning of config.warnings) app.get(PinoLogger).warn(warning);
+  return app;
+}

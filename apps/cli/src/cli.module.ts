@@ -1,0 +1,19 @@
+import type { DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import type { AppConfig } from '@aero/core';
+import { ConfigModule, DatabaseModule } from '@aero/core';
+import { DbMigrateCommand } from './db-migrate.command';
+import { DbSeedCommand } from './db-seed.command';
+import { OpenApiExportCommand } from './openapi-export.command';
+
+/** The admin CLI: platform commands here, each feature's commands from its own commands module. */
+@Module({})
+export class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule],
+      providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
+    };
+  }
+}

@@ -1,0 +1,53 @@
+export const ROLES = ['admin', 'staff', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const SCOPES = [
+  'members:read',
+  'members:write',
+  'bookings:read',
+  'bookings:write',
+  'venues:read',
+  'venues:write',
+  'usage:read',
+  'admin',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * Who is calling, whichever credential they used. Built once per request by the authentication guard
+ * and carries everything later stations need (authorization, rate limiting, usage) without a database read.
+ */
+export interface Principal {
+  kind: 'user' | 'apiKey';
+  /** User id or API key id. */
+  id: string;
+  /** Roles of a user; empty for API keys. */
+  roles: Role[];
+  /** Scopes of an API key; empty for users. */
+  scopes: Scope[];
+  /** The member profile a `member` user acts as (they see only it and its dependants). */
+  memberId?: string;
+  /** Venues the caller may see; undefined means every venue. */
+  venueIds?: string[];
+  /** The app an API key belongs to (`kiosk`, `pos`, `web`, `partner`, `internal`). */
+  app?: string;
+  /** Per-key rate limit for the traffic-control station; undefined means the tier default. */
+  rateLimitPerMinute?: number;
+  /** A user's email, for audit fields; never used for authorization. */
+  email?: string;
+}
+
+/** The admin role or the admin scope passes every check. */
+export function isAdmin(principal: Principal): boolean {
+  return principal.roles.includes('admin') || principal.scopes.includes('admin');
+}
+
+/** Staff-level access: admins and staff users, and API keys (whose reach is set by scopes). */
+export function isStaffOrAdmin(principal: Principal): boolean {
+  return isAdmin(principal) || principal.roles.includes('staff');
+}
+
+/** Whether the caller may see data of this venue. */
+export function canAccessVenue(principal: Principal, venueId: string): boolean {
+  return principal.venueIds === undefined || principal.venueIds.includes(venueId);
+}

@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { DbType } from './env.dto';
+import { EnvDto, NodeEnv } from './env.dto';
+
+/** The typed, validated settings of one process. Built once at boot; nothing else reads `process.env`. */
+export class AppConfig {
+  readonly env!: NodeEnv;
+  readonly isProduction!: boolean;
+  readonly logLevel!: string;
+  readonly http!: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    corsOrigins: string[];
+    trustProxy: boolean | number | string;
+    requestTimeoutMs: number;
+    shutdownGraceMs: number;
+    docsEnabled: boolean;
+  };
+  readonly db!: {
+    type: DbType;
+    database: string;
+    host?: string;
+    port?: number;
+    username?: string;
+    password?: string;
+    migrationsRun: boolean;
+    logging: boolean;
+    poolSize: number;
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+    mssqlEncrypt: boolean;
+    mssqlTrustServerCertificate: boolean;
+    transactionMaxRetries: number;
+  };
+  readonly redisUrl?: string;
+  readonly jwt!: {
+    signingKey: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  readonly apiKeys!: { pepper: string; cacheTtlSeconds: number };
+  readonly login!: { maxFailures: number; lockoutSeconds: number };
+  readonly bookings!: {
+    holdTtlSeconds: number;
+    holdSweepIntervalSeconds: number;
+    maxActivePerMemberSession: number;
+  };
+  readonly members!: { waiverValidityDays: number };
+  /** Warnings to log once the logger exists (e.g. a generated development secret). */
+  readonly warnings!: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_SECRETS_FILE = 'data/dev-secrets.json';
+
+/** Secrets the service needs; outside production a missing one is generated once and kept under data/. */
+const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER'] as const;
+type SecretVar = (typeof SECRET_VARS)[number];
+
+function resolveSecrets(
+  env: EnvDto,
+  cwd: string,
+  warnings: string[],
+  problems: string[],
+): Record<SecretVar, string> {
+  const missing = SECRET_VARS.filter((name) => !env[name]);
+  const out = {} as Record<SecretVar, string>;
+  for (const name of SECRET_VARS) if (env[name]) out[name] = env[name] as string;
+  if (missing.length === 0) return out;
+  if (env.NODE_ENV === NodeEnv.Production) {
+    for (const name of missing) problems.push(`${name}: required when NODE_ENV=production (at least 32 characters)`);
+    return out;
+  }
+  const file = resolve(cwd, DEV_SECRETS_FILE);
+  const stored = readDevSecrets(file);
+  let changed = false;
+  for (const name of missing) {
+    if (!stored[name]) {
+      stored[name] = randomBytes(48).toString('base64url');
+      changed = true;
+    }
+    out[name] = stored[name];
+  }
+  if (changed) writeDevSecrets(file, stored);
+  warnings.push(
+    `${missing.join(', ')} not set: using development value(s) from ${DEV_SECRETS_FILE} (never do this in production)`,
+  );
+  return out;
+}
+
+function readDevSecrets(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+function writeDevSecrets(file: string, secrets: Record<string, string>): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  const v = value.trim();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/**
+ * Validates an environment (by default `process.env`, plus `.env` when present) into an AppConfig.
+ * Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = process.cwd()): AppConfig {
+  // Empty strings in env files mean "unset", so the default applies.
+  const plain = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const env = plainToInstance(EnvDto, plain, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
+  );
+  const warnings: string[] = [];
+  if (env.DB_TYPE !== 'sqlite') {
+    for (const name of ['DB_HOST', 'DB_USERNAME', 'DB_DATABASE'] as const) {
+      if (!env[name]) problems.push(`${name}: required when DB_TYPE=${env.DB_TYPE}`);
+    }
+  }
+  const secrets = resolveSecrets(env, cwd, warnings, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === NodeEnv.Production,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_KB * 1024,
+      corsOrigins: env.HTTP_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      trustProxy: parseTrustProxy(env.HTTP_TRUST_PROXY),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      shutdownGraceMs: env.HTTP_SHUTDOWN_GRACE_MS,
+      docsEnabled: env.DOCS_ENABLED,
+    },
+    db: {
+      type: env.DB_TYPE,
+      database: env.DB_DATABASE ?? (env.DB_TYPE === 'sqlite' ? 'data/aero.sqlite' : 'aero'),
+      host: env.DB_HOST,
+      port: env.DB_PORT,
+      username: env.DB_USERNAME,
+      password: env.DB_PASSWORD,
+      migrationsRun: env.DB_MIGRATIONS_RUN,
+      logging: env.DB_LOGGING,
+      poolSize: env.DB_POOL_SIZE,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: env.DB_REQUEST_TIMEOUT_MS,
+      mssqlEncrypt: env.DB_MSSQL_ENCRYPT,
+      mssqlTrustServerCertificate: env.DB_MSSQL_TRUST_SERVER_CERTIFICATE,
+      transactionMaxRetries: env.DB_TRANSACTION_MAX_RETRIES,
+    },
+    redisUrl: env.REDIS_URL,
+    jwt: {
+      signingKey: secrets.JWT_SIGNING_KEY,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
+    },
+    apiKeys: { pepper: secrets.API_KEY_PEPPER, cacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS },
+    login: { maxFailures: env.AUTH_LOGIN_MAX_FAILURES, lockoutSeconds: env.AUTH_LOGIN_LOCKOUT_SECONDS },
+    bookings: {
+      holdTtlSeconds: env.BOOKINGS_HOLD_TTL_SECONDS,
+      holdSweepIntervalSeconds: env.BOOKINGS_HOLD_SWEEP_INTERVAL_SECONDS,
+      maxActivePerMemberSession: env.BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION,
+    },
+    members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
+    warnings,
+  };
+}
+
+/** process.env merged over `.env` (process values win), the only place the environment is read. */
+export function readProcessEnv(cwd = process.cwd()): NodeJS.ProcessEnv {
+  const file = resolve(cwd, '.env');
+  const fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+      const match = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+      if (match) fromFile[match[1]] = match[2].replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  return { ...fromFile, ...process.env };
+}
+
+/**
+ * The database dialect, read at import time for column decorators that differ per dialect
+ * (UTC timestamp types). It reads the same variable the validated config does.
+ */
+export function dialectAtImport(): DbType {
+  const value = process.env.DB_TYPE;
+  return value === 'postgres' || value === 'mssql' ? value : 'sqlite';
+}

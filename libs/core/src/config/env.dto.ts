@@ -1,0 +1,208 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+
+/** Parses "true"/"false"/"1"/"0" the way operators write booleans in env files. */
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+export enum NodeEnv {
+  Development = 'development',
+  Test = 'test',
+  Production = 'production',
+}
+
+export const DB_TYPES = ['sqlite', 'postgres', 'mssql'] as const;
+export type DbType = (typeof DB_TYPES)[number];
+
+/**
+ * Every environment variable the service reads, declared once. Validated at boot;
+ * `.env.example` documents each one and a unit test keeps the two in step.
+ */
+export class EnvDto {
+  @IsEnum(NodeEnv)
+  NODE_ENV: NodeEnv = NodeEnv.Development;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  // --- database ---------------------------------------------------------------
+  @IsIn(DB_TYPES)
+  DB_TYPE: DbType = 'sqlite';
+
+  @IsOptional()
+  @IsString()
+  DB_DATABASE?: string;
+
+  @IsOptional()
+  @IsString()
+  DB_HOST?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  DB_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  DB_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  DB_PASSWORD?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_MIGRATIONS_RUN = true;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_LOGGING = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DB_POOL_SIZE = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 15000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DB_REQUEST_TIMEOUT_MS = 15000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_MSSQL_ENCRYPT = true;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DB_MSSQL_TRUST_SERVER_CERTIFICATE = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  DB_TRANSACTION_MAX_RETRIES = 3;
+
+  // --- shared state -------------------------------------------------------------
+  @IsOptional()
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
+  REDIS_URL?: string;
+
+  // --- HTTP -----------------------------------------------------------------------
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10240)
+  HTTP_BODY_LIMIT_KB = 100;
+
+  /** Comma-separated list of allowed browser origins; empty means no cross-origin access. */
+  @IsString()
+  HTTP_CORS_ORIGINS = '';
+
+  /** Express `trust proxy`: `false`, `true`, a hop count, or a comma-separated list of subnets. */
+  @IsString()
+  HTTP_TRUST_PROXY = 'false';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  HTTP_SHUTDOWN_GRACE_MS = 10000;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DOCS_ENABLED = true;
+
+  // --- identity -------------------------------------------------------------------
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  JWT_SIGNING_KEY?: string;
+
+  @IsString()
+  JWT_ISSUER = 'aero-core-api';
+
+  @IsString()
+  JWT_AUDIENCE = 'aero-apps';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(3600)
+  JWT_ACCESS_TTL_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(300)
+  JWT_REFRESH_TTL_SECONDS = 2592000;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  API_KEY_PEPPER?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  API_KEY_CACHE_TTL_SECONDS = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_LOGIN_MAX_FAILURES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_LOGIN_LOCKOUT_SECONDS = 300;
+
+  // --- venue domain ---------------------------------------------------------------
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(86400)
+  BOOKINGS_HOLD_TTL_SECONDS = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  BOOKINGS_HOLD_SWEEP_INTERVAL_SECONDS = 30;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MEMBERS_WAIVER_VALIDITY_DAYS = 365;
+}

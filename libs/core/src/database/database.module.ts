@@ -1,0 +1,43 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { buildDataSourceOptions } from './data-source-options';
+import { QueryCounterLogger } from './query-counter.logger';
+import { TransactionService } from './transaction.service';
+
+const typeormLogger = new Logger('Database');
+
+/**
+ * The data source, built from config; features register their entities with
+ * `TypeOrmModule.forFeature` and they are loaded automatically.
+ */
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...buildDataSourceOptions(config.db, {
+          logger: new QueryCounterLogger(config.db.logging, (level, message) =>
+            level === 'error'
+              ? typeormLogger.error(message)
+              : level === 'warn'
+                ? typeormLogger.warn(message)
+                : level === 'info'
+                  ? typeormLogger.log(message)
+                  : typeormLogger.debug(message),
+          ),
+        }),
+        autoLoadEntities: true,
+        migrationsRun: config.db.migrationsRun,
+        // Fail fast at boot; the readiness probe reports later outages.
+        retryAttempts: 3,
+        retryDelay: 1000,
+      }),
+    }),
+  ],
+  providers: [TransactionService],
+  exports: [TransactionService],
+})
+export class DatabaseModule {}

@@ -1,0 +1,170 @@
+import type { DbType } from '../config/env.dto';
+
+/**
+ * What differs between the three databases when an error comes back. Everything dialect-specific about
+ * errors lives here, with a test per dialect, so the rest of the code asks questions, not error numbers.
+ */
+export interface DialectErrors {
+  /** Worth re-running the whole transaction: deadlock, lock timeout, serialization failure, failover. */
+  isTransient(error: unknown): boolean;
+  /** The connection itself is gone or cannot be opened: the database is down for now. */
+  isConnectionFailure(error: unknown): boolean;
+  /** A unique constraint or index rejected the row ("already there"). */
+  isUniqueViolation(error: unknown): boolean;
+  /** A CHECK or foreign-key constraint rejected the change. */
+  isConstraintViolation(error: unknown): boolean;
+}
+
+/**
+ * SQL Server error numbers that are safe to retry as a whole transaction, from Microsoft.Data.SqlClient's
+ * default retry list and EF Core's SqlServerTransientExceptionDetector.
+ */
+export const MSSQL_TRANSIENT_ERROR_NUMBERS: ReadonlySet<number> = new Set([
+  1205, // deadlock victim
+  1222, // lock request timeout
+  1204, // lock resources exhausted
+  3960, // snapshot isolation update conflict
+  4060, // cannot open database (failover in progress)
+  4221, // login to read-secondary failed during redo
+  40143, 40197, 40501, 40540, 40613, // Azure SQL: service busy / reconfiguring / not available
+  49918, 49919, 49920, // Azure SQL: too many operations in progress
+  10928, 10929, // resource limits reached
+  10053, 10054, 10060, // transport-level errors
+  233, 64, 20, // connection closed / broken by the server
+  41301, 41302, 41305, 41325, // in-memory OLTP conflicts
+]);
+
+/** SQL Server numbers that must never be retried (the same request would fail the same way). */
+export const MSSQL_PERMANENT_ERROR_NUMBERS: ReadonlySet<number> = new Set([
+  2627, 2601, 547, 8152, 2628, 245, 8114, 18456, 229, 230,
+]);
+
+const MSSQL_CONNECTION_CODES = new Set(['ESOCKET', 'ECONNCLOSED', 'ENOCONN', 'ETIMEOUT', 'ELOGIN']);
+const NODE_CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** PostgreSQL SQLSTATEs that are transient; the twins of SQL Server's numbers for local tests. */
+export const POSTGRES_TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  '40001', // serialization_failure ↔ 3960
+  '40P01', // deadlock_detected ↔ 1205
+  '55P03', // lock_not_available ↔ 1222
+  '57P01', // admin_shutdown (connection terminated) ↔ 10054
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections ↔ 10928
+  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+]);
+
+interface DriverErrorShape {
+  code?: unknown;
+  number?: unknown;
+  errno?: unknown;
+  message?: unknown;
+  driverError?: unknown;
+  originalError?: unknown;
+  cause?: unknown;
+}
+
+/** TypeORM wraps driver errors (QueryFailedError.driverError); node-mssql wraps tedious ones. */
+function unwrap(error: unknown): DriverErrorShape[] {
+  const chain: DriverErrorShape[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const shape = current as DriverErrorShape;
+    chain.push(shape);
+    current = shape.driverError ?? shape.originalError ?? shape.cause;
+  }
+  return chain;
+}
+
+function codes(error: unknown): string[] {
+  return unwrap(error)
+    .map((e) => e.code)
+    .filter((c): c is string => typeof c === 'string');
+}
+
+function messageOf(error: unknown): string {
+  return unwrap(error)
+    .map((e) => (typeof e.message === 'string' ? e.message : ''))
+    .join(' | ');
+}
+
+function isNodeConnectionError(error: unknown): boolean {
+  return codes(error).some((c) => NODE_CONNECTION_CODES.has(c));
+}
+
+export const mssqlErrors: DialectErrors = {
+  isTransient(error) {
+    const numbers = unwrap(error)
+      .map((e) => e.number)
+      .filter((n): n is number => typeof n === 'number');
+    if (numbers.some((n) => MSSQL_PERMANENT_ERROR_NUMBERS.has(n))) return false;
+    return numbers.some((n) => MSSQL_TRANSIENT_ERROR_NUMBERS.has(n)) || this.isConnectionFailure(error);
+  },
+  isConnectionFailure(error) {
+    // ETIMEOUT on a request is deliberately not here: a write that timed out may have committed.
+    return (
+      codes(error).some((c) => MSSQL_CONNECTION_CODES.has(c) && c !== 'ETIMEOUT' && c !== 'ELOGIN') ||
+      isNodeConnectionError(error)
+    );
+  },
+  isUniqueViolation(error) {
+    return unwrap(error).some((e) => e.number === 2627 || e.number === 2601);
+  },
+  isConstraintViolation(error) {
+    return unwrap(error).some((e) => e.number === 547);
+  },
+};
+
+export const postgresErrors: DialectErrors = {
+  isTransient(error) {
+    return codes(error).some((c) => POSTGRES_TRANSIENT_CODES.has(c)) || this.isConnectionFailure(error);
+  },
+  isConnectionFailure(error) {
+    if (isNodeConnectionError(error)) return true;
+    if (codes(error).some((c) => c.startsWith('08') || c === '57P01' || c === '57P03')) return true;
+    // node-postgres reports a dropped socket as a plain Error without a code.
+    return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+      messageOf(error),
+    );
+  },
+  isUniqueViolation(error) {
+    return codes(error).includes('23505');
+  },
+  isConstraintViolation(error) {
+    return codes(error).some((c) => c === '23514' || c === '23503');
+  },
+};
+
+export const sqliteErrors: DialectErrors = {
+  isTransient(error) {
+    return codes(error).some((c) => c === 'SQLITE_BUSY' || c.startsWith('SQLITE_BUSY_') || c === 'SQLITE_LOCKED');
+  },
+  isConnectionFailure(error) {
+    return codes(error).some((c) => c === 'SQLITE_CANTOPEN' || c === 'SQLITE_IOERR' || c.startsWith('SQLITE_IOERR_'));
+  },
+  isUniqueViolation(error) {
+    return codes(error).some((c) => c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+  },
+  isConstraintViolation(error) {
+    return codes(error).some((c) => c === 'SQLITE_CONSTRAINT_CHECK' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY');
+  },
+};
+
+export function dialectErrors(type: DbType): DialectErrors {
+  switch (type) {
+    case 'mssql':
+      return mssqlErrors;
+    case 'postgres':
+      return postgresErrors;
+    case 'sqlite':
+      return sqliteErrors;
+  }
+}

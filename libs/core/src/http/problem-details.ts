@@ -1,0 +1,93 @@
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { ProblemTypeDefinition } from '../errors/app-error';
+import { AppError, problemTypeUri } from '../errors/app-error';
+import { CoreProblems } from '../errors/problem-types';
+import { requestIdOf } from './request-id';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 body, plus our `code` and `requestId` extension members. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+const BY_STATUS: Record<number, ProblemTypeDefinition> = {
+  400: CoreProblems.badRequest,
+  401: CoreProblems.unauthenticated,
+  403: CoreProblems.forbidden,
+  404: CoreProblems.notFound,
+  405: CoreProblems.methodNotAllowed,
+  409: CoreProblems.conflict,
+  412: CoreProblems.preconditionFailed,
+  413: CoreProblems.payloadTooLarge,
+  415: CoreProblems.unsupportedMediaType,
+  429: CoreProblems.tooManyRequests,
+  503: CoreProblems.databaseUnavailable,
+};
+
+const logger = new Logger('Errors');
+
+/** Anything thrown → the AppError that describes it to the client (never leaking internals). */
+export function toAppError(exception: unknown, req: Request): AppError {
+  if (exception instanceof AppError) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (status === HttpStatus.NOT_FOUND && /^Cannot [A-Z]+ /.test(exception.message)) {
+      return new AppError(CoreProblems.notFound, `No route matches ${req.method} ${req.path}.`);
+    }
+    const problem = BY_STATUS[status] ?? (status >= 500 ? CoreProblems.internal : CoreProblems.badRequest);
+    if (status >= 500) {
+      // Health checks (terminus) report which dependency failed: safe, and what operators need.
+      const checks = typeof response === 'object' && response && 'error' in response ? response : undefined;
+      return new AppError(
+        status === 503 ? CoreProblems.databaseUnavailable : CoreProblems.internal,
+        status === 503 ? 'A dependency is unavailable.' : CoreProblems.internal.description,
+        checks ? { checks: (checks as { details?: unknown }).details } : {},
+      );
+    }
+    const message =
+      typeof response === 'object' && response && 'message' in response
+        ? (response as { message: unknown }).message
+        : exception.message;
+    const detail = Array.isArray(message) ? message.join('; ') : String(message);
+    return new AppError({ ...problem, status }, detail);
+  }
+  return new AppError(CoreProblems.internal, 'An unexpected error occurred. Quote the requestId when reporting it.');
+}
+
+export function problemBody(error: AppError, req: Request): ProblemBody {
+  return {
+    ...error.extensions,
+    type: problemTypeUri(error.problem.slug),
+    title: error.problem.title,
+    status: error.status,
+    detail: error.detail ?? error.problem.title,
+    instance: req.originalUrl ?? req.url,
+    code: error.problem.code,
+    requestId: requestIdOf(req),
+  };
+}
+
+/** Writes a problem+json response; used by the global filter and by middleware that answers itself. */
+export function writeProblem(req: Request, res: Response, exception: unknown): void {
+  const error = toAppError(exception, req);
+  if (error.status >= 500 && !(exception instanceof AppError) && !(exception instanceof HttpException)) {
+    // The one place an unexpected error's stack is logged; the client only sees the request id.
+    logger.error({ err: exception, requestId: requestIdOf(req) }, 'unhandled error');
+  }
+  const body = problemBody(error, req);
+  if (res.headersSent) return;
+  res.status(error.status);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
+  res.end(JSON.stringify(body));
+}

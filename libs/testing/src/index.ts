@@ -1,0 +1,3 @@
+export * from './openapi-validator';
+export * from './test-app';
+export * from './test-database';

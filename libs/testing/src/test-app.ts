@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { Response, Test } from 'supertest';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '@aero/core';
+import { loadConfig, QueryCounterLogger } from '@aero/core';
+import { createApiApp } from '../../../apps/api/src/create-api-app';
+import { OpenApiValidator } from './openapi-validator';
+import { createTestDatabase } from './test-database';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
+export type HttpClient = Record<Method, (url: string) => Test>;
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  /** supertest bound to the app; every response is checked against openapi.json. */
+  http: HttpClient;
+  dataSource: DataSource;
+  /** Statements sent to the database so far (for "no query on the hot path" assertions). */
+  queryCount(): number;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment variables, e.g. `{ BOOKINGS_HOLD_TTL_SECONDS: '60' }`. */
+  env?: Record<string, string>;
+  /** Skip the openapi.json response check (only for tests about undocumented behaviour). */
+  skipContractCheck?: boolean;
+}
+
+let validator: OpenApiValidator | undefined;
+
+/** Boots the real ApiModule on a fresh database (SQLite in memory, or PostgreSQL with DB_TYPE=postgres). */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+    API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    ...database.env,
+    ...options.env,
+  });
+  const app = await createApiApp(config, { quiet: true });
+  await app.init();
+  const dataSource = app.get(DataSource);
+  const server = app.getHttpServer();
+  validator ??= OpenApiValidator.fromRepo();
+  const contract = options.skipContractCheck ? undefined : validator;
+
+  const http = Object.fromEntries(
+    (['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const).map((method) => [
+      method,
+      (url: string) => checked(request(server)[method](url), method, url, contract),
+    ]),
+  ) as HttpClient;
+
+  return {
+    app,
+    config,
+    http,
+    dataSource,
+    queryCount: () => (dataSource.logger as QueryCounterLogger).count,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Wraps a supertest request so that awaiting it also checks the response against the contract. */
+function checked(test: Test, method: string, url: string, contract: OpenApiValidator | undefined): Test {
+  if (!contract) return test;
+  const originalThen = test.then.bind(test);
+  test.then = ((onFulfilled?: (res: Response) => unknown, onRejected?: (err: unknown) => unknown) =>
+    originalThen((res: Response) => {
+      const problems = contract.check(method, url, res.status, res.headers['content-type'], res.body);
+      if (problems.length > 0) {
+        throw new Error(`Response does not match openapi.json:\n  ${problems.join('\n  ')}`);
+      }
+      return res;
+    }).then(onFulfilled, onRejected)) as Test['then'];
+  return test;
+}

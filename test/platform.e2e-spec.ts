@@ -1,0 +1,98 @@
+import type { TestApp } from '@aero/testing';
+import { createTestApp } from '@aero/testing';
+
+describe('platform pipeline (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers an unknown route with a 404 problem naming the route and carrying the request id', async () => {
+    const res = await t.http.get('/v1/does-not-exist').expect(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: '/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      detail: 'No route matches GET /v1/does-not-exist.',
+      instance: '/v1/does-not-exist',
+    });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('answers malformed JSON with a 400 malformed-json problem', async () => {
+    const res = await t.http
+      .post('/v1/does-not-matter')
+      .set('Content-Type', 'application/json')
+      .send('{"name": ')
+      .expect(400);
+    expect(res.body).toMatchObject({ type: '/problems/malformed-json', status: 400 });
+    expect(res.body.requestId).toEqual(expect.any(String));
+  });
+
+  it('answers a 200 kB body with 413 before parsing it', async () => {
+    const res = await t.http
+      .post('/v1/does-not-matter')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ blob: 'x'.repeat(200 * 1024) }))
+      .expect(413);
+    expect(res.body).toMatchObject({ type: '/problems/payload-too-large', status: 413, limitBytes: 102400 });
+  });
+
+  it('answers a non-JSON body with 415', async () => {
+    const res = await t.http.post('/v1/does-not-matter').set('Content-Type', 'text/plain').send('hello').expect(415);
+    expect(res.body).toMatchObject({ type: '/problems/unsupported-media-type', status: 415 });
+  });
+
+  it('keeps a sane inbound X-Request-Id and replaces an unsafe one', async () => {
+    const kept = await t.http.get('/health/live').set('X-Request-Id', 'pos-17.abc:42').expect(200);
+    expect(kept.headers['x-request-id']).toBe('pos-17.abc:42');
+    const replaced = await t.http.get('/health/live').set('X-Request-Id', 'evil\tvalue with spaces').expect(200);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reports readiness from the database', async () => {
+    const res = await t.http.get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+  });
+
+  it('answers readiness with 503 problem+json when the database is gone', async () => {
+    const other = await createTestApp();
+    await other.dataSource.destroy();
+    const res = await other.http.get('/health/ready').expect(503);
+    expect(res.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
+    await other.app.close();
+  });
+
+  it('exposes Prometheus metrics labelled by route template, not raw path', async () => {
+    await t.http.get('/problems/not-found').expect(200);
+    const res = await t.http.get('/metrics').expect(200);
+    expect(res.text).toContain('http_request_duration_seconds_bucket');
+    expect(res.text).toMatch(/route="\/problems\/:slug",status_code="200"/);
+    expect(res.text).not.toContain('route="/problems/not-found"');
+  });
+
+  it('sends security headers and no x-powered-by', async () => {
+    const res = await t.http.get('/health/live').expect(200);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('resolves every problem type URI to its description', async () => {
+    const res = await t.http.get('/problems/payload-too-large').expect(200);
+    expect(res.body).toMatchObject({ type: '/problems/payload-too-large', status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    await t.http.get('/problems/no-such-type').expect(404);
+  });
+
+  it('declares both security schemes in the served OpenAPI document', async () => {
+    const res = await t.http.get('/docs-json').expect(200);
+    expect(res.body.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      'api-key': expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
+    });
+  });
+});
