@@ -131,7 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
     Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
   );
   const warnings: string[] = [];
-  if (env.DB_TYPE !== 'sqlite') {
+  if (env.DB_TYPE === 'postgres' || env.DB_TYPE === 'mssql') {
     for (const name of ['DB_HOST', 'DB_USERNAME', 'DB_DATABASE'] as const) {
       if (!env[name]) problems.push(`${name}: required when DB_TYPE=${env.DB_TYPE}`);
     }

@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+const KEY = 'k'.repeat(40);
+const PEPPER = 'p'.repeat(40);
+
+function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  let cwd: string;
+
+  beforeEach(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'aero-config-'));
+  });
+  afterEach(() => {
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  const secretsFile = (): string => join(cwd, 'data', 'dev-secrets.json');
+
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd);
+    expect(config.http.port).toBe(3000);
+    expect(config.http.bodyLimitBytes).toBe(100 * 1024);
+    expect(config.db).toMatchObject({ type: 'sqlite', database: 'data/aero.sqlite', migrationsRun: true });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('names every invalid variable in one ConfigError', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ NODE_ENV: 'test', PORT: 'abc', DB_TYPE: 'oracle', HTTP_BODY_LIMIT_KB: '-1', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+    );
+    const named = error.problems.map((p) => p.split(':')[0]);
+    expect(new Set(named)).toEqual(new Set(['PORT', 'DB_TYPE', 'HTTP_BODY_LIMIT_KB']));
+    expect(error.message).toContain('PORT');
+    expect(error.message).toContain('DB_TYPE');
+  });
+
+  it('requires a host, user and database name for a server database', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ NODE_ENV: 'test', DB_TYPE: 'postgres', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+    );
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'DB_HOST: required when DB_TYPE=postgres',
+        'DB_USERNAME: required when DB_TYPE=postgres',
+        'DB_DATABASE: required when DB_TYPE=postgres',
+      ]),
+    );
+  });
+
+  it('accepts a complete SQL Server configuration', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        DB_TYPE: 'mssql',
+        DB_HOST: 'sql.example.net',
+        DB_PORT: '1433',
+        DB_USERNAME: 'aero',
+        DB_PASSWORD: 'pw',
+        DB_DATABASE: 'aero',
+        DB_MSSQL_ENCRYPT: 'false',
+        DB_MSSQL_TRUST_SERVER_CERTIFICATE: 'true',
+        DB_POOL_SIZE: '25',
+        JWT_SIGNING_KEY: KEY,
+        API_KEY_PEPPER: PEPPER,
+      },
+      cwd,
+    );
+    expect(config.db).toMatchObject({
+      type: 'mssql',
+      host: 'sql.example.net',
+      port: 1433,
+      mssqlEncrypt: false,
+      mssqlTrustServerCertificate: true,
+      poolSize: 25,
+    });
+  });
+
+  it('refuses to start in production without the secrets, and never writes a secrets file', () => {
+    const error = configErrorOf(() => loadConfig({ NODE_ENV: 'production' }, cwd));
+    expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY_PEPPER', 'JWT_SIGNING_KEY']);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+
+  it('rejects secrets shorter than 32 characters', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SIGNING_KEY: 'short', API_KEY_PEPPER: PEPPER }, cwd),
+    );
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['JWT_SIGNING_KEY']);
+    expect(error.message).not.toContain('short');
+  });
+
+  it('outside production generates a missing secret once, privately, and reuses it', () => {
+    const first = loadConfig({ NODE_ENV: 'development' }, cwd);
+    expect(first.jwt.signingKey.length).toBeGreaterThanOrEqual(32);
+    expect(first.apiKeys.pepper.length).toBeGreaterThanOrEqual(32);
+    expect(first.jwt.signingKey).not.toBe(first.apiKeys.pepper);
+    expect(first.warnings.join('\n')).toMatch(/JWT_SIGNING_KEY, API_KEY_PEPPER not set/);
+    expect(first.warnings.join('\n')).not.toContain(first.jwt.signingKey);
+
+    expect(statSync(secretsFile()).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(readFileSync(secretsFile(), 'utf8')) as Record<string, string>;
+    expect(stored).toEqual({ JWT_SIGNING_KEY: first.jwt.signingKey, API_KEY_PEPPER: first.apiKeys.pepper });
+
+    const second = loadConfig({ NODE_ENV: 'development' }, cwd);
+    expect(second.jwt.signingKey).toBe(first.jwt.signingKey);
+    expect(second.apiKeys.pepper).toBe(first.apiKeys.pepper);
+  });
+
+  it('uses a secret from the environment over the generated one, generating only what is missing', () => {
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY }, cwd);
+    expect(config.jwt.signingKey).toBe(KEY);
+    const stored = JSON.parse(readFileSync(secretsFile(), 'utf8')) as Record<string, string>;
+    expect(Object.keys(stored)).toEqual(['API_KEY_PEPPER']);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['1', true],
+    ['0', false],
+  ])('parses the boolean %s', (text, value) => {
+    const config = loadConfig(
+      { NODE_ENV: 'test', DB_MIGRATIONS_RUN: text, DOCS_ENABLED: text, JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER },
+      cwd,
+    );
+    expect(config.db.migrationsRun).toBe(value);
+    expect(config.http.docsEnabled).toBe(value);
+  });
+
+  it('rejects a boolean it cannot read', () => {
+    const error = configErrorOf(() =>
+      loadConfig({ NODE_ENV: 'test', DB_MIGRATIONS_RUN: 'maybe', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+    );
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['DB_MIGRATIONS_RUN']);
+  });
+
+  it('treats an empty value as unset and splits the CORS allowlist', () => {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        PORT: '',
+        HTTP_CORS_ORIGINS: 'https://book.example.com, https://pos.example.com',
+        JWT_SIGNING_KEY: KEY,
+        API_KEY_PEPPER: PEPPER,
+      },
+      cwd,
+    );
+    expect(config.http.port).toBe(3000);
+    expect(config.http.corsOrigins).toEqual(['https://book.example.com', 'https://pos.example.com']);
+  });
+});
