@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import type { DbType } from './env.dto';
 import { EnvDto, NodeEnv } from './env.dto';
 
@@ -111,6 +112,17 @@ function writeDevSecrets(file: string, secrets: Record<string, string>): void {
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 }
 
+/** Constraints that say "wrong kind of value"; when one fails, range messages about it would only confuse. */
+const TYPE_CONSTRAINTS = ['isInt', 'isBoolean', 'isEnum', 'isIn', 'isString', 'isUrl'];
+
+/** One line per bad variable, e.g. `PORT: must be an integer number` (never echoing the value: it may be a secret). */
+function describeInvalidVariable(error: ValidationError): string {
+  const constraints = error.constraints ?? {};
+  const typeFailure = Object.keys(constraints).find((name) => TYPE_CONSTRAINTS.includes(name));
+  const messages = typeFailure ? [constraints[typeFailure]] : Object.values(constraints);
+  return `${error.property}: ${messages.map((m) => m.replace(`${error.property} `, '')).join('; ')}`;
+}
+
 function parseTrustProxy(value: string): boolean | number | string {
   const v = value.trim();
   if (v === 'true') return true;
@@ -127,9 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
   // Empty strings in env files mean "unset", so the default applies.
   const plain = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
   const env = plainToInstance(EnvDto, plain, { exposeDefaultValues: true });
-  const problems = validateSync(env, { whitelist: false }).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
-  );
+  const problems = validateSync(env, { whitelist: false }).map(describeInvalidVariable);
   const warnings: string[] = [];
   if (env.DB_TYPE === 'postgres' || env.DB_TYPE === 'mssql') {
     for (const name of ['DB_HOST', 'DB_USERNAME', 'DB_DATABASE'] as const) {
