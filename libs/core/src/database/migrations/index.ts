@@ -1,6 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
 import { CreateUsers1764100000000 } from './1764100000000-create-users';
 import { CreateApiKeys1764100000001 } from './1764100000001-create-api-keys';
+import { CreateVenuesAndSessions1764200000000 } from './1764200000000-create-venues-and-sessions';
+import { CreateMembersAndWaivers1764200000001 } from './1764200000001-create-members-and-waivers';
+import { CreateHoldsAndBookings1764200000002 } from './1764200000002-create-holds-and-bookings';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -11,4 +14,7 @@ type MigrationClass = new () => MigrationInterface;
 export const MIGRATIONS: MigrationClass[] = [
   CreateUsers1764100000000,
   CreateApiKeys1764100000001,
+  CreateVenuesAndSessions1764200000000,
+  CreateMembersAndWaivers1764200000001,
+  CreateHoldsAndBookings1764200000002,
 ];
