@@ -1,0 +1,98 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+
+/**
+ * The API as operators run it: its own process, booted by `apps/api/src/main.ts` (through ts-node in
+ * transpile-only mode, which starts faster here than `nest build` + node and never runs stale output).
+ */
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+  /** Kills the process if it still runs and removes its temporary directory. */
+  dispose(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts the API with a throwaway SQLite file and explicit secrets; `env` overrides anything. */
+export async function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'aero-api-'));
+  const port = await freePort();
+  let output = '';
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DB_TYPE: 'sqlite',
+        DB_DATABASE: join(dir, 'aero.sqlite'),
+        JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+        API_KEY_PEPPER: randomBytes(32).toString('hex'),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
+  );
+  return {
+    child,
+    port,
+    output: () => output,
+    exited,
+    dispose: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `/health/live` until the API answers (or the process dies, or ~60 s pass). */
+export async function waitUntilLive(api: ApiProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (api.child.exitCode !== null || api.child.signalCode !== null) {
+      throw new Error(`API exited before it was live:\n${api.output()}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${api.port}/health/live`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`API did not become live:\n${api.output()}`);
+}
