@@ -1,0 +1,176 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import type { DbType } from '../config/env.dto';
+import { AppError } from '../errors/app-error';
+import { CoreProblems } from '../errors/problem-types';
+import { backoffMs, DATABASE_RETRY_AFTER_SECONDS, TransactionService } from './transaction.service';
+
+const deadlock = (): Error => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+const uniqueViolation = (): Error => Object.assign(new Error('duplicate key'), { code: '23505' });
+const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/**
+ * Stands in for TypeORM's DataSource: each `transaction` hands the work a fresh manager, runs it, and
+ * then fails the commit with the next scripted error, if any (as a deadlock at commit would).
+ */
+class FakeDataSource {
+  readonly manager = { label: 'pool' } as unknown as EntityManager;
+  readonly isolationLevels: (string | undefined)[] = [];
+  transactions = 0;
+
+  constructor(private readonly commitFailures: unknown[] = []) {}
+
+  async transaction<T>(...args: unknown[]): Promise<T> {
+    const work = args[args.length - 1] as (manager: EntityManager) => Promise<T>;
+    this.isolationLevels.push(args.length > 1 ? (args[0] as string) : undefined);
+    this.transactions++;
+    const result = await work({ label: `tx${this.transactions}` } as unknown as EntityManager);
+    const failure = this.commitFailures.shift();
+    if (failure) throw failure;
+    return result;
+  }
+}
+
+function service(dataSource: FakeDataSource, type: DbType = 'postgres', maxRetries = 3): TransactionService {
+  const config = { db: { type, transactionMaxRetries: maxRetries } } as unknown as AppConfig;
+  return new TransactionService(dataSource as unknown as DataSource, config);
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('TransactionService', () => {
+  let warn: jest.SpyInstance;
+
+  beforeEach(() => {
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    warn.mockRestore();
+  });
+
+  it('runs the work in a transaction and exposes its manager only inside it', async () => {
+    const db = new FakeDataSource();
+    const tx = service(db);
+    expect(tx.manager).toBe(db.manager);
+    const inside = await tx.run(async () => ({ manager: tx.manager, inTransaction: tx.inTransaction }));
+    expect(inside).toEqual({ manager: { label: 'tx1' }, inTransaction: true });
+    expect(tx.manager).toBe(db.manager);
+    expect(tx.inTransaction).toBe(false);
+  });
+
+  it('re-runs the whole unit of work after a transient error, then succeeds', async () => {
+    const db = new FakeDataSource([deadlock()]);
+    const tx = service(db);
+    const managers: unknown[] = [];
+    const result = await tx.run(async () => {
+      managers.push(tx.manager);
+      return 'booked';
+    });
+    expect(result).toBe('booked');
+    expect(db.transactions).toBe(2);
+    expect(managers).toEqual([{ label: 'tx1' }, { label: 'tx2' }]); // each attempt in a fresh transaction
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('retry 1/3'));
+  });
+
+  it('does not retry a non-transient error and passes it through unchanged', async () => {
+    const error = uniqueViolation();
+    const db = new FakeDataSource([error]);
+    expect(await rejectionOf(service(db).run(async () => 'x'))).toBe(error);
+    expect(db.transactions).toBe(1);
+  });
+
+  it('does not retry a problem the work itself raised', async () => {
+    const db = new FakeDataSource();
+    const problem = new AppError(CoreProblems.conflict, 'already booked');
+    const failing = service(db).run(async () => {
+      throw problem;
+    });
+    expect(await rejectionOf(failing)).toBe(problem);
+    expect(db.transactions).toBe(1);
+  });
+
+  it('gives up after maxRetries and answers 503 with Retry-After', async () => {
+    const db = new FakeDataSource([deadlock(), deadlock(), deadlock(), deadlock(), deadlock()]);
+    const error = await rejectionOf(service(db, 'postgres', 2).run(async () => 'x'));
+    expect(db.transactions).toBe(3); // the first attempt and 2 retries
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).status).toBe(503);
+    expect((error as AppError).headers['Retry-After']).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
+  });
+
+  it('honours a per-call retry budget, including none', async () => {
+    const db = new FakeDataSource([deadlock(), deadlock()]);
+    await rejectionOf(service(db).run(async () => 'x', { maxRetries: 0 }));
+    expect(db.transactions).toBe(1);
+  });
+
+  it('turns a database that cannot be reached into a 503 problem', async () => {
+    const db = new FakeDataSource([refused(), refused(), refused()]);
+    const error = await rejectionOf(service(db, 'postgres', 1).run(async () => 'x'));
+    expect(error).toMatchObject({ problem: CoreProblems.databaseUnavailable, headers: { 'Retry-After': '5' } });
+    expect((error as AppError).detail).not.toContain('ECONNREFUSED');
+  });
+
+  it('answers 503 at once when SQLite cannot open its file', async () => {
+    const db = new FakeDataSource([Object.assign(new Error('unable to open'), { code: 'SQLITE_CANTOPEN' })]);
+    const error = await rejectionOf(service(db, 'sqlite').run(async () => 'x'));
+    expect((error as AppError).status).toBe(503);
+    expect(db.transactions).toBe(1);
+  });
+
+  it('lets a nested run join the outer transaction (one transaction, outer owns retries)', async () => {
+    const db = new FakeDataSource([deadlock()]);
+    const tx = service(db);
+    let innerCalls = 0;
+    const result = await tx.run(async () => {
+      const outer = tx.manager;
+      const inner = await tx.run(async () => {
+        innerCalls++;
+        return tx.manager;
+      });
+      return inner === outer;
+    });
+    expect(result).toBe(true);
+    expect(db.transactions).toBe(2); // the deadlock re-ran the outer unit, inner included
+    expect(innerCalls).toBe(2);
+  });
+
+  it('passes the isolation level through', async () => {
+    const db = new FakeDataSource();
+    await service(db).run(async () => undefined, { isolation: 'SERIALIZABLE' });
+    expect(db.isolationLevels).toEqual(['SERIALIZABLE']);
+  });
+
+  it('translates a lost connection during a plain read into 503 as well', async () => {
+    const tx = service(new FakeDataSource());
+    const error = await rejectionOf(tx.read(async () => Promise.reject(refused())));
+    expect((error as AppError).status).toBe(503);
+    expect(await tx.read(async () => 42)).toBe(42);
+  });
+});
+
+describe('backoffMs', () => {
+  it('grows exponentially from 50 ms and never exceeds 1 s', () => {
+    const max = (attempt: number) => backoffMs(attempt, () => 1);
+    expect([0, 1, 2, 3, 4, 5, 10, 50].map(max)).toEqual([50, 100, 200, 400, 800, 1000, 1000, 1000]);
+  });
+
+  it('is jittered over the whole range down to zero', () => {
+    expect(backoffMs(3, () => 0)).toBe(0);
+    expect(backoffMs(3, () => 0.5)).toBe(200);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const delay = backoffMs(attempt);
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThanOrEqual(1000);
+    }
+  });
+});
