@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ValidationProblem } from '../http/validation.pipe';
+import type { Page } from './pagination';
 import { decodeCursor, encodeCursor, PageQueryDto, toPage } from './pagination';
 
 interface Row {
@@ -73,8 +74,8 @@ describe('cursor pagination', () => {
     let cursor: string | null = null;
     do {
       const after: string | undefined = cursor ? String(decodeCursor(cursor, ['id']).id) : undefined;
-      const fetched = rows.filter((row) => after === undefined || row.id > after).slice(0, 2 + 1);
-      const page = toPage(fetched, 2, (row) => row.id, (row) => ({ id: row.id }));
+      const fetched: Row[] = rows.filter((row) => after === undefined || row.id > after).slice(0, 2 + 1);
+      const page: Page<string> = toPage(fetched, 2, (row) => row.id, (row) => ({ id: row.id }));
       seen.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor);
