@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** A new member profile. A minor may name a guardian (another, adult member). */
+export class MemberCreateDto {
+  /** Given name. */
+  @ApiProperty({ example: 'Maya' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 100)
+  firstName: string;
+
+  /** Family name. */
+  @ApiProperty({ example: 'Singh' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 100)
+  lastName: string;
+
+  /** Calendar date of birth, `YYYY-MM-DD`. */
+  @ApiProperty({ example: '2014-06-21', format: 'date' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dateOfBirth must be a date as YYYY-MM-DD' })
+  @IsISO8601({ strict: true }, { message: 'dateOfBirth must be a valid calendar date' })
+  dateOfBirth: string;
+
+  /** Unique (case-insensitively) across members. */
+  @ApiPropertyOptional({ example: 'maya.singh@example.com', format: 'email' })
+  @IsOptional()
+  @Transform(trim)
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  /** Phone number, digits with optional `+`, spaces, dashes, dots and parentheses. */
+  @ApiPropertyOptional({ example: '+1 416-555-0134' })
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^\+?[0-9 ().-]{5,32}$/, { message: 'phone must be a phone number' })
+  phone?: string;
+
+  /** Id of the adult member responsible for this minor. */
+  @ApiPropertyOptional({ example: '3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10', format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  guardianId?: string;
+}

@@ -1,0 +1,12 @@
+export * from './dto/member-create.dto';
+export * from './dto/member-query.dto';
+export * from './dto/member-response.dto';
+export * from './dto/member-update.dto';
+export * from './dto/membership-update.dto';
+export * from './dto/waiver-create.dto';
+export { isMemberScoped } from './member-scope';
+export type { MembershipStatus } from './member.entity';
+export * from './members.errors';
+export * from './members.module';
+export * from './members.service';
+export * from './cli/members-commands.module';

@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Principal } from '@aero/auth';
+import { Authenticated, CurrentPrincipal } from '@aero/auth';
+import { ApiProblems, ValidationProblem } from '@aero/core';
+import { MemberCreateDto } from './dto/member-create.dto';
+import { MemberQueryDto } from './dto/member-query.dto';
+import { MemberPageDto, MemberResponseDto, WaiverResponseDto } from './dto/member-response.dto';
+import { MemberUpdateDto } from './dto/member-update.dto';
+import { MembershipUpdateDto } from './dto/membership-update.dto';
+import { WaiverCreateDto } from './dto/waiver-create.dto';
+import type { MemberWithEtag } from './members.service';
+import { MembersService } from './members.service';
+
+const ETAG_HEADER = { ETag: { description: 'The member\'s version, for `If-Match`', schema: { type: 'string', example: '"3"' } } };
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new ValidationProblem([{ field: 'id', message: 'must be a UUID' }]),
+});
+
+function withEtag(res: Response, result: MemberWithEtag): MemberResponseDto {
+  res.setHeader('ETag', result.etag);
+  return result.member;
+}
+
+/** Member profiles. A `member` user sees only their own profile and their dependants. */
+@ApiTags('members')
+@Controller('members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  @Post()
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
+  @ApiOperation({ summary: 'Create a member (a member user creates dependants under themself)' })
+  @ApiCreatedResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
+  @ApiProblems(409)
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: MemberCreateDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MemberResponseDto> {
+    return withEtag(res, await this.members.create(principal, dto));
+  }
+
+  @Get()
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['members:read'] })
+  @ApiOperation({ summary: 'List or search members by name or email prefix, alphabetically' })
+  @ApiOkResponse({ type: MemberPageDto })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: MemberQueryDto): Promise<MemberPageDto> {
+    return this.members.list(principal, query);
+  }
+
+  @Get(':id')
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['members:read'] })
+  @ApiOperation({ summary: 'Get a member; the ETag header carries its version' })
+  @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
+  @ApiProblems(404)
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MemberResponseDto> {
+    return withEtag(res, await this.members.get(principal, id));
+  }
+
+  @Patch(':id')
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
+  @ApiOperation({ summary: 'Update a member; send If-Match with the ETag to avoid lost updates (412 when stale)' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a previous read, e.g. `"3"`' })
+  @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
+  @ApiProblems(404, 409, 412)
+  async update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() dto: MemberUpdateDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MemberResponseDto> {
+    return withEtag(res, await this.members.update(principal, id, dto, ifMatch));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
+  @ApiOperation({ summary: 'Delete a member (soft: their bookings stay readable to staff)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(404, 409)
+  remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
+    return this.members.remove(principal, id);
+  }
+
+  @Post(':id/waivers')
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
+  @ApiOperation({ summary: 'Record a signed waiver; an empty body means signed now by the member' })
+  @ApiCreatedResponse({ type: WaiverResponseDto })
+  @ApiProblems(404, 409)
+  signWaiver(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() dto: WaiverCreateDto,
+  ): Promise<WaiverResponseDto> {
+    return this.members.signWaiver(principal, id, dto ?? {});
+  }
+
+  @Put(':id/membership')
+  @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
+  @ApiOperation({ summary: 'Set membership plan and status (active, paused, cancelled)' })
+  @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
+  @ApiProblems(404, 409, 412)
+  async changeMembership(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() dto: MembershipUpdateDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MemberResponseDto> {
+    return withEtag(res, await this.members.changeMembership(principal, id, dto));
+  }
+}

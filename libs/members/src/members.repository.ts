@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import type { Repository } from 'typeorm';
+import { Brackets } from 'typeorm';
+import { TransactionService } from '@aero/core';
+import { MemberEntity } from './member.entity';
+import { WaiverEntity } from './waiver.entity';
+
+export interface MemberListFilter {
+  /** Lowercased prefix of first name, last name or email. */
+  search?: string;
+  /** Restrict to these ids (a member user's own profile and dependants). */
+  ids?: string[];
+  after?: { sortKey: string; id: string };
+  limit: number;
+}
+
+/** Escapes LIKE wildcards so a search for `o_brien` matches literally (escape character `!`). */
+function likePrefix(value: string): string {
+  return `${value.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
+}
+
+/** The only code in the members feature that knows TypeORM. */
+@Injectable()
+export class MembersRepository {
+  constructor(private readonly tx: TransactionService) {}
+
+  private get members(): Repository<MemberEntity> {
+    return this.tx.manager.getRepository(MemberEntity);
+  }
+
+  private get waivers(): Repository<WaiverEntity> {
+    return this.tx.manager.getRepository(WaiverEntity);
+  }
+
+  insert(member: MemberEntity): Promise<unknown> {
+    return this.members.insert(member);
+  }
+
+  /** A member that is not deleted. */
+  findLive(id: string): Promise<MemberEntity | null> {
+    return this.members
+      .createQueryBuilder('m')
+      .where('m.id = :id', { id })
+      .andWhere('m.deletedAt IS NULL')
+      .getOne();
+  }
+
+  /** Ids of live dependants of a guardian. */
+  async dependantIds(guardianId: string): Promise<string[]> {
+    const rows = await this.members
+      .createQueryBuilder('m')
+      .select('m.id', 'id')
+      .where('m.guardianId = :guardianId', { guardianId })
+      .andWhere('m.deletedAt IS NULL')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  findByEmail(emailNormalized: string): Promise<MemberEntity | null> {
+    return this.members
+      .createQueryBuilder('m')
+      .where('m.emailNormalized = :emailNormalized', { emailNormalized })
+      .andWhere('m.deletedAt IS NULL')
+      .getOne();
+  }
+
+  /** Keyset page ordered by (sortKey, id); fetches `limit + 1` rows. */
+  list(filter: MemberListFilter): Promise<MemberEntity[]> {
+    const qb = this.members.createQueryBuilder('m').where('m.deletedAt IS NULL');
+    if (filter.ids) {
+      if (filter.ids.length === 0) return Promise.resolve([]);
+      qb.andWhere('m.id IN (:...ids)', { ids: filter.ids });
+    }
+    if (filter.search) {
+      const p = likePrefix(filter.search);
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where("LOWER(m.firstName) LIKE :p ESCAPE '!'", { p })
+            .orWhere("m.sortKey LIKE :p ESCAPE '!'", { p })
+            .orWhere("m.emailNormalized LIKE :p ESCAPE '!'", { p }),
+        ),
+      );
+    }
+    if (filter.after) {
+      const { sortKey, id } = filter.after;
+      qb.andWhere(
+        new Brackets((w) =>
+          w.where('m.sortKey > :sortKey', { sortKey }).orWhere(
+            new Brackets((w2) => w2.where('m.sortKey = :sortKey', { sortKey }).andWhere('m.id > :afterId', { afterId: id })),
+          ),
+        ),
+      );
+    }
+    return qb.orderBy('m.sortKey', 'ASC').addOrderBy('m.id', 'ASC').take(filter.limit + 1).getMany();
+  }
+
+  /**
+   * Applies changes only if the row is still at `expectedVersion` (or any version when undefined), bumping
+   * the version in the same statement. Returns false when nothing matched (stale or gone).
+   */
+  async updateVersioned(id: string, changes: Partial<MemberEntity>, expectedVersion?: number): Promise<boolean> {
+    const qb = this.members
+      .createQueryBuilder()
+      .update(MemberEntity)
+      .set({ ...changes, version: () => 'version + 1' })
+      .where('id = :id', { id })
+      .andWhere('deleted_at IS NULL');
+    if (expectedVersion !== undefined) qb.andWhere('version = :expectedVersion', { expectedVersion });
+    const result = await qb.execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  insertWaiver(waiver: WaiverEntity): Promise<unknown> {
+    return this.waivers.insert(waiver);
+  }
+
+  /** Whether a live member has a waiver that is still valid at `at`. */
+  async hasWaiverValidAt(memberId: string, at: Date): Promise<boolean> {
+    const count = await this.waivers
+      .createQueryBuilder('w')
+      .where('w.memberId = :memberId', { memberId })
+      .andWhere('w.validUntil >= :at', { at })
+      .andWhere('w.signedAt <= :now', { now: new Date() })
+      .getCount();
+    return count > 0;
+  }
+}
