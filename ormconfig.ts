@@ -10,4 +10,7 @@ import { buildDataSourceOptions } from './libs/core/src/database/data-source-opt
  * The only export: TypeORM's CLI picks up the one DataSource instance a file exports. Its console logger
  * prints what the CLI reports (`[X] 1764100000000 CreateUsers…` for migration:show).
  */
-export const dataSource = new DataSource({ ...buildDataSourceOptions(loadConfig().db), logger: 'simple-console' });
+export const dataSource = new DataSource({
+  ...buildDataSourceOptions(loadConfig().db),
+  logger: 'simple-console',
+});

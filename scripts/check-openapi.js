@@ -12,7 +12,12 @@ const dir = mkdtempSync(join(tmpdir(), 'aero-openapi-'));
 const fresh = join(dir, 'openapi.json');
 
 function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    ...options,
+  });
   if (result.status !== 0) {
     process.stderr.write(result.stdout ?? '');
     process.stderr.write(result.stderr ?? '');
@@ -42,7 +47,10 @@ try {
       cwd: root,
       encoding: 'utf8',
     });
-    const full = spawnSync('git', ['diff', '--no-index', '--no-color', '-U2', committed, fresh], { cwd: root, encoding: 'utf8' });
+    const full = spawnSync('git', ['diff', '--no-index', '--no-color', '-U2', committed, fresh], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const lines = (full.stdout || '').split('\n');
     process.stderr.write(`${(diff.stdout || '').trim()}\n${lines.slice(0, 120).join('\n')}\n`);
     if (lines.length > 120) process.stderr.write(`… (${lines.length - 120} more diff lines)\n`);

@@ -8,7 +8,10 @@ const { join, relative } = require('node:path');
 const root = join(__dirname, '..');
 process.chdir(root);
 require('ts-node').register({ project: join(root, 'tsconfig.json'), transpileOnly: true, swc: true });
-require('tsconfig-paths').register({ baseUrl: root, paths: require('../tsconfig.json').compilerOptions.paths });
+require('tsconfig-paths').register({
+  baseUrl: root,
+  paths: require('../tsconfig.json').compilerOptions.paths,
+});
 
 const { MIGRATIONS } = require('../libs/core/src/database/migrations');
 const { SNAPSHOT_DIALECTS, renderSchemaSql } = require('../libs/core/src/database/sql-snapshot');
@@ -37,7 +40,8 @@ async function main() {
     );
     process.exit(1);
   }
-  if (check) console.log(`SQL snapshots are fresh (${MIGRATIONS.length} migrations, ${SNAPSHOT_DIALECTS.join(', ')})`);
+  if (check)
+    console.log(`SQL snapshots are fresh (${MIGRATIONS.length} migrations, ${SNAPSHOT_DIALECTS.join(', ')})`);
 }
 
 main().catch((error) => {

@@ -10,7 +10,10 @@ class CreatePets1700000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = new SchemaTypes(queryRunner);
     await queryRunner.createTable(
-      new Table({ name: 'owners', columns: [t.id(), t.string('display_name', 100), t.timestamp('created_at')] }),
+      new Table({
+        name: 'owners',
+        columns: [t.id(), t.string('display_name', 100), t.timestamp('created_at')],
+      }),
     );
     await queryRunner.createTable(
       new Table({
@@ -80,7 +83,9 @@ describe('offline SQL rendering of migrations', () => {
     const lite = sqlite.statements.join('\n');
     expect(lite).toMatch(/"display_name" varchar\(100\) NOT NULL, "created_at" datetime NOT NULL/);
     // SQLite cannot add a foreign key in place: TypeORM rebuilds the table, keeping the CHECK.
-    expect(lite).toMatch(/CREATE TABLE "temporary_pets" .*CONSTRAINT "CHK_pets_age" CHECK .*"FK_pets_owner_id"/);
+    expect(lite).toMatch(
+      /CREATE TABLE "temporary_pets" .*CONSTRAINT "CHK_pets_age" CHECK .*"FK_pets_owner_id"/,
+    );
   });
 
   it('writes one section per migration with batch separators for SQL Server tools', async () => {
@@ -97,7 +102,11 @@ describe('offline SQL rendering of migrations', () => {
       }
       async down(): Promise<void> {}
     }
-    const rendered = await renderMigrations('postgres', [Seed1700000000001], { includeMigrationsTable: false });
-    expect(rendered).toEqual([{ name: 'Seed1700000000001', statements: ['UPDATE "pets" SET "active" = 0 WHERE "age" > 30'] }]);
+    const rendered = await renderMigrations('postgres', [Seed1700000000001], {
+      includeMigrationsTable: false,
+    });
+    expect(rendered).toEqual([
+      { name: 'Seed1700000000001', statements: ['UPDATE "pets" SET "active" = 0 WHERE "age" > 30'] },
+    ]);
   });
 });
