@@ -1,34 +1,63 @@
 import 'reflect-metadata';
+import type { Command } from 'commander';
 import { CommandFactory } from 'nest-commander';
+import type { AppConfig } from '@aero/core';
 import { ConfigError, loadConfig } from '@aero/core';
 import { CliModule } from './cli.module';
+
+const CLI_NAME = 'npm run cli --';
 
 /** Prints one line and exits non-zero: operators read the reason, scripts read the exit code. */
 function fail(error: unknown): never {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'failed';
+  process.stderr.write(`error: ${firstLine.replace(/^error:\s*/i, '')}\n`);
   process.exit(1);
 }
 
-async function bootstrap(): Promise<void> {
-  let config;
+/** commander reports usage problems (and --help/--version) as errors it has already printed. */
+function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
+  const { code, exitCode } = error as { code?: unknown; exitCode?: unknown };
+  return typeof code === 'string' && code.startsWith('commander.') && typeof exitCode === 'number';
+}
+
+/** `Usage: npm run cli -- db:migrate [options]` rather than the script's file name. */
+function commandUsage(cmd: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = cmd; current?.parent; current = current.parent) names.unshift(current.name());
+  return [CLI_NAME, ...names, cmd.usage()].join(' ');
+}
+
+/**
+ * Commands that work on data get a migrated schema at start, as the API does (DB_MIGRATIONS_RUN); `db:migrate`
+ * applies and reports migrations itself, and help never changes the database.
+ */
+function migratesAtStart(argv: string[]): boolean {
+  const [command, ...rest] = argv;
+  if (!command || command.startsWith('-') || command === 'help' || command === 'db:migrate') return false;
+  return !rest.some((arg) => arg === '-h' || arg === '--help');
+}
+
+function readConfig(): AppConfig {
   try {
-    config = loadConfig();
+    const config = loadConfig();
+    const migrationsRun = config.db.migrationsRun && migratesAtStart(process.argv.slice(2));
+    return { ...config, db: { ...config.db, migrationsRun } };
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) fail(new Error(`invalid configuration: ${error.problems.join('; ')}`));
     throw error;
   }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = readConfig();
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   await CommandFactory.run(CliModule.forRoot(config), {
-    cliName: 'npm run cli --',
+    cliName: CLI_NAME,
     logger: ['error', 'warn'],
+    helpConfiguration: { commandUsage },
     errorHandler: (error) => {
-      // commander reports --help and --version as "errors" with exit code 0.
-      const code = (error as { exitCode?: number }).exitCode;
-      if (code === 0) process.exit(0);
+      if (isCommanderError(error)) process.exit(error.exitCode === 0 ? 0 : 1);
       fail(error);
     },
     serviceErrorHandler: fail,
