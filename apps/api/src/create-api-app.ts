@@ -3,6 +3,7 @@ import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { AppConfig } from '@aero/core';
 import { ApiModule } from './api.module';
@@ -14,7 +15,10 @@ export interface CreateApiAppOptions {
 }
 
 /** Builds the configured, not yet listening, API application. Shared by main, tests and the CLI. */
-export async function createApiApp(config: AppConfig, options: CreateApiAppOptions = {}): Promise<INestApplication> {
+export async function createApiApp(
+  config: AppConfig,
+  options: CreateApiAppOptions = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
     bodyParser: false, // parsed by BodyParsingMiddleware, inside the pipeline, so its errors are problems
     bufferLogs: !options.quiet,
@@ -28,6 +32,9 @@ export async function createApiApp(config: AppConfig, options: CreateApiAppOptio
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.enableShutdownHooks();
   if (config.http.docsEnabled) {
+    // Swagger's routes are mounted before the Nest middleware pipeline, so they get helmet's headers
+    // (CSP included; Swagger UI loads only same-origin scripts) here, ahead of them.
+    app.use(['/docs', '/docs-json', '/docs-yaml'], helmet());
     SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
       jsonDocumentUrl: 'docs-json',
       yamlDocumentUrl: 'docs-yaml',
