@@ -1,6 +1,6 @@
 import type { DynamicModule, MiddlewareConsumer, NestModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import cors from 'cors';
 import helmet from 'helmet';
 import {
@@ -16,6 +16,8 @@ import {
   RequestIdMiddleware,
   RequestTimeoutMiddleware,
 } from '@aero/core';
+import { ApiKeysModule } from '@aero/api-keys';
+import { AuthenticationGuard, AuthModule } from '@aero/auth';
 
 /**
  * The HTTP API. Every request passes these stations, in this order (ARCHITECTURE.md, "The request
@@ -33,8 +35,12 @@ export class ApiModule implements NestModule {
         LoggingModule, // structured request logs (pino), credentials redacted
         DatabaseModule,
         PlatformModule, // /health, /metrics, /problems
+        AuthModule, // users, sessions, /v1/auth, /v1/users
+        ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
       ],
       providers: [
+        // 3–4. authentication + authorization: bearer JWT or X-API-Key → request.principal; deny by default, @Public() opts out, @Authenticated() roles/scopes
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
         // 6. validation: unknown fields rejected, types transformed, every bad field listed
         { provide: APP_PIPE, useFactory: createValidationPipe },
         // 10. errors: everything leaves as RFC 9457 application/problem+json

@@ -5,9 +5,12 @@ import { ApiProblems } from '@aero/core';
 import type { Role, Scope } from './principal';
 
 export interface AuthRequirements {
-  /** User roles allowed (any one of them). Omit to refuse users (admins always pass). */
+  /** User roles allowed (any one of them). Omit (or empty) to refuse users (admins always pass). */
   roles?: Role[];
-  /** API-key scopes required (all of them). Omit to refuse API keys (the `admin` scope always passes). */
+  /**
+   * API-key scopes required (all of them); `[]` accepts any valid key. Omit to refuse API keys (the `admin`
+   * scope always passes).
+   */
   scopes?: Scope[];
 }
 
@@ -16,11 +19,17 @@ export const AuthRequirementsMetadata = Reflector.createDecorator<AuthRequiremen
 
 /**
  * Declares who may call a route, for the guard and for the OpenAPI document at once, so they cannot
- * drift: `@Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })`. Admins pass every check.
+ * drift: `@Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })`. Admins pass every check;
+ * `@Authenticated()` alone means admins only. A route without it (and not `@Public()`) still requires
+ * authentication and is admin-only.
  */
 export function Authenticated(requirements: AuthRequirements = {}): MethodDecorator & ClassDecorator {
-  const decorators = [AuthRequirementsMetadata(requirements), ApiProblems(401, 403)];
-  if (requirements.roles?.length) decorators.push(ApiBearerAuth('bearer'));
-  if (requirements.scopes?.length) decorators.push(ApiSecurity('api-key', requirements.scopes));
-  return applyDecorators(...decorators);
+  // Both schemes are always listed: an admin user or an `admin`-scoped key passes every route. The
+  // api-key entry names the scopes the key needs (`admin` when the route accepts no other key).
+  return applyDecorators(
+    AuthRequirementsMetadata(requirements),
+    ApiProblems(400, 401, 403), // 400: both credentials at once (ambiguous-credentials)
+    ApiBearerAuth('bearer'),
+    ApiSecurity('api-key', requirements.scopes ?? ['admin']),
+  );
 }

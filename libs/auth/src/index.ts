@@ -1,4 +1,15 @@
 export { Public } from '@aero/core';
+export * from './auth.errors';
+export * from './auth.module';
 export * from './authenticated.decorator';
 export * from './current-principal.decorator';
+export * from './guard/api-key-verifier';
+export * from './guard/authentication.guard';
+export * from './guard/authorization';
 export * from './principal';
+export * from './sessions/auth.dto';
+export * from './sessions/sessions.service';
+export * from './tokens/token.service';
+export * from './users/user.dto';
+export * from './users/users.service';
+export * from './uuid-param';

@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '@aero/core';
+import type { Principal } from '@aero/auth';
+import { Authenticated, CurrentPrincipal, uuidParam } from '@aero/auth';
+import {
+  ApiKeyCreateDto,
+  ApiKeyCreatedDto,
+  ApiKeyDto,
+  ApiKeyListQueryDto,
+  ApiKeyPageDto,
+  ApiKeyRotateDto,
+  ApiKeyUpdateDto,
+} from './api-key.dto';
+import { ApiKeysService } from './api-keys.service';
+
+/** API key management (admin only). */
+@ApiTags('api-keys')
+@Authenticated()
+@Controller({ path: 'api-keys', version: '1' })
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
+  @ApiProblems(400)
+  create(@Body() body: ApiKeyCreateDto, @CurrentPrincipal() principal: Principal): Promise<ApiKeyCreatedDto> {
+    return this.apiKeys.create(body, actor(principal));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List API keys, oldest first (never the keys themselves)' })
+  @ApiOkResponse({ type: ApiKeyPageDto })
+  @ApiProblems(400)
+  list(@Query() query: ApiKeyListQueryDto): Promise<ApiKeyPageDto> {
+    return this.apiKeys.list(query.limit ?? 20, query.cursor);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get an API key' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', uuidParam('id')) id: string): Promise<ApiKeyDto> {
+    return this.apiKeys.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change name, scopes, expiry, enabled, rate limit or venues (effective at once)' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  @ApiProblems(400, 404)
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: ApiKeyUpdateDto): Promise<ApiKeyDto> {
+    return this.apiKeys.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key; the next request with it fails' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiProblems(400, 404)
+  revoke(@Param('id', uuidParam('id')) id: string): Promise<void> {
+    return this.apiKeys.revoke(id);
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({ summary: 'Issue a new key with the same settings; the old one works until the grace period ends' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
+  @ApiProblems(400, 404, 409)
+  rotate(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: ApiKeyRotateDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ApiKeyCreatedDto> {
+    return this.apiKeys.rotate(id, body.gracePeriodSeconds, actor(principal));
+  }
+}
+
+function actor(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import type { Repository } from 'typeorm';
+import { TransactionService } from '@aero/core';
+import { ApiKeyEntity } from './api-key.entity';
+
+/** The only code that knows how API keys are stored. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(private readonly tx: TransactionService) {}
+
+  private get repo(): Repository<ApiKeyEntity> {
+    return this.tx.manager.getRepository(ApiKeyEntity);
+  }
+
+  async insert(key: ApiKeyEntity): Promise<void> {
+    await this.repo.insert(key);
+  }
+
+  async save(key: ApiKeyEntity): Promise<void> {
+    await this.repo.save(key);
+  }
+
+  findById(id: string): Promise<ApiKeyEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows. */
+  listPage(limit: number, after?: { createdAt: Date; id: string }): Promise<ApiKeyEntity[]> {
+    const query = this.repo.createQueryBuilder('k').orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').take(limit + 1);
+    if (after) {
+      query.where('(k.created_at > :createdAt OR (k.created_at = :createdAt AND k.id > :id))', after);
+    }
+    return query.getMany();
+  }
+
+  /** Records use without touching anything else (one small UPDATE, at most once a minute per key). */
+  async touchLastUsed(id: string, at: Date): Promise<void> {
+    await this.repo.update({ id }, { lastUsedAt: at });
+  }
+}

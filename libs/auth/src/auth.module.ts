@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordService } from './passwords/password.service';
+import { AuthController } from './sessions/auth.controller';
+import { LoginThrottle } from './sessions/login-throttle';
+import { RefreshTokenEntity } from './sessions/refresh-token.entity';
+import { RefreshTokensRepository } from './sessions/refresh-tokens.repository';
+import { SessionRevocations } from './sessions/session-revocations';
+import { SessionsService } from './sessions/sessions.service';
+import { TokenService } from './tokens/token.service';
+import { UserEntity } from './users/user.entity';
+import { UsersController } from './users/users.controller';
+import { UsersRepository } from './users/users.repository';
+import { UsersService } from './users/users.service';
+
+/**
+ * Users, passwords and JWT sessions. `AuthenticationGuard` is registered globally by the API app, which
+ * also imports ApiKeysModule for the API-key verifier.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity])],
+  controllers: [AuthController, UsersController],
+  providers: [
+    UsersRepository,
+    RefreshTokensRepository,
+    UsersService,
+    SessionsService,
+    PasswordService,
+    TokenService,
+    LoginThrottle,
+    SessionRevocations,
+  ],
+  exports: [UsersService, SessionsService, TokenService, SessionRevocations],
+})
+export class AuthModule {}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, AppError, TransactionService } from '@aero/core';
+import { AuthProblems } from '../auth.errors';
+import { TokenService } from '../tokens/token.service';
+import type { UserEntity } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
+import { PasswordService } from '../passwords/password.service';
+import type { TokenPairDto } from './auth.dto';
+import { LoginThrottle } from './login-throttle';
+import { RefreshTokenEntity } from './refresh-token.entity';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionRevocations } from './session-revocations';
+
+type RefreshOutcome =
+  | { kind: 'ok'; pair: TokenPairDto }
+  | { kind: 'invalid' }
+  | { kind: 'reused'; familyId: string };
+
+/**
+ * Sign-in and sessions. A session is a family of refresh tokens: each refresh rotates the token; a token
+ * presented twice revokes the family (RFC 9700 theft detection).
+ */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tx: TransactionService,
+    private readonly users: UsersRepository,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly tokens: TokenService,
+    private readonly passwords: PasswordService,
+    private readonly throttle: LoginThrottle,
+    private readonly revocations: SessionRevocations,
+  ) {}
+
+  /** Checks the credentials and starts a session. Failures never say which part was wrong. */
+  async login(email: string, password: string, clientIp: string): Promise<TokenPairDto> {
+    const normalized = email.trim().toLowerCase();
+    this.throttle.assertAllowed(normalized, clientIp);
+    const user = await this.tx.read(() => this.users.findByEmail(normalized));
+    const ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
+    if (!user || !ok || user.disabled) {
+      this.throttle.recordFailure(normalized, clientIp);
+      this.logger.warn({ userId: user?.id }, 'sign-in failed');
+      throw new AppError(AuthProblems.invalidCredentials, 'The email or password is incorrect.');
+    }
+    this.throttle.recordSuccess(normalized);
+    return this.tx.run(() => this.startSession(user));
+  }
+
+  /** Starts a new session for a user already authenticated by other means (tests, CLI). */
+  async issueForUserId(userId: string): Promise<TokenPairDto> {
+    return this.tx.run(async () => {
+      const user = await this.users.findById(userId);
+      if (!user || user.disabled) throw new AppError(AuthProblems.invalidCredentials);
+      return this.startSession(user);
+    });
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const tokenHash = this.tokens.hashRefreshToken(refreshToken);
+    const outcome = await this.tx.run(async (): Promise<RefreshOutcome> => {
+      const now = new Date();
+      const current = await this.refreshTokens.findByHash(tokenHash);
+      if (!current || current.revokedAt || current.expiresAt.getTime() <= now.getTime()) return { kind: 'invalid' };
+      if (current.usedAt || !(await this.refreshTokens.markUsed(current.id, now))) {
+        await this.refreshTokens.revokeFamily(current.familyId, now);
+        return { kind: 'reused', familyId: current.familyId };
+      }
+      const user = await this.users.findById(current.userId);
+      if (!user || user.disabled) {
+        await this.refreshTokens.revokeFamily(current.familyId, now);
+        return { kind: 'invalid' };
+      }
+      return { kind: 'ok', pair: await this.issue(user, current.familyId, now) };
+    });
+    if (outcome.kind === 'reused') {
+      this.revocations.end([outcome.familyId]);
+      this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reused: session revoked');
+      throw new AppError(AuthProblems.refreshTokenReused);
+    }
+    if (outcome.kind === 'invalid') throw new AppError(AuthProblems.invalidRefreshToken);
+    return outcome.pair;
+  }
+
+  /** Ends the session of this refresh token. Unknown tokens are ignored (nothing to end, nothing to tell). */
+  async logout(refreshToken: string): Promise<void> {
+    const tokenHash = this.tokens.hashRefreshToken(refreshToken);
+    const familyId = await this.tx.run(async () => {
+      const current = await this.refreshTokens.findByHash(tokenHash);
+      if (!current) return undefined;
+      await this.refreshTokens.revokeFamily(current.familyId, new Date());
+      return current.familyId;
+    });
+    if (familyId) this.revocations.end([familyId]);
+  }
+
+  /** Ends every session of a user (password change, disable). Call inside the transaction of the change. */
+  async endAllForUser(userId: string): Promise<void> {
+    const families = await this.refreshTokens.revokeAllForUser(userId, new Date());
+    this.revocations.end(families);
+  }
+
+  private startSession(user: UserEntity): Promise<TokenPairDto> {
+    return this.issue(user, randomUUID(), new Date());
+  }
+
+  private async issue(user: UserEntity, familyId: string, now: Date): Promise<TokenPairDto> {
+    const refreshToken = this.tokens.newRefreshToken();
+    const row = new RefreshTokenEntity();
+    row.id = randomUUID();
+    row.userId = user.id;
+    row.familyId = familyId;
+    row.tokenHash = this.tokens.hashRefreshToken(refreshToken);
+    row.createdAt = now;
+    row.expiresAt = new Date(now.getTime() + this.config.jwt.refreshTtlSeconds * 1000);
+    row.usedAt = null;
+    row.revokedAt = null;
+    await this.refreshTokens.insert(row);
+    const accessToken = this.tokens.signAccessToken({
+      userId: user.id,
+      sessionId: familyId,
+      roles: user.roles,
+      email: user.email,
+      memberId: user.memberId,
+      venueIds: user.venueIds,
+    });
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.tokens.accessTtlSeconds };
+  }
+}

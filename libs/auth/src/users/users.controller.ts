@@ -1,0 +1,47 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '@aero/core';
+import { uuidParam } from '../uuid-param';
+import { Authenticated } from '../authenticated.decorator';
+import { UserCreateDto, UserDto, UserListQueryDto, UserPageDto, UserUpdateDto } from './user.dto';
+import { UsersService } from './users.service';
+
+/** Admin user management. */
+@ApiTags('users')
+@Authenticated()
+@Controller({ path: 'users', version: '1' })
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user (admin)' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiProblems(400, 409)
+  create(@Body() body: UserCreateDto): Promise<UserDto> {
+    return this.users.create(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List users, oldest first (admin)' })
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiProblems(400)
+  list(@Query() query: UserListQueryDto): Promise<UserPageDto> {
+    return this.users.list(query.limit ?? 20, query.cursor);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a user (admin)' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', uuidParam('id')) id: string): Promise<UserDto> {
+    return this.users.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change roles, links, password or disable a user (admin); may end their sessions' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiProblems(400, 404)
+  update(@Param('id', uuidParam('id')) id: string, @Body() body: UserUpdateDto): Promise<UserDto> {
+    return this.users.update(id, body);
+  }
+}

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import type { Repository } from 'typeorm';
+import { TransactionService } from '@aero/core';
+import { UserEntity } from './user.entity';
+
+/** The only code that knows how users are stored. */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly tx: TransactionService) {}
+
+  private get repo(): Repository<UserEntity> {
+    return this.tx.manager.getRepository(UserEntity);
+  }
+
+  async insert(user: UserEntity): Promise<void> {
+    await this.repo.insert(user);
+  }
+
+  async save(user: UserEntity): Promise<void> {
+    await this.repo.save(user);
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** `email` must already be normalised (lower case). */
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.repo.findOneBy({ email });
+  }
+
+  /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows. */
+  listPage(limit: number, after?: { createdAt: Date; id: string }): Promise<UserEntity[]> {
+    const query = this.repo.createQueryBuilder('u').orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(limit + 1);
+    if (after) {
+      query.where('(u.created_at > :createdAt OR (u.created_at = :createdAt AND u.id > :id))', after);
+    }
+    return query.getMany();
+  }
+}
