@@ -1,0 +1,316 @@
+import { Injectable } from '@nestjs/common';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { Brackets } from 'typeorm';
+import { TransactionService } from '@aero/core';
+import type { BookingStatus } from './booking.entity';
+import { BookingEntity } from './booking.entity';
+import { HoldEntity } from './hold.entity';
+import type { HoldStatus } from './hold.entity';
+import { SessionEntity } from './session.entity';
+import { VenueEntity } from './venue.entity';
+
+export interface SessionListFilter {
+  venueId: string;
+  from: Date;
+  to: Date;
+  activity?: string;
+  includeCancelled: boolean;
+  after?: { startsAt: Date; id: string };
+  limit: number;
+}
+
+export interface BookingListFilter {
+  memberIds?: string[];
+  venueIds?: string[];
+  memberId?: string;
+  sessionId?: string;
+  venueId?: string;
+  status?: BookingStatus;
+  from?: Date;
+  to?: Date;
+  after?: { startsAt: Date; id: string };
+  limit: number;
+}
+
+export interface HoldTotals {
+  /** Places in active holds that have not expired. */
+  held: number;
+  /** Places in active holds past their expiry, not yet swept (free for the taking). */
+  lapsed: number;
+}
+
+function keysetAfter<T extends object>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  after: { startsAt: Date; id: string } | undefined,
+  alias: string,
+): void {
+  if (!after) return;
+  qb.andWhere(
+    new Brackets((w) =>
+      w.where(`${alias}.${column} > :afterStart`, { afterStart: after.startsAt }).orWhere(
+        new Brackets((w2) =>
+          w2.where(`${alias}.${column} = :afterStart`).andWhere(`${alias}.id > :afterId`, { afterId: after.id }),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The only code in the bookings feature that knows TypeORM. Capacity changes are single conditional UPDATEs. */
+@Injectable()
+export class BookingsRepository {
+  constructor(private readonly tx: TransactionService) {}
+
+  private get venues(): Repository<VenueEntity> {
+    return this.tx.manager.getRepository(VenueEntity);
+  }
+  private get sessions(): Repository<SessionEntity> {
+    return this.tx.manager.getRepository(SessionEntity);
+  }
+  private get holds(): Repository<HoldEntity> {
+    return this.tx.manager.getRepository(HoldEntity);
+  }
+  private get bookings(): Repository<BookingEntity> {
+    return this.tx.manager.getRepository(BookingEntity);
+  }
+
+  // ---- venues
+
+  insertVenue(venue: VenueEntity): Promise<unknown> {
+    return this.venues.insert(venue);
+  }
+
+  findVenue(id: string): Promise<VenueEntity | null> {
+    return this.venues.findOneBy({ id });
+  }
+
+  findVenueByName(name: string): Promise<VenueEntity | null> {
+    return this.venues.findOneBy({ name });
+  }
+
+  async findVenuesByIds(ids: string[]): Promise<VenueEntity[]> {
+    if (ids.length === 0) return [];
+    return this.venues.createQueryBuilder('v').where('v.id IN (:...ids)', { ids }).getMany();
+  }
+
+  /** Keyset page of venues by (name, id); `venueIds` restricts to those. */
+  listVenues(venueIds: string[] | undefined, after: { name: string; id: string } | undefined, limit: number): Promise<VenueEntity[]> {
+    const qb = this.venues.createQueryBuilder('v');
+    if (venueIds) {
+      if (venueIds.length === 0) return Promise.resolve([]);
+      qb.andWhere('v.id IN (:...venueIds)', { venueIds });
+    }
+    if (after) {
+      qb.andWhere(
+        new Brackets((w) =>
+          w.where('v.name > :afterName', { afterName: after.name }).orWhere(
+            new Brackets((w2) => w2.where('v.name = :afterName').andWhere('v.id > :afterId', { afterId: after.id })),
+          ),
+        ),
+      );
+    }
+    return qb.orderBy('v.name', 'ASC').addOrderBy('v.id', 'ASC').take(limit + 1).getMany();
+  }
+
+  async updateVenue(id: string, changes: Partial<VenueEntity>): Promise<void> {
+    await this.venues.update({ id }, changes);
+  }
+
+  // ---- sessions
+
+  insertSession(session: SessionEntity): Promise<unknown> {
+    return this.sessions.insert(session);
+  }
+
+  findSession(id: string): Promise<SessionEntity | null> {
+    return this.sessions.findOneBy({ id });
+  }
+
+  findSessionAt(venueId: string, activity: string, startsAt: Date): Promise<SessionEntity | null> {
+    return this.sessions
+      .createQueryBuilder('s')
+      .where('s.venueId = :venueId', { venueId })
+      .andWhere('s.activity = :activity', { activity })
+      .andWhere('s.startsAt = :startsAt', { startsAt })
+      .getOne();
+  }
+
+  /** Sessions of a venue starting in [from, to), keyset-paged by (startsAt, id). */
+  listSessions(filter: SessionListFilter): Promise<SessionEntity[]> {
+    const qb = this.sessions
+      .createQueryBuilder('s')
+      .where('s.venueId = :venueId', { venueId: filter.venueId })
+      .andWhere('s.startsAt >= :from', { from: filter.from })
+      .andWhere('s.startsAt < :to', { to: filter.to });
+    if (filter.activity) qb.andWhere('s.activity = :activity', { activity: filter.activity });
+    if (!filter.includeCancelled) qb.andWhere('s.status = :scheduled', { scheduled: 'scheduled' });
+    keysetAfter(qb, 'startsAt', filter.after, 's');
+    return qb.orderBy('s.startsAt', 'ASC').addOrderBy('s.id', 'ASC').take(filter.limit + 1).getMany();
+  }
+
+  /**
+   * Takes `n` places in one atomic conditional UPDATE: it matches only while the session is scheduled and
+   * has room, so no interleaving of requests can oversell. Returns whether the places were taken.
+   */
+  async takePlaces(sessionId: string, n: number, now: Date): Promise<boolean> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ booked: () => 'booked + :n', updatedAt: now })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('booked + :n <= capacity')
+      .andWhere('status = :scheduled', { scheduled: 'scheduled' })
+      .setParameter('n', n)
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Gives `n` places back (never below zero). */
+  async releasePlaces(sessionId: string, n: number, now: Date): Promise<void> {
+    await this.sessions
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ booked: () => 'booked - :n', updatedAt: now })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('booked >= :n')
+      .setParameter('n', n)
+      .execute();
+  }
+
+  /** Sets capacity unless it would fall below the places taken. Returns whether it changed. */
+  async setCapacity(sessionId: string, capacity: number, now: Date): Promise<boolean> {
+    const result = await this.sessions
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ capacity, updatedAt: now })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('booked <= :capacity', { capacity })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  async updateSession(sessionId: string, changes: Partial<SessionEntity>): Promise<void> {
+    await this.sessions.update({ id: sessionId }, changes);
+  }
+
+  // ---- holds
+
+  insertHold(hold: HoldEntity): Promise<unknown> {
+    return this.holds.insert(hold);
+  }
+
+  findHold(id: string): Promise<HoldEntity | null> {
+    return this.holds.findOneBy({ id });
+  }
+
+  /** Moves a hold between states only if it is still in `from`; returns whether this call did it. */
+  async transitionHold(id: string, from: HoldStatus, to: HoldStatus): Promise<boolean> {
+    const result = await this.holds
+      .createQueryBuilder()
+      .update(HoldEntity)
+      .set({ status: to })
+      .where('id = :id', { id })
+      .andWhere('status = :from', { from })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Active holds past their expiry, oldest first (optionally of one session). */
+  lapsedHolds(now: Date, limit: number, sessionId?: string): Promise<HoldEntity[]> {
+    const qb = this.holds
+      .createQueryBuilder('h')
+      .where('h.status = :active', { active: 'active' })
+      .andWhere('h.expiresAt <= :now', { now });
+    if (sessionId) qb.andWhere('h.sessionId = :sessionId', { sessionId });
+    return qb.orderBy('h.expiresAt', 'ASC').take(limit).getMany();
+  }
+
+  /** Held and lapsed places per session, for availability. */
+  async holdTotals(sessionIds: string[], now: Date): Promise<Map<string, HoldTotals>> {
+    const totals = new Map<string, HoldTotals>();
+    if (sessionIds.length === 0) return totals;
+    const rows = await this.holds
+      .createQueryBuilder('h')
+      .select('h.sessionId', 'sessionId')
+      .addSelect('SUM(CASE WHEN h.expiresAt > :now THEN h.quantity ELSE 0 END)', 'held')
+      .addSelect('SUM(CASE WHEN h.expiresAt <= :now THEN h.quantity ELSE 0 END)', 'lapsed')
+      .where('h.status = :active', { active: 'active' })
+      .andWhere('h.sessionId IN (:...sessionIds)', { sessionIds })
+      .setParameter('now', now)
+      .groupBy('h.sessionId')
+      .getRawMany<{ sessionId: string; held: string | number; lapsed: string | number }>();
+    for (const row of rows) totals.set(row.sessionId, { held: Number(row.held), lapsed: Number(row.lapsed) });
+    return totals;
+  }
+
+  // ---- bookings
+
+  insertBooking(booking: BookingEntity): Promise<unknown> {
+    return this.bookings.insert(booking);
+  }
+
+  findBooking(id: string): Promise<BookingEntity | null> {
+    return this.bookings.findOneBy({ id });
+  }
+
+  findBookingByExternalRef(externalScope: string, externalRef: string): Promise<BookingEntity | null> {
+    return this.bookings.findOneBy({ externalScope, externalRef });
+  }
+
+  countConfirmedForMember(sessionId: string, memberId: string): Promise<number> {
+    return this.bookings
+      .createQueryBuilder('b')
+      .where('b.sessionId = :sessionId', { sessionId })
+      .andWhere('b.memberId = :memberId', { memberId })
+      .andWhere('b.status = :confirmed', { confirmed: 'confirmed' })
+      .getCount();
+  }
+
+  /** Keyset page of bookings by (session start, id). */
+  listBookings(filter: BookingListFilter): Promise<BookingEntity[]> {
+    const qb = this.bookings.createQueryBuilder('b');
+    if (filter.memberIds) {
+      if (filter.memberIds.length === 0) return Promise.resolve([]);
+      qb.andWhere('b.memberId IN (:...memberIds)', { memberIds: filter.memberIds });
+    }
+    if (filter.venueIds) {
+      if (filter.venueIds.length === 0) return Promise.resolve([]);
+      qb.andWhere('b.venueId IN (:...venueIds)', { venueIds: filter.venueIds });
+    }
+    if (filter.memberId) qb.andWhere('b.memberId = :memberId', { memberId: filter.memberId });
+    if (filter.sessionId) qb.andWhere('b.sessionId = :sessionId', { sessionId: filter.sessionId });
+    if (filter.venueId) qb.andWhere('b.venueId = :venueId', { venueId: filter.venueId });
+    if (filter.status) qb.andWhere('b.status = :status', { status: filter.status });
+    if (filter.from) qb.andWhere('b.sessionStartsAt >= :from', { from: filter.from });
+    if (filter.to) qb.andWhere('b.sessionStartsAt < :to', { to: filter.to });
+    keysetAfter(qb, 'sessionStartsAt', filter.after, 'b');
+    return qb.orderBy('b.sessionStartsAt', 'ASC').addOrderBy('b.id', 'ASC').take(filter.limit + 1).getMany();
+  }
+
+  /** Cancels only a confirmed booking; returns whether this call did it (so places are released once). */
+  async cancelBooking(id: string, now: Date): Promise<boolean> {
+    const result = await this.bookings
+      .createQueryBuilder()
+      .update(BookingEntity)
+      .set({ status: 'cancelled', cancelledAt: now })
+      .where('id = :id', { id })
+      .andWhere('status = :confirmed', { confirmed: 'confirmed' })
+      .andWhere('checked_in_at IS NULL')
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Marks arrival once; returns whether this call did it. */
+  async checkInBooking(id: string, now: Date): Promise<boolean> {
+    const result = await this.bookings
+      .createQueryBuilder()
+      .update(BookingEntity)
+      .set({ checkedInAt: now })
+      .where('id = :id', { id })
+      .andWhere('status = :confirmed', { confirmed: 'confirmed' })
+      .andWhere('checked_in_at IS NULL')
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+}

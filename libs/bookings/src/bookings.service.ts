@@ -1,0 +1,244 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@aero/auth';
+import { canAccessVenue } from '@aero/auth';
+import type { Page } from '@aero/core';
+import { AppConfig, AppError, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { isMemberScoped, MembersService } from '@aero/members';
+import { externalScopeOf, ownerKeyOf } from './access';
+import type { BookingEntity } from './booking.entity';
+import { BookingEntity as Booking } from './booking.entity';
+import { BookingsProblems } from './bookings.errors';
+import { BookingsRepository } from './bookings.repository';
+import { CapacityService } from './capacity.service';
+import type { BookingCreateDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
+import { isDateOnly } from './dto/validators';
+import { HoldsService } from './holds.service';
+import { SessionsService } from './sessions.service';
+import { addDays, formatLocal } from './time-zone';
+import type { VenueEntity } from './venue.entity';
+
+/** Unambiguous when read aloud or handwritten: no 0/O, 1/I/L, U. */
+const REFERENCE_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
+
+/** A short booking code such as `K7Q2-M9XD` (30^8 ≈ 6.6·10^11 values; uniqueness is a constraint). */
+export function newReference(): string {
+  let code = '';
+  for (let i = 0; i < 8; i++) code += REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)];
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
+/**
+ * Bookings: places on a session for a member. Object-level rules: staff and keys see their venues; a
+ * member user sees and books only for themself and their dependants; anything else is 404.
+ */
+@Injectable()
+export class BookingsService {
+  constructor(
+    private readonly repo: BookingsRepository,
+    private readonly sessions: SessionsService,
+    private readonly holds: HoldsService,
+    private readonly capacity: CapacityService,
+    private readonly members: MembersService,
+    private readonly tx: TransactionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(principal: Principal, dto: BookingCreateDto): Promise<BookingResponseDto> {
+    const externalScope = externalScopeOf(principal);
+    if (dto.externalRef) {
+      const existing = await this.repo.findBookingByExternalRef(externalScope, dto.externalRef);
+      if (existing) throw this.externalRefTaken(existing.id);
+    }
+    try {
+      return await this.tx.run(async () => {
+        const now = new Date();
+        const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
+        await this.members.assertVisible(principal, dto.memberId);
+        const active = await this.repo.countConfirmedForMember(session.id, dto.memberId);
+        const max = this.config.bookings.maxActivePerMemberSession;
+        if (active >= max) {
+          throw new AppError(BookingsProblems.bookingLimit, `This member already has ${active} booking(s) on this session (limit ${max}).`, {
+            limit: max,
+          });
+        }
+        if (dto.holdId) await this.convertHold(principal, dto, now);
+        else await this.capacity.take(session, dto.quantity, now);
+        const booking = Object.assign(new Booking(), {
+          id: randomUUID(),
+          reference: newReference(),
+          sessionId: session.id,
+          venueId: session.venueId,
+          sessionStartsAt: session.startsAt,
+          memberId: dto.memberId,
+          quantity: dto.quantity,
+          status: 'confirmed',
+          holdId: dto.holdId ?? null,
+          externalRef: dto.externalRef ?? null,
+          externalScope: dto.externalRef ? externalScope : null,
+          ownerKey: ownerKeyOf(principal),
+          createdAt: now,
+          cancelledAt: null,
+          checkedInAt: null,
+        });
+        await this.repo.insertBooking(booking);
+        return toBookingResponse(booking, venue);
+      });
+    } catch (error) {
+      if (dto.externalRef && this.tx.errors.isUniqueViolation(error)) {
+        const existing = await this.repo.findBookingByExternalRef(externalScope, dto.externalRef);
+        throw this.externalRefTaken(existing?.id);
+      }
+      throw error;
+    }
+  }
+
+  async list(principal: Principal, query: BookingQueryDto): Promise<Page<BookingResponseDto>> {
+    const limit = query.limit ?? 20;
+    const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
+    const memberIds = await this.members.visibleMemberIds(principal);
+    return this.tx.read(async () => {
+      const rows = await this.repo.listBookings({
+        memberIds,
+        venueIds: principal.venueIds,
+        memberId: query.memberId,
+        sessionId: query.sessionId,
+        venueId: query.venueId,
+        status: query.status,
+        from: query.from ? new Date(isDateOnly(query.from) ? `${query.from}T00:00:00Z` : query.from) : undefined,
+        to: query.to ? new Date(isDateOnly(query.to) ? `${addDays(query.to, 1)}T00:00:00Z` : query.to) : undefined,
+        after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+        limit,
+      });
+      const venues = await this.venuesOf(rows.slice(0, limit));
+      return toPage(
+        rows,
+        limit,
+        (b) => toBookingResponse(b, venues.get(b.venueId)),
+        (b) => ({ s: new Date(b.sessionStartsAt).toISOString(), id: b.id }),
+      );
+    });
+  }
+
+  async get(principal: Principal, id: string): Promise<BookingResponseDto> {
+    return this.tx.read(async () => {
+      const booking = await this.findVisible(principal, id);
+      return toBookingResponse(booking, (await this.venuesOf([booking])).get(booking.venueId));
+    });
+  }
+
+  /**
+   * Cancels and gives the places back, once: cancelling a cancelled booking returns it unchanged. Members
+   * may cancel only before the session starts; nobody cancels a checked-in booking.
+   */
+  async cancel(principal: Principal, id: string): Promise<BookingResponseDto> {
+    return this.tx.run(async () => {
+      const now = new Date();
+      const booking = await this.findVisible(principal, id);
+      if (booking.status === 'confirmed') {
+        if (booking.checkedInAt) {
+          throw new AppError(BookingsProblems.bookingCheckedIn, 'This booking is checked in; it cannot be cancelled.');
+        }
+        if (isMemberScoped(principal) && new Date(booking.sessionStartsAt) <= now) {
+          throw new AppError(BookingsProblems.cancelTooLate, 'The session has started; ask the front desk.');
+        }
+        if (await this.repo.cancelBooking(booking.id, now)) {
+          await this.capacity.release(booking.sessionId, booking.quantity, now);
+        }
+      }
+      return this.reload(booking);
+    });
+  }
+
+  /** Marks arrival. Needs a waiver valid on the session date (409 waiver-required); twice is harmless. */
+  async checkIn(principal: Principal, id: string): Promise<BookingResponseDto> {
+    return this.tx.run(async () => {
+      const now = new Date();
+      const booking = await this.findVisible(principal, id);
+      if (booking.status === 'cancelled') {
+        throw new AppError(BookingsProblems.bookingCancelled, 'This booking was cancelled.');
+      }
+      if (!booking.checkedInAt) {
+        if (!(await this.members.waiverValidOn(booking.memberId, new Date(booking.sessionStartsAt)))) {
+          throw new AppError(
+            BookingsProblems.waiverRequired,
+            'The member has no waiver valid on the session date; record one and check in again.',
+            { memberId: booking.memberId },
+          );
+        }
+        await this.repo.checkInBooking(booking.id, now);
+      }
+      return this.reload(booking);
+    });
+  }
+
+  private async convertHold(principal: Principal, dto: BookingCreateDto, now: Date): Promise<void> {
+    const hold = await this.holds.findUsable(principal, dto.holdId as string);
+    if (hold.sessionId !== dto.sessionId) {
+      throw new AppError(BookingsProblems.holdNotActive, 'The hold is for another session.');
+    }
+    const { session } = await this.sessions.findVisible(principal, dto.sessionId);
+    if (hold.status !== 'active') {
+      throw new AppError(BookingsProblems.holdNotActive, `The hold is ${hold.status}.`, { holdStatus: hold.status });
+    }
+    if (new Date(hold.expiresAt) <= now) {
+      // Lapsed: its places are back on sale; book them afresh if they are still there.
+      await this.capacity.expire(hold, now);
+      await this.capacity.take(session, dto.quantity, now);
+      return;
+    }
+    if (!(await this.repo.transitionHold(hold.id, 'active', 'converted'))) {
+      throw new AppError(BookingsProblems.holdNotActive, 'The hold was used or released meanwhile.');
+    }
+    // The hold's places become the booking's: only a difference in quantity changes capacity.
+    if (dto.quantity > hold.quantity) await this.capacity.take(session, dto.quantity - hold.quantity, now);
+    if (dto.quantity < hold.quantity) await this.capacity.release(session.id, hold.quantity - dto.quantity, now);
+  }
+
+  private async findVisible(principal: Principal, id: string): Promise<BookingEntity> {
+    const booking = await this.repo.findBooking(id);
+    const notFound = () => new AppError(BookingsProblems.bookingNotFound, 'No such booking.');
+    if (!booking || !canAccessVenue(principal, booking.venueId)) throw notFound();
+    const memberIds = await this.members.visibleMemberIds(principal);
+    if (memberIds && !memberIds.includes(booking.memberId)) throw notFound();
+    return booking;
+  }
+
+  private async reload(booking: BookingEntity): Promise<BookingResponseDto> {
+    const fresh = (await this.repo.findBooking(booking.id)) as BookingEntity;
+    return toBookingResponse(fresh, (await this.venuesOf([fresh])).get(fresh.venueId));
+  }
+
+  private async venuesOf(bookings: BookingEntity[]): Promise<Map<string, VenueEntity>> {
+    const ids = [...new Set(bookings.map((b) => b.venueId))];
+    return new Map((await this.repo.findVenuesByIds(ids)).map((v) => [v.id, v]));
+  }
+
+  private externalRefTaken(bookingId: string | undefined): AppError {
+    return new AppError(
+      BookingsProblems.externalRefTaken,
+      'Your app already made a booking with this externalRef.',
+      bookingId ? { bookingId } : {},
+    );
+  }
+}
+
+export function toBookingResponse(b: BookingEntity, venue: VenueEntity | undefined): BookingResponseDto {
+  const startsAt = new Date(b.sessionStartsAt);
+  return {
+    id: b.id,
+    reference: b.reference,
+    status: b.status,
+    sessionId: b.sessionId,
+    venueId: b.venueId,
+    memberId: b.memberId,
+    quantity: b.quantity,
+    sessionStartsAt: startsAt.toISOString(),
+    sessionStartsAtLocal: formatLocal(startsAt, venue?.timeZone ?? 'UTC'),
+    holdId: b.holdId,
+    externalRef: b.externalRef,
+    createdAt: new Date(b.createdAt).toISOString(),
+    cancelledAt: b.cancelledAt ? new Date(b.cancelledAt).toISOString() : null,
+    checkedInAt: b.checkedInAt ? new Date(b.checkedInAt).toISOString() : null,
+  };
+}

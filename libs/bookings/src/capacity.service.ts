@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '@aero/core';
+import { BookingsProblems } from './bookings.errors';
+import { BookingsRepository } from './bookings.repository';
+import type { HoldEntity } from './hold.entity';
+import type { SessionEntity } from './session.entity';
+
+/**
+ * Taking and giving back places. Places are only ever taken by the repository's single conditional UPDATE
+ * (`booked + n <= capacity AND status = 'scheduled'`); this class adds the rules around it. Call inside
+ * `TransactionService.run`.
+ */
+@Injectable()
+export class CapacityService {
+  constructor(private readonly repo: BookingsRepository) {}
+
+  /**
+   * Takes `n` places or throws 409: session-cancelled, session-over, or session-full with `remaining`.
+   * When the session looks full, lapsed holds on it are released first (the read-time check), then it
+   * tries once more.
+   */
+  async take(session: SessionEntity, n: number, now: Date): Promise<void> {
+    if (session.status === 'cancelled') {
+      throw new AppError(BookingsProblems.sessionCancelled, 'This session was cancelled.');
+    }
+    if (new Date(session.endsAt) <= now) {
+      throw new AppError(BookingsProblems.sessionOver, 'This session has already ended.');
+    }
+    if (await this.repo.takePlaces(session.id, n, now)) return;
+    if ((await this.expireLapsed(session.id, now)) > 0 && (await this.repo.takePlaces(session.id, n, now))) return;
+    const current = await this.repo.findSession(session.id);
+    if (!current || current.status === 'cancelled') {
+      throw new AppError(BookingsProblems.sessionCancelled, 'This session was cancelled.');
+    }
+    const remaining = Math.max(0, current.capacity - current.booked);
+    throw new AppError(
+      BookingsProblems.sessionFull,
+      remaining === 0
+        ? 'The session is full.'
+        : `Only ${remaining} place${remaining === 1 ? '' : 's'} left; ${n} requested.`,
+      { remaining, requested: n },
+    );
+  }
+
+  /** Expires the lapsed holds of one session, giving their places back; returns how many. */
+  async expireLapsed(sessionId: string, now: Date): Promise<number> {
+    let count = 0;
+    for (const hold of await this.repo.lapsedHolds(now, 1000, sessionId)) if (await this.expire(hold, now)) count++;
+    return count;
+  }
+
+  release(sessionId: string, n: number, now: Date): Promise<void> {
+    return this.repo.releasePlaces(sessionId, n, now);
+  }
+
+  /** Expires an active hold and gives its places back, once. Returns whether this call did it. */
+  async expire(hold: HoldEntity, now: Date): Promise<boolean> {
+    if (!(await this.repo.transitionHold(hold.id, 'active', 'expired'))) return false;
+    await this.repo.releasePlaces(hold.sessionId, hold.quantity, now);
+    return true;
+  }
+}

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@aero/auth';
+import { canAccessVenue } from '@aero/auth';
+import type { Page } from '@aero/core';
+import { AppError, decodeCursor, toPage, TransactionService, ValidationProblem } from '@aero/core';
+import { BookingsProblems } from './bookings.errors';
+import { CapacityService } from './capacity.service';
+import type { HoldTotals } from './bookings.repository';
+import { BookingsRepository } from './bookings.repository';
+import type { SessionCreateDto, SessionQueryDto, SessionResponseDto, SessionUpdateDto } from './dto/session.dto';
+import { isDateOnly } from './dto/validators';
+import { SessionEntity } from './session.entity';
+import { addDays, formatLocal, localDate, zonedTimeToUtc } from './time-zone';
+import type { VenueEntity } from './venue.entity';
+import { VenuesService } from './venues.service';
+
+const DAY_MS = 24 * 3600_000;
+const MAX_RANGE_DAYS = 62;
+
+export interface ScheduleRequest {
+  venueId: string;
+  activity: string;
+  /** First and last venue-local day, inclusive (`YYYY-MM-DD`). */
+  from: string;
+  to: string;
+  /** Venue-local start times, `HH:MM`. */
+  times: string[];
+  durationMinutes: number;
+  capacity: number;
+}
+
+export interface ScheduleResult {
+  created: number;
+  existing: number;
+  sessionIds: string[];
+}
+
+/** Sessions: bookable slots with capacity, shown in UTC and in the venue's local time. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repo: BookingsRepository,
+    private readonly venues: VenuesService,
+    private readonly capacity: CapacityService,
+    private readonly tx: TransactionService,
+  ) {}
+
+  async create(principal: Principal, dto: SessionCreateDto): Promise<SessionResponseDto> {
+    const startsAt = new Date(dto.startsAt);
+    const endsAt = new Date(dto.endsAt);
+    if (endsAt <= startsAt) throw new ValidationProblem([{ field: 'endsAt', message: 'must be after startsAt' }]);
+    const venue = await this.venues.findVisible(principal, dto.venueId);
+    if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not active.');
+    const { session, created } = await this.insertOrFind(venue.id, dto.activity, startsAt, endsAt, dto.capacity);
+    if (!created) {
+      throw new AppError(BookingsProblems.sessionExists, 'This activity is already scheduled at that time.', {
+        sessionId: session.id,
+      });
+    }
+    return this.toResponse(session, venue, undefined);
+  }
+
+  /**
+   * Creates a timetable in the venue's local time: each day in [from, to] at each of `times`. Idempotent:
+   * a session that already exists (same venue, activity, start) is counted, not duplicated.
+   */
+  async schedule(principal: Principal, request: ScheduleRequest): Promise<ScheduleResult> {
+    const venue = await this.venues.findVisible(principal, request.venueId);
+    const result: ScheduleResult = { created: 0, existing: 0, sessionIds: [] };
+    for (let day = request.from; day <= request.to; day = addDays(day, 1)) {
+      for (const time of request.times) {
+        const startsAt = zonedTimeToUtc(day, time, venue.timeZone);
+        const endsAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
+        const { session, created } = await this.insertOrFind(venue.id, request.activity, startsAt, endsAt, request.capacity);
+        result.sessionIds.push(session.id);
+        if (created) result.created++;
+        else result.existing++;
+      }
+    }
+    return result;
+  }
+
+  async list(principal: Principal, query: SessionQueryDto): Promise<Page<SessionResponseDto>> {
+    const venue = await this.venues.findVisible(principal, query.venueId);
+    const now = new Date();
+    const from = query.from
+      ? isDateOnly(query.from)
+        ? zonedTimeToUtc(query.from, '00:00', venue.timeZone)
+        : new Date(query.from)
+      : zonedTimeToUtc(localDate(now, venue.timeZone), '00:00', venue.timeZone);
+    const to = query.to
+      ? isDateOnly(query.to)
+        ? zonedTimeToUtc(addDays(query.to, 1), '00:00', venue.timeZone)
+        : new Date(query.to)
+      : new Date(from.getTime() + 7 * DAY_MS);
+    if (to <= from) throw new ValidationProblem([{ field: 'to', message: 'must not be before from' }]);
+    if (to.getTime() - from.getTime() > (MAX_RANGE_DAYS + 1) * DAY_MS) {
+      throw new ValidationProblem([{ field: 'to', message: `must be at most ${MAX_RANGE_DAYS} days after from` }]);
+    }
+    const limit = query.limit ?? 20;
+    const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
+    return this.tx.read(async () => {
+      const rows = await this.repo.listSessions({
+        venueId: venue.id,
+        from,
+        to,
+        activity: query.activity,
+        includeCancelled: query.includeCancelled ?? false,
+        after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+        limit,
+      });
+      const totals = await this.repo.holdTotals(rows.slice(0, limit).map((s) => s.id), now);
+      return toPage(
+        rows,
+        limit,
+        (s) => this.toResponse(s, venue, totals.get(s.id)),
+        (s) => ({ s: new Date(s.startsAt).toISOString(), id: s.id }),
+      );
+    });
+  }
+
+  async get(principal: Principal, id: string): Promise<SessionResponseDto> {
+    return this.tx.read(async () => {
+      const { session, venue } = await this.findVisible(principal, id);
+      const totals = await this.repo.holdTotals([session.id], new Date());
+      return this.toResponse(session, venue, totals.get(session.id));
+    });
+  }
+
+  /** Changes capacity (never below the places taken) and/or status. */
+  async update(principal: Principal, id: string, dto: SessionUpdateDto): Promise<SessionResponseDto> {
+    const now = new Date();
+    return this.tx.run(async () => {
+      const { session, venue } = await this.findVisible(principal, id);
+      if (dto.capacity !== undefined && dto.capacity !== session.capacity) {
+        // Lapsed holds still count in `booked` until swept: give their places back first.
+        if (dto.capacity < session.booked) await this.capacity.expireLapsed(session.id, now);
+        if (!(await this.repo.setCapacity(session.id, dto.capacity, now))) {
+          const taken = (await this.repo.findSession(session.id))?.booked ?? session.booked;
+          throw new AppError(
+            BookingsProblems.capacityBelowTaken,
+            `${taken} places are booked or held; capacity cannot go below that.`,
+            { taken },
+          );
+        }
+      }
+      if (dto.status !== undefined && dto.status !== session.status) {
+        await this.repo.updateSession(session.id, { status: dto.status, updatedAt: now });
+      }
+      const fresh = (await this.repo.findSession(session.id)) as SessionEntity;
+      const totals = await this.repo.holdTotals([session.id], now);
+      return this.toResponse(fresh, venue, totals.get(session.id));
+    });
+  }
+
+  /** The session and its venue if the caller may access them; 404 session-not-found otherwise. */
+  async findVisible(principal: Principal, id: string): Promise<{ session: SessionEntity; venue: VenueEntity }> {
+    const session = await this.repo.findSession(id);
+    if (!session || !canAccessVenue(principal, session.venueId)) {
+      throw new AppError(BookingsProblems.sessionNotFound, 'No such session.');
+    }
+    const venue = (await this.repo.findVenue(session.venueId)) as VenueEntity;
+    return { session, venue };
+  }
+
+  toResponse(s: SessionEntity, venue: VenueEntity, totals: HoldTotals | undefined): SessionResponseDto {
+    const held = totals?.held ?? 0;
+    const lapsed = totals?.lapsed ?? 0;
+    const startsAt = new Date(s.startsAt);
+    const endsAt = new Date(s.endsAt);
+    return {
+      id: s.id,
+      venueId: s.venueId,
+      activity: s.activity,
+      status: s.status,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt.toISOString(),
+      startsAtLocal: formatLocal(startsAt, venue.timeZone),
+      endsAtLocal: formatLocal(endsAt, venue.timeZone),
+      timeZone: venue.timeZone,
+      capacity: s.capacity,
+      booked: Math.max(0, s.booked - held - lapsed),
+      held,
+      remaining: s.status === 'cancelled' ? 0 : Math.max(0, s.capacity - s.booked + lapsed),
+    };
+  }
+
+  /** Inserts, treating the unique (venue, activity, start) violation as "already there". */
+  private async insertOrFind(
+    venueId: string,
+    activity: string,
+    startsAt: Date,
+    endsAt: Date,
+    capacity: number,
+  ): Promise<{ session: SessionEntity; created: boolean }> {
+    const now = new Date();
+    const session = Object.assign(new SessionEntity(), {
+      id: randomUUID(),
+      venueId,
+      activity,
+      startsAt,
+      endsAt,
+      capacity,
+      booked: 0,
+      status: 'scheduled',
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.tx.run(() => this.repo.insertSession(session));
+      return { session, created: true };
+    } catch (error) {
+      if (!this.tx.errors.isUniqueViolation(error)) throw error;
+      const existing = await this.repo.findSessionAt(venueId, activity, startsAt);
+      if (!existing) throw error;
+      return { session: existing, created: false };
+    }
+  }
+}
