@@ -28,3 +28,49 @@ CREATE TABLE "api_keys" ("id" varchar(36) NOT NULL, "name" nvarchar(100) NOT NUL
 GO
 CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
 GO
+
+-- migration: CreateVenuesAndSessions1764200000000
+CREATE TABLE "venues" ("id" varchar(36) NOT NULL, "name" nvarchar(200) NOT NULL, "time_zone" varchar(64) NOT NULL, "active" bit NOT NULL CONSTRAINT "DF_fc1fbe620a23a8d40c9598a88ab" DEFAULT 1, "created_at" datetime2 NOT NULL, "updated_at" datetime2 NOT NULL, CONSTRAINT "PK_cb0f885278d12384eb7a81818be" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_venues_name" ON "venues" ("name");
+GO
+CREATE TABLE "sessions" ("id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, "activity" nvarchar(100) NOT NULL, "starts_at" datetime2 NOT NULL, "ends_at" datetime2 NOT NULL, "capacity" int NOT NULL, "booked" int NOT NULL CONSTRAINT "DF_cc4c6b7edc26467a2d1981111db" DEFAULT 0, "status" varchar(16) NOT NULL, "created_at" datetime2 NOT NULL, "updated_at" datetime2 NOT NULL, CONSTRAINT "CK_sessions_booked_within_capacity" CHECK (booked >= 0 AND booked <= capacity), CONSTRAINT "CK_sessions_ends_after_start" CHECK (ends_at > starts_at), CONSTRAINT "FK_sessions_venue" FOREIGN KEY ("venue_id") REFERENCES "venues" ("id"), CONSTRAINT "PK_3238ef96f18b355b671619111bc" PRIMARY KEY ("id"));
+GO
+CREATE UNIQUE INDEX "UQ_sessions_venue_activity_start" ON "sessions" ("venue_id", "activity", "starts_at");
+GO
+CREATE INDEX "IX_sessions_venue_start" ON "sessions" ("venue_id", "starts_at", "id");
+GO
+
+-- migration: CreateMembersAndWaivers1764200000001
+CREATE TABLE "members" ("id" varchar(36) NOT NULL, "first_name" nvarchar(100) NOT NULL, "last_name" nvarchar(100) NOT NULL, "sort_key" nvarchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" nvarchar(254), "email_normalized" nvarchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" nvarchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime2, "version" int NOT NULL CONSTRAINT "DF_9a8fb84bc2ce1936e3293c1d6c9" DEFAULT 1, "created_at" datetime2 NOT NULL, "updated_at" datetime2 NOT NULL, "deleted_at" datetime2, CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"), CONSTRAINT "PK_28b53062261b996d9c99fa12404" PRIMARY KEY ("id"));
+GO
+CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalized") WHERE "email_normalized" IS NOT NULL;
+GO
+CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
+GO
+CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
+GO
+CREATE TABLE "waivers" ("id" varchar(36) NOT NULL, "member_id" varchar(36) NOT NULL, "signed_by_member_id" varchar(36) NOT NULL, "signed_at" datetime2 NOT NULL, "valid_until" datetime2 NOT NULL, CONSTRAINT "FK_waivers_member" FOREIGN KEY ("member_id") REFERENCES "members" ("id"), CONSTRAINT "FK_waivers_signed_by" FOREIGN KEY ("signed_by_member_id") REFERENCES "members" ("id"), CONSTRAINT "PK_79c78ef719b30d113528b6cd9c2" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_waivers_member_valid_until" ON "waivers" ("member_id", "valid_until");
+GO
+
+-- migration: CreateHoldsAndBookings1764200000002
+CREATE TABLE "holds" ("id" varchar(36) NOT NULL, "session_id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, "quantity" int NOT NULL, "status" varchar(16) NOT NULL, "owner_key" varchar(80) NOT NULL, "expires_at" datetime2 NOT NULL, "created_at" datetime2 NOT NULL, CONSTRAINT "CK_holds_quantity" CHECK (quantity >= 1), CONSTRAINT "FK_holds_session" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id"), CONSTRAINT "PK_a8a21700a256e0267fb43f4f7ae" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_holds_status_expires" ON "holds" ("status", "expires_at");
+GO
+CREATE INDEX "IX_holds_session_status" ON "holds" ("session_id", "status");
+GO
+CREATE TABLE "bookings" ("id" varchar(36) NOT NULL, "reference" varchar(16) NOT NULL, "session_id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, "session_starts_at" datetime2 NOT NULL, "member_id" varchar(36) NOT NULL, "quantity" int NOT NULL, "status" varchar(16) NOT NULL, "hold_id" varchar(36), "external_ref" varchar(100), "external_scope" varchar(80), "owner_key" varchar(80) NOT NULL, "created_at" datetime2 NOT NULL, "cancelled_at" datetime2, "checked_in_at" datetime2, CONSTRAINT "CK_bookings_quantity" CHECK (quantity >= 1 AND quantity <= 20), CONSTRAINT "FK_bookings_session" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id"), CONSTRAINT "FK_bookings_member" FOREIGN KEY ("member_id") REFERENCES "members" ("id"), CONSTRAINT "PK_bee6805982cc1e248e94ce94957" PRIMARY KEY ("id"));
+GO
+CREATE UNIQUE INDEX "UQ_bookings_reference" ON "bookings" ("reference");
+GO
+CREATE UNIQUE INDEX "UQ_bookings_external_ref" ON "bookings" ("external_scope", "external_ref") WHERE "external_ref" IS NOT NULL;
+GO
+CREATE INDEX "IX_bookings_session_member" ON "bookings" ("session_id", "member_id", "status");
+GO
+CREATE INDEX "IX_bookings_member_start" ON "bookings" ("member_id", "session_starts_at", "id");
+GO
+CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
+GO
