@@ -2,6 +2,8 @@ import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
 import { ConfigModule, DatabaseModule } from '@aero/core';
+import { ApiKeysCommandsModule } from '@aero/api-keys';
+import { AuthCommandsModule } from '@aero/auth';
 import { DbMigrateCommand } from './db-migrate.command';
 import { DbSeedCommand } from './db-seed.command';
 import { OpenApiExportCommand } from './openapi-export.command';
@@ -12,7 +14,7 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthCommandsModule, ApiKeysCommandsModule],
       providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
     };
   }

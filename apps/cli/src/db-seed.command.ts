@@ -1,4 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { ApiKeysService } from '@aero/api-keys';
+import { UsersService } from '@aero/auth';
 import { print } from './output';
 
 interface Options {
@@ -11,9 +13,30 @@ interface Options {
  */
 @Command({ name: 'db:seed', description: 'Load the demo data set (idempotent)' })
 export class DbSeedCommand extends CommandRunner {
+  constructor(
+    private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
+  ) {
+    super();
+  }
+
   async run(_args: string[], options: Options): Promise<void> {
     const created: Record<string, number> = {};
-    print({ created }, options.json, () => 'Seed complete (nothing to seed yet).');
+    // Secrets are generated, never fixed in the repo, and printed only when created.
+    const secrets: Record<string, string> = {};
+    const admin = await this.users.ensureSeedAdmin();
+    created.adminUsers = admin.password ? 1 : 0;
+    if (admin.password) secrets[`password of ${admin.user.email}`] = admin.password;
+    const kiosk = await this.apiKeys.ensureDemoKioskKey();
+    created.apiKeys = kiosk.key ? 1 : 0;
+    if (kiosk.key) secrets[`API key '${kiosk.apiKey.name}'`] = kiosk.key;
+    const shown = Object.keys(secrets).length > 0 ? { secrets } : {};
+    print({ created, ...shown }, options.json, () =>
+      [
+        `Seed complete: ${Object.entries(created).map(([what, n]) => `${what} +${n}`).join(', ')}.`,
+        ...Object.entries(secrets).map(([what, value]) => `${what} (shown once): ${value}`),
+      ].join('\n'),
+    );
   }
 
   @Option({ flags: '--json', description: 'print the result as JSON' })

@@ -23,6 +23,7 @@ export interface ApiKeyCreateInput {
 /** lastUsedAt is written at most this often per key (never a write per request). */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 export const DEFAULT_GRACE_SECONDS = 3600;
+export const DEMO_KIOSK_KEY_NAME = 'Demo kiosk';
 
 /**
  * API key lifecycle and verification. Verification of a cached key is CPU only: parse + checksum, one
@@ -147,6 +148,18 @@ export class ApiKeysService implements ApiKeyVerifier {
     });
     await this.cache.invalidate(id);
     return { ...toApiKeyDto(result.successor, now), key: result.key };
+  }
+
+  /** db:seed: a demo kiosk key, created once (the key is returned only on creation). */
+  async ensureDemoKioskKey(): Promise<{ apiKey: ApiKeyDto; key?: string }> {
+    const existing = (await this.listAll()).find((k) => k.name === DEMO_KIOSK_KEY_NAME && k.status === 'active');
+    if (existing) return { apiKey: existing };
+    const created = await this.create(
+      { name: DEMO_KIOSK_KEY_NAME, app: 'kiosk', scopes: ['members:read', 'bookings:read', 'bookings:write', 'venues:read'] },
+      'seed',
+    );
+    const { key, ...apiKey } = created;
+    return { apiKey, key };
   }
 
   /** Station 3 for API keys: the presented key → a Principal, or a 401 problem saying why. */

@@ -13,3 +13,4 @@ export * from './tokens/token.service';
 export * from './users/user.dto';
 export * from './users/users.service';
 export * from './uuid-param';
+export * from './cli/auth-commands.module';

@@ -3,10 +3,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { ApiProblems } from '@aero/core';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
+import { CurrentPrincipal } from '../current-principal.decorator';
+import type { Principal } from '../principal';
+import { ROLES } from '../principal';
 import { UserCreateDto, UserDto, UserListQueryDto, UserPageDto, UserUpdateDto } from './user.dto';
 import { UsersService } from './users.service';
 
-/** Admin user management. */
+/** Admin user management, and `GET /v1/users/me` for every signed-in user. */
 @ApiTags('users')
 @Authenticated()
 @Controller({ path: 'users', version: '1' })
@@ -27,6 +30,14 @@ export class UsersController {
   @ApiProblems(400)
   list(@Query() query: UserListQueryDto): Promise<UserPageDto> {
     return this.users.list(query.limit ?? 20, query.cursor);
+  }
+
+  @Get('me')
+  @Authenticated({ roles: [...ROLES] })
+  @ApiOperation({ summary: 'The signed-in user’s own account (user tokens only)' })
+  @ApiOkResponse({ type: UserDto })
+  me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
+    return this.users.getOwn(principal);
   }
 
   @Get(':id')

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppError, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppError, CoreProblems, decodeCursor, toPage, TransactionService } from '@aero/core';
 import type { Page } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { PasswordService } from '../passwords/password.service';
-import type { Role } from '../principal';
+import type { Principal, Role } from '../principal';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserCreateDto, UserDto, UserUpdateDto } from './user.dto';
 import { UserEntity } from './user.entity';
@@ -59,6 +59,14 @@ export class UsersService {
 
   async get(id: string): Promise<UserDto> {
     return toUserDto(await this.require(id));
+  }
+
+  /** The caller's own account; API keys (even admin ones) have none. */
+  async getOwn(principal: Principal): Promise<UserDto> {
+    if (principal.kind !== 'user') {
+      throw new AppError(CoreProblems.forbidden, 'Only a signed-in user has an account; API keys do not.');
+    }
+    return this.get(principal.id);
   }
 
   async findByEmail(email: string): Promise<UserDto | null> {
@@ -122,6 +130,14 @@ export class UsersService {
     return { user: await this.update(user.id, { password: newPassword }), password: newPassword };
   }
 
+  /** db:seed: the demo admin, created once with a random password (returned only on creation). */
+  async ensureSeedAdmin(email = SEED_ADMIN_EMAIL): Promise<{ user: UserDto; password?: string }> {
+    const existing = await this.findByEmail(email);
+    if (existing) return { user: existing };
+    const password = generatePassword();
+    return { user: await this.create({ email, password, roles: ['admin'] }), password };
+  }
+
   private async require(id: string): Promise<UserEntity> {
     const user = await this.tx.read(() => this.users.findById(id));
     if (!user) throw new AppError(AuthProblems.userNotFound, `No user ${id}.`);
@@ -134,6 +150,8 @@ export class UsersService {
     return user;
   }
 }
+
+export const SEED_ADMIN_EMAIL = 'admin@aerosports.example';
 
 /** 24 characters from the CSPRNG (~143 bits): for generated admin and reset passwords. */
 export function generatePassword(): string {

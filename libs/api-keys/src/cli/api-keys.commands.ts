@@ -1,0 +1,158 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { flattenValidationErrors } from '@aero/core';
+import type { Scope } from '@aero/auth';
+import { ApiKeyCreateDto, MAX_GRACE_SECONDS } from '../api-key.dto';
+import type { ApiKeyDto } from '../api-key.dto';
+import { ApiKeysService, DEFAULT_GRACE_SECONDS } from '../api-keys.service';
+
+function out(data: unknown, json: boolean | undefined, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `30d`, `12h`, `15m`, `90s` → seconds. */
+export function parseDuration(value: string, flag: string): number {
+  const match = /^(\d+)([smhd])$/.exec(value.trim());
+  if (!match) throw new Error(`${flag} must look like 90s, 15m, 12h or 30d`);
+  return Number(match[1]) * UNITS[match[2]];
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+interface CreateOptions {
+  name: string;
+  app: string;
+  scopes: string[];
+  expiresIn?: number;
+  rateLimitPerMinute?: number;
+  venues?: string[];
+  json?: boolean;
+}
+
+@Command({ name: 'api-keys:create', description: 'Create an API key and print it (the only time it is shown)' })
+export class ApiKeysCreateCommand extends CommandRunner {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async run(_args: string[], options: CreateOptions): Promise<void> {
+    const input = plainToInstance(ApiKeyCreateDto, {
+      name: options.name,
+      app: options.app,
+      scopes: options.scopes,
+      expiresAt: options.expiresIn === undefined ? undefined : new Date(Date.now() + options.expiresIn * 1000).toISOString(),
+      rateLimitPerMinute: options.rateLimitPerMinute,
+      venueIds: options.venues,
+    });
+    const errors = flattenValidationErrors(validateSync(input, { whitelist: true, forbidUnknownValues: false }));
+    if (errors.length > 0) throw new Error(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    const created = await this.apiKeys.create(input, 'cli');
+    out(created, options.json, `Created API key ${created.id} (${created.app}: ${created.scopes.join(', ')})\nKey (shown once, store it now): ${created.key}`);
+  }
+
+  @Option({ flags: '--name <name>', description: 'what the key is for', required: true })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--app <app>', description: 'kiosk, pos, web, partner, internal, …', required: true })
+  parseApp(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--scopes <scopes>', description: 'comma-separated, e.g. members:read,bookings:write', required: true })
+  parseScopes(value: string): Scope[] {
+    return list(value) as Scope[];
+  }
+
+  @Option({ flags: '--expires-in <duration>', description: 'lifetime such as 30d or 12h; default: no expiry' })
+  parseExpiresIn(value: string): number {
+    return parseDuration(value, '--expires-in');
+  }
+
+  @Option({ flags: '--rate-limit-per-minute <n>', description: 'per-key request limit' })
+  parseRateLimit(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error('--rate-limit-per-minute must be a positive integer');
+    return n;
+  }
+
+  @Option({ flags: '--venues <ids>', description: 'comma-separated venue ids the key is restricted to' })
+  parseVenues(value: string): string[] {
+    return list(value);
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({ name: 'api-keys:list', description: 'List API keys (never the keys themselves)' })
+export class ApiKeysListCommand extends CommandRunner {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async run(_args: string[], options: { json?: boolean }): Promise<void> {
+    const keys = await this.apiKeys.listAll();
+    const line = (k: ApiKeyDto): string =>
+      `${k.id}  ${k.status.padEnd(8)}  ${k.app.padEnd(8)}  …${k.last4}  ${k.name}  [${k.scopes.join(',')}]`;
+    out(keys, options.json, keys.length === 0 ? 'No API keys.' : keys.map(line).join('\n'));
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({ name: 'api-keys:revoke', arguments: '<id>', description: 'Revoke an API key; its next request fails' })
+export class ApiKeysRevokeCommand extends CommandRunner {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: { json?: boolean }): Promise<void> {
+    await this.apiKeys.revoke(id);
+    out({ id, revoked: true }, options.json, `Revoked API key ${id}.`);
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({
+  name: 'api-keys:rotate',
+  arguments: '<id>',
+  description: 'Issue a new key with the same settings; the old one keeps working for the grace period',
+})
+export class ApiKeysRotateCommand extends CommandRunner {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: { grace?: number; json?: boolean }): Promise<void> {
+    const created = await this.apiKeys.rotate(id, options.grace ?? DEFAULT_GRACE_SECONDS, 'cli');
+    out(created, options.json, `Rotated ${id} → ${created.id}\nNew key (shown once, store it now): ${created.key}`);
+  }
+
+  @Option({ flags: '--grace <duration>', description: 'how long the old key keeps working (default 1h; 0s stops it now)' })
+  parseGrace(value: string): number {
+    const seconds = parseDuration(value, '--grace');
+    if (seconds > MAX_GRACE_SECONDS) throw new Error('--grace must be at most 30d');
+    return seconds;
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
