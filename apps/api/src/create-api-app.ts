@@ -5,13 +5,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@aero/core';
+import { LogDestinationModule } from '@aero/core';
 import { ApiModule } from './api.module';
 import { buildOpenApiDocument } from './openapi';
 
 export interface CreateApiAppOptions {
   /** Keep Nest's own logger quiet (tests, document export). */
   quiet?: boolean;
+  /** Write log lines here instead of stdout (tests that read the logs). */
+  logStream?: DestinationStream;
 }
 
 /** Builds the configured, not yet listening, API application. Shared by main, tests and the CLI. */
@@ -19,7 +23,9 @@ export async function createApiApp(
   config: AppConfig,
   options: CreateApiAppOptions = {},
 ): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+  const root = ApiModule.forRoot(config);
+  if (options.logStream) root.imports = [...(root.imports ?? []), LogDestinationModule.forRoot(options.logStream)];
+  const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false, // parsed by BodyParsingMiddleware, inside the pipeline, so its errors are problems
     bufferLogs: !options.quiet,
     logger: options.quiet ? false : undefined,

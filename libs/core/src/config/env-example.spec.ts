@@ -66,6 +66,12 @@ describe('.env.example', () => {
     }
   });
 
+  it('is mirrored by the configuration table in README.md', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
+    const missing = envDtoProperties().filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(missing).toEqual([]);
+  });
+
   it('is itself a valid configuration', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'aero-env-example-'));
     try {

@@ -1,6 +1,9 @@
-import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { ensureRequestId } from '../http/request-id';
 import { routeTemplate } from '../http/route-template';
@@ -22,13 +25,29 @@ export const REDACTED_PATHS = [
   '*.key',
 ];
 
+/** Where log lines go instead of stdout, when provided (tests capture the output this way). */
+export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+
+/** Sends every log line to `stream`; import it beside the API module. Production never does: it logs to stdout. */
+@Global()
+@Module({})
+export class LogDestinationModule {
+  static forRoot(stream: DestinationStream): DynamicModule {
+    return {
+      module: LogDestinationModule,
+      providers: [{ provide: LOG_DESTINATION, useValue: stream }],
+      exports: [LOG_DESTINATION],
+    };
+  }
+}
+
 /** Structured JSON logs: one line per request with request id, route template, status and latency. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        pinoHttp: {
+      inject: [AppConfig, { token: LOG_DESTINATION, optional: true }],
+      useFactory: (config: AppConfig, destination?: DestinationStream) => {
+        const pinoHttp: PinoHttpOptions = {
           level: config.logLevel,
           genReqId: (req, res) => ensureRequestId(req, res),
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -46,8 +65,9 @@ export const REDACTED_PATHS = [
           // Probes and scrapes would drown the signal.
           autoLogging: { ignore: (req) => /^\/(health|metrics)(\/|$)/.test(req.url ?? '') },
           quietReqLogger: true,
-        },
-      }),
+        };
+        return { pinoHttp: destination ? [pinoHttp, destination] : pinoHttp };
+      },
     }),
   ],
 })
