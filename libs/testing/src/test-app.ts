@@ -8,6 +8,7 @@ import { loadConfig, QueryCounterLogger } from '@aero/core';
 import { createApiApp } from '../../../apps/api/src/create-api-app';
 import { OpenApiValidator } from './openapi-validator';
 import { createTestDatabase } from './test-database';
+import type { TestDatabase } from './test-database';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
 export type HttpClient = Record<Method, (url: string) => Test>;
@@ -18,6 +19,8 @@ export interface TestApp {
   /** supertest bound to the app; every response is checked against openapi.json. */
   http: HttpClient;
   dataSource: DataSource;
+  /** The database this app runs on; pass it as `database` to start a second instance on it. */
+  database: TestDatabase;
   /** Statements sent to the database so far (for "no query on the hot path" assertions). */
   queryCount(): number;
   close(): Promise<void>;
@@ -28,13 +31,21 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Skip the openapi.json response check (only for tests about undocumented behaviour). */
   skipContractCheck?: boolean;
+  /**
+   * Run on another app's database (`other.database`), as a second instance behind a load balancer
+   * would. That database must have been made with `shareableDatabase`; its owner drops it.
+   */
+  database?: TestDatabase;
+  /** Make a database that a second app can share (a temporary file on SQLite). */
+  shareableDatabase?: boolean;
 }
 
 let validator: OpenApiValidator | undefined;
 
 /** Boots the real ApiModule on a fresh database (SQLite in memory, or PostgreSQL with DB_TYPE=postgres). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await createTestDatabase({ shareable: options.shareableDatabase }));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -62,10 +73,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     http,
     dataSource,
+    database,
     queryCount: () => (dataSource.logger as QueryCounterLogger).count,
     close: async () => {
       await app.close();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DbType } from '@aero/core';
 
@@ -24,9 +27,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+export interface TestDatabaseOptions {
+  /** Several app instances will open it (SQLite then uses a temporary file instead of memory). */
+  shareable?: boolean;
+}
+
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   if (testDbType() === 'sqlite') {
-    return { env: { DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' }, drop: async () => undefined };
+    if (!options.shareable) return { env: { DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' }, drop: async () => undefined };
+    const dir = mkdtempSync(join(tmpdir(), 'aero-e2e-'));
+    return {
+      env: { DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'shared.sqlite') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const pg = postgresTestSettings();
   const name = `aero_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
