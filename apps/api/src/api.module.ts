@@ -18,6 +18,8 @@ import {
 } from '@aero/core';
 import { ApiKeysModule } from '@aero/api-keys';
 import { AuthenticationGuard, AuthModule } from '@aero/auth';
+import { BookingsModule } from '@aero/bookings';
+import { MembersModule } from '@aero/members';
 
 /**
  * The HTTP API. Every request passes these stations, in this order (ARCHITECTURE.md, "The request
@@ -37,6 +39,8 @@ export class ApiModule implements NestModule {
         PlatformModule, // /health, /metrics, /problems
         AuthModule, // users, sessions, /v1/auth, /v1/users
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
+        MembersModule, // /v1/members: profiles, dependants, waivers, membership
+        BookingsModule, // /v1/venues, /v1/sessions, /v1/holds, /v1/bookings; the hold sweeper
       ],
       providers: [
         // 3–4. authentication + authorization: bearer JWT or X-API-Key → request.principal; deny by default, @Public() opts out, @Authenticated() roles/scopes

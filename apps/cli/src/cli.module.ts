@@ -4,6 +4,8 @@ import type { AppConfig } from '@aero/core';
 import { ConfigModule, DatabaseModule } from '@aero/core';
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
+import { BookingsCommandsModule } from '@aero/bookings';
+import { MembersCommandsModule } from '@aero/members';
 import { DbMigrateCommand } from './db-migrate.command';
 import { DbSeedCommand } from './db-seed.command';
 import { OpenApiExportCommand } from './openapi-export.command';
@@ -14,7 +16,7 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthCommandsModule, ApiKeysCommandsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthCommandsModule, ApiKeysCommandsModule, MembersCommandsModule, BookingsCommandsModule],
       providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
     };
   }

@@ -1,6 +1,7 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ApiKeysService } from '@aero/api-keys';
 import { UsersService } from '@aero/auth';
+import { BookingsSeedService } from '@aero/bookings';
 import { print } from './output';
 
 interface Options {
@@ -16,6 +17,7 @@ export class DbSeedCommand extends CommandRunner {
   constructor(
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
+    private readonly venueDemo: BookingsSeedService,
   ) {
     super();
   }
@@ -30,6 +32,8 @@ export class DbSeedCommand extends CommandRunner {
     const kiosk = await this.apiKeys.ensureDemoKioskKey();
     created.apiKeys = kiosk.key ? 1 : 0;
     if (kiosk.key) secrets[`API key '${kiosk.apiKey.name}'`] = kiosk.key;
+    // Venue domain: AeroSports Toronto, a week of sessions, members with and without waivers, bookings.
+    Object.assign(created, await this.venueDemo.seed());
     const shown = Object.keys(secrets).length > 0 ? { secrets } : {};
     print({ created, ...shown }, options.json, () =>
       [

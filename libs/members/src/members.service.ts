@@ -318,9 +318,11 @@ export class MembersService {
 
   private toResponse(m: MemberEntity, now: Date): MemberResponseDto {
     const waiverValidUntil = m.waiverValidUntil ? new Date(m.waiverValidUntil) : null;
-    const membership: MembershipDto | null = m.membershipStatus
-      ? { plan: m.membershipPlan, status: m.membershipStatus, validUntil: m.membershipValidUntil }
-      : null;
+    const membership: MembershipDto = {
+      plan: m.membershipPlan,
+      status: m.membershipStatus ?? 'none',
+      validUntil: m.membershipValidUntil,
+    };
     return {
       id: m.id,
       firstName: m.firstName,

@@ -1,3 +1,4 @@
+export * from './domain.factory';
 export * from './identity.factory';
 export * from './openapi-validator';
 export * from './test-app';

@@ -6,5 +6,6 @@ import { MembersImportCommand } from './members-import.command';
 @Module({
   imports: [MembersModule],
   providers: [MembersImportCommand],
+  exports: [MembersModule],
 })
 export class MembersCommandsModule {}

@@ -6,8 +6,9 @@ export class MembershipDto {
   /** Plan name. */
   @ApiProperty({ example: 'Unlimited Monthly', nullable: true, type: String })
   plan: string | null;
-  @ApiProperty({ enum: MEMBERSHIP_STATUSES, example: 'active' })
-  status: MembershipStatus;
+  /** `none` until a membership starts. */
+  @ApiProperty({ enum: ['none', ...MEMBERSHIP_STATUSES], example: 'active' })
+  status: MembershipStatus | 'none';
   /** Last day the membership is valid. */
   @ApiProperty({ example: '2027-11-30', format: 'date', nullable: true, type: String })
   validUntil: string | null;
@@ -39,8 +40,9 @@ export class MemberResponseDto {
   /** Whether a waiver is valid right now. */
   @ApiProperty({ example: true })
   waiverValid: boolean;
-  @ApiProperty({ type: MembershipDto, nullable: true })
-  membership: MembershipDto | null;
+  /** Plan and status; status `none` when the member never had a membership. */
+  @ApiProperty({ type: MembershipDto })
+  membership: MembershipDto;
   /** Changes on every update; the `ETag` header carries it for `If-Match`. */
   @ApiProperty({ example: 3 })
   version: number;

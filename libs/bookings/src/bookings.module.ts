@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MembersModule } from '@aero/members';
+import { BookingEntity } from './booking.entity';
+import { BookingsController, HoldsController, SessionsController, VenuesController } from './bookings.controller';
+import { BookingsRepository } from './bookings.repository';
+import { BookingsSeedService } from './bookings-seed.service';
+import { BookingsService } from './bookings.service';
+import { CapacityService } from './capacity.service';
+import { HoldEntity } from './hold.entity';
+import { HoldSweeper } from './hold-sweeper';
+import { HoldsService } from './holds.service';
+import { SessionEntity } from './session.entity';
+import { SessionsService } from './sessions.service';
+import { VenueEntity } from './venue.entity';
+import { VenuesService } from './venues.service';
+
+/** Venues, sessions, holds, bookings and check-in. Reaches members only through MembersService. */
+@Module({
+  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity]), MembersModule],
+  controllers: [VenuesController, SessionsController, HoldsController, BookingsController],
+  providers: [
+    BookingsRepository,
+    CapacityService,
+    VenuesService,
+    SessionsService,
+    HoldsService,
+    BookingsService,
+    HoldSweeper,
+    BookingsSeedService,
+  ],
+  exports: [VenuesService, SessionsService, HoldsService, BookingsService, BookingsSeedService],
+})
+export class BookingsModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { BookingsModule } from '../bookings.module';
+import { SessionsScheduleCommand } from './sessions-schedule.command';
+
+/** The bookings feature's CLI commands, imported by apps/cli. */
+@Module({
+  imports: [BookingsModule],
+  providers: [SessionsScheduleCommand],
+  exports: [BookingsModule],
+})
+export class BookingsCommandsModule {}
