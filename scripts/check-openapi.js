@@ -43,7 +43,7 @@ try {
     console.log(`openapi.json is fresh (${paths} paths)`);
   } else {
     // Show what changed (first lines), so the failure explains itself in CI logs.
-    const diff = spawnSync('git', ['diff', '--no-index', '--no-color', '--stat', '-U2', committed, fresh], {
+    const diff = spawnSync('git', ['diff', '--no-index', '--no-color', '--stat', committed, fresh], {
       cwd: root,
       encoding: 'utf8',
     });
