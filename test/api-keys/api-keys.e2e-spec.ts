@@ -10,6 +10,9 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   }
 }
 
+// Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
+jest.setTimeout(30_000);
+
 describe('API keys (e2e)', () => {
   let t: TestApp;
   let admin: Record<string, string>;

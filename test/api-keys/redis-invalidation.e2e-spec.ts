@@ -17,6 +17,9 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<void> 
   }
 }
 
+// Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
+jest.setTimeout(30_000);
+
 describe(`API key invalidation across instances (${redisUrl ? 'Redis pub/sub' : 'no Redis: short cache lifetime'}) (e2e)`, () => {
   let a: TestApp;
   let b: TestApp;

@@ -11,6 +11,9 @@ import { accessClaims, bearer, forgeJwt } from './forge';
  * - key-allowed: GET /v1/auth/me (any user, any key);
  * - admin: GET /v1/users.
  */
+// Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
+jest.setTimeout(30_000);
+
 describe('authentication guard: credentials × routes (e2e)', () => {
   let t: TestApp;
   const creds: Record<string, Record<string, string>> = {};

@@ -5,20 +5,22 @@ import request from 'supertest';
 import { ApiKeysService } from '@aero/api-keys';
 import { UsersService } from '@aero/auth';
 import { loadConfig } from '@aero/core';
-import { randomPassword } from '@aero/testing';
+import type { TestDatabase } from '@aero/testing';
+import { createTestDatabase, randomPassword } from '@aero/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 
 /** Real credentials through real flows (success and failure): none may reach the log output. */
 describe('credentials never reach the logs (e2e)', () => {
   let app: INestApplication;
+  let database: TestDatabase;
   const output: string[] = [];
 
   beforeAll(async () => {
+    database = await createTestDatabase();
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'debug',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: ':memory:',
+      ...database.env,
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('hex'),
     });
@@ -27,6 +29,7 @@ describe('credentials never reach the logs (e2e)', () => {
   });
   afterAll(async () => {
     await app.close();
+    await database.drop();
   });
 
   it('logs requests carrying passwords, access and refresh tokens and API keys without any of them', async () => {

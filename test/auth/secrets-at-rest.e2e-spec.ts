@@ -21,6 +21,9 @@ async function dumpEveryTable(t: TestApp): Promise<{ tables: string[]; text: str
   }
 }
 
+// Six Argon2id hashes and verifications (~30 ms each, more on a busy machine).
+jest.setTimeout(60_000);
+
 describe('no secret in clear at rest (e2e)', () => {
   let t: TestApp;
 

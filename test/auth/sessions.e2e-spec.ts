@@ -1,6 +1,9 @@
 import type { TestApp } from '@aero/testing';
 import { adminAuth, createTestApp, createUser, randomPassword } from '@aero/testing';
 
+// Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
+jest.setTimeout(30_000);
+
 describe('sign-in and sessions (e2e)', () => {
   let t: TestApp;
 

@@ -1,5 +1,4 @@
-import type { AppConfig } from '@aero/core';
-import { AppError } from '@aero/core';
+import type { AppConfig, AppError } from '@aero/core';
 import { IP_FAILURE_MULTIPLIER, LoginThrottle } from './login-throttle';
 
 const config = { login: { maxFailures: 3, lockoutSeconds: 60 } } as AppConfig;
