@@ -1,7 +1,14 @@
 import { Table, TableCheck, TableColumn, TableForeignKey, TableIndex } from 'typeorm';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { SchemaTypes } from './schema-types';
-import { renderMigrations, renderSchemaSql, SNAPSHOT_HEADER } from './sql-snapshot';
+import { MIGRATIONS } from './migrations';
+import {
+  createOfflineQueryRunner,
+  renderMigrations,
+  renderSchemaSql,
+  SNAPSHOT_DIALECTS,
+  SNAPSHOT_HEADER,
+} from './sql-snapshot';
 
 /** A small migration in the house style: SchemaTypes columns, a CHECK, an index and a foreign key. */
 class CreatePets1700000000000 implements MigrationInterface {
@@ -108,5 +115,34 @@ describe('offline SQL rendering of migrations', () => {
     expect(rendered).toEqual([
       { name: 'Seed1700000000001', statements: ['UPDATE "pets" SET "active" = 0 WHERE "age" > 30'] },
     ]);
+  });
+});
+
+describe('the project migrations (MIGRATIONS), rendered offline', () => {
+  it.each(SNAPSHOT_DIALECTS)(
+    'each down() on %s removes exactly the tables its up() created',
+    async (dialect) => {
+      const { queryRunner, tableNames } = createOfflineQueryRunner(dialect);
+      const before: string[][] = [];
+      for (const Migration of MIGRATIONS) {
+        before.push(tableNames().sort());
+        await new Migration().up(queryRunner);
+      }
+      for (let i = MIGRATIONS.length - 1; i >= 0; i--) {
+        await new MIGRATIONS[i]().down(queryRunner);
+        expect({ migration: MIGRATIONS[i].name, tables: tableNames().sort() }).toEqual({
+          migration: MIGRATIONS[i].name,
+          tables: before[i],
+        });
+      }
+      expect(tableNames()).toEqual([]);
+    },
+  );
+
+  it('gives SQL Server only UTC-safe, non-deprecated column types', async () => {
+    const sql = (await renderMigrations('mssql', MIGRATIONS)).flatMap((m) => m.statements).join('\n');
+    // datetime/getdate() carry the server's local clock (DEPENDENCIES.md pitfall 6); text/ntext/image are deprecated.
+    expect(sql).not.toMatch(/" (n?text|image|datetime|smalldatetime)(?![0-9a-z])/i);
+    expect(sql).not.toMatch(/getdate\(\)|sysdatetime\(\)|current_timestamp/i);
   });
 });

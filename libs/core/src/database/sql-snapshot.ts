@@ -56,7 +56,7 @@ interface IntrospectingRunner {
  * question a migration or TypeORM asks the database ("does this table exist?", "what columns does it
  * have?") is answered from the tables created so far in this run, so nothing ever reaches a server.
  */
-function recordOnly(queryRunner: QueryRunner, dialect: DbType): { raw: string[] } {
+function recordOnly(queryRunner: QueryRunner, dialect: DbType): { raw: string[]; tables: Table[] } {
   const runner = queryRunner as unknown as QueryRunner & IntrospectingRunner;
   const tables: Table[] = [];
   const raw: string[] = [];
@@ -97,7 +97,34 @@ function recordOnly(queryRunner: QueryRunner, dialect: DbType): { raw: string[] 
     const existing = find(target);
     if (existing) tables.splice(tables.indexOf(existing), 1);
   };
-  return { raw };
+  return { raw, tables };
+}
+
+export interface OfflineQueryRunner {
+  queryRunner: QueryRunner;
+  /** Names of the tables that exist after the statements recorded so far. */
+  tableNames(): string[];
+  /** Returns the statements recorded since the last call and forgets them. */
+  take(): string[];
+}
+
+/**
+ * A query runner of `dialect` that records instead of executing (see `recordOnly`). Used to render the
+ * schema snapshots and, in tests, to check that every migration's `down` undoes its `up`.
+ */
+export function createOfflineQueryRunner(dialect: DbType): OfflineQueryRunner {
+  const dataSource = new DataSource(offlineOptions(dialect));
+  const queryRunner = dataSource.driver.createQueryRunner('master');
+  const { tables } = recordOnly(queryRunner, dialect);
+  return {
+    queryRunner,
+    tableNames: () => tables.map((t) => t.name),
+    take: () => {
+      const statements = queryRunner.getMemorySql().upQueries.map((q) => formatQuery(q.query, q.parameters));
+      queryRunner.clearSqlMemory();
+      return statements;
+    },
+  };
 }
 
 export interface RenderedMigration {
@@ -119,17 +146,10 @@ export async function renderMigrations(
   migrations: readonly MigrationClass[],
   options: RenderOptions = {},
 ): Promise<RenderedMigration[]> {
-  const dataSource = new DataSource(offlineOptions(dialect));
-  const queryRunner = dataSource.driver.createQueryRunner('master');
-  recordOnly(queryRunner, dialect);
-  const take = (): string[] => {
-    const statements = queryRunner.getMemorySql().upQueries.map((q) => formatQuery(q.query, q.parameters));
-    queryRunner.clearSqlMemory();
-    return statements;
-  };
+  const { queryRunner, take } = createOfflineQueryRunner(dialect);
   const rendered: RenderedMigration[] = [];
   if (options.includeMigrationsTable ?? true) {
-    const executor = new MigrationExecutor(dataSource, queryRunner) as unknown as {
+    const executor = new MigrationExecutor(queryRunner.connection, queryRunner) as unknown as {
       createMigrationsTableIfNotExist(runner: QueryRunner): Promise<void>;
     };
     await executor.createMigrationsTableIfNotExist(queryRunner);
