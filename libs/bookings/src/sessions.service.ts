@@ -194,6 +194,9 @@ export class SessionsService {
     endsAt: Date,
     capacity: number,
   ): Promise<{ session: SessionEntity; created: boolean }> {
+    // The common re-run finds it by reading; the unique index settles a race between two writers.
+    const found = await this.repo.findSessionAt(venueId, activity, startsAt);
+    if (found) return { session: found, created: false };
     const now = new Date();
     const session = Object.assign(new SessionEntity(), {
       id: randomUUID(),

@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import type { Principal } from '@aero/auth';
-import { AppError } from '@aero/core';
 import { SessionsService } from '../sessions.service';
 
 interface Options {
@@ -16,6 +15,11 @@ interface Options {
 
 /** The CLI acts as an operator with full access. */
 const OPERATOR: Principal = { kind: 'user', id: 'cli', roles: ['admin'], scopes: [] };
+/** JSON when asked (scripts), a sentence otherwise (people). */
+function print(json: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(json, null, 2)}\n` : `${human()}\n`);
+}
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
@@ -48,13 +52,8 @@ export class SessionsScheduleCommand extends CommandRunner {
     if (!o.capacity || !Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 10000) {
       problems.push('--capacity must be a whole number 1–10000');
     }
-    if (problems.length) {
-      process.stderr.write(`${problems.join('\n')}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    try {
-      const result = await this.sessions.schedule(OPERATOR, {
+    if (problems.length) throw new Error(problems.join('; '));
+    const result = await this.sessions.schedule(OPERATOR, {
         venueId: o.venue as string,
         activity: o.activity ?? 'Open Jump',
         from: o.from as string,
@@ -63,13 +62,8 @@ export class SessionsScheduleCommand extends CommandRunner {
         durationMinutes: o.duration as number,
         capacity: o.capacity as number,
       });
-      if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(`Created ${result.created} session(s); ${result.existing} already existed.\n`);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      process.stderr.write(`${error.detail ?? error.problem.title}\n`);
-      process.exitCode = 1;
-    }
+    const summary = { created: result.created, existing: result.existing };
+    print(o.json ? summary : null, () => `Created ${result.created} session(s); ${result.existing} already existed.`);
   }
 
   @Option({ flags: '--venue <id>', description: 'venue id' })

@@ -22,28 +22,21 @@ export class MembersImportCommand extends CommandRunner {
   }
 
   async run(_args: string[], options: Options): Promise<void> {
-    if (!options.file) {
-      process.stderr.write('--file is required\n');
-      process.exitCode = 2;
-      return;
-    }
-    let text: string;
-    try {
-      text = readFileSync(options.file, 'utf8');
-    } catch {
-      process.stderr.write(`cannot read ${options.file}\n`);
-      process.exitCode = 2;
-      return;
-    }
+    if (!options.file) throw new Error('--file <path> is required');
+    const text = readFileSync(options.file, 'utf8');
     const result = await this.importer.importCsv(OPERATOR, text, Boolean(options.dryRun));
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       for (const e of result.errors) process.stdout.write(`line ${e.line}: ${e.reason}\n`);
-      if (result.errors.length) process.stdout.write(`${result.errors.length} bad row(s): nothing imported.\n`);
-      else if (result.dryRun) process.stdout.write(`${result.valid} row(s) valid; dry run, nothing imported.\n`);
-      else process.stdout.write(`Imported ${result.imported} member(s).\n`);
+      if (result.errors.length === 0) {
+        process.stdout.write(
+          result.dryRun
+            ? `${result.valid} row(s) valid; dry run, nothing imported.\n`
+            : `Imported ${result.imported} member(s).\n`,
+        );
+      }
     }
-    if (result.errors.length) process.exitCode = 1;
+    if (result.errors.length) throw new Error(`${result.errors.length} bad row(s): nothing imported`);
   }
 
   @Option({ flags: '--file <path>', description: 'CSV file with a header row' })

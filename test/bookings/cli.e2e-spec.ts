@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+const REPO_ROOT = resolve(__dirname, '../..');
+const CLI_ENTRY = join(REPO_ROOT, 'dist/apps/cli/apps/cli/src/main.js');
+
+jest.setTimeout(120_000);
+
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// The venue-domain commands over the built CLI, as an operator runs them, on a SQLite file.
+describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  const cli = (args: string[]): CliResult => {
+    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  const query = <T>(sql: string, ...params: unknown[]): T[] => {
+    const db = new Database(env.DB_DATABASE as string, { readonly: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    if (build.status !== 0 || !existsSync(CLI_ENTRY)) throw new Error(`could not build the CLI:\n${build.stderr}`);
+    dir = mkdtempSync(join(tmpdir(), 'aero-venue-cli-'));
+    env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DB_TYPE: 'sqlite',
+      DB_DATABASE: join(dir, 'aero.sqlite'),
+      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
+    };
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('db:seed creates a Toronto venue, a week of sessions, members with and without waivers, and bookings', () => {
+    const result = cli(['db:seed', '--json']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).created).toMatchObject({ venues: 1, sessions: 42, members: 5, waivers: 3, bookings: 4 });
+    expect(query('SELECT name, time_zone AS timeZone FROM venues')).toEqual([{ name: 'AeroSports Toronto', timeZone: 'America/Toronto' }]);
+    const withWaiver = query<{ n: number }>('SELECT COUNT(*) AS n FROM members WHERE waiver_valid_until IS NOT NULL')[0].n;
+    expect(withWaiver).toBe(3);
+    // Places taken equal the places booked.
+    const [{ taken, booked }] = query<{ taken: number; booked: number }>(
+      "SELECT (SELECT SUM(booked) FROM sessions) AS taken, (SELECT SUM(quantity) FROM bookings WHERE status = 'confirmed') AS booked",
+    );
+    expect(taken).toBe(booked);
+  });
+
+  it('sessions:schedule creates the timetable in venue-local time, and running it twice adds nothing', () => {
+    const [{ id }] = query<{ id: string }>('SELECT id FROM venues');
+    const args = ['sessions:schedule', '--venue', id, '--from', '2026-03-07', '--to', '2026-03-09', '--times', '10:00,11:30', '--duration', '60m', '--capacity', '40', '--json'];
+    const first = cli(args);
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ created: 6, existing: 0 });
+    expect(JSON.parse(cli(args).stdout)).toEqual({ created: 0, existing: 6 });
+    const starts = query<{ startsAt: string }>(
+      "SELECT starts_at AS startsAt FROM sessions WHERE starts_at < '2026-03-10' ORDER BY starts_at",
+    ).map((r) => r.startsAt.slice(0, 16));
+    // 10:00 in Toronto is 15:00 UTC before the change on 2026-03-08 and 14:00 UTC from that day on.
+    expect(starts).toEqual([
+      '2026-03-07 15:00', '2026-03-07 16:30',
+      '2026-03-08 14:00', '2026-03-08 15:30',
+      '2026-03-09 14:00', '2026-03-09 15:30',
+    ]);
+  });
+
+  it('sessions:schedule refuses bad options in one line', () => {
+    const result = cli(['sessions:schedule', '--venue', 'x', '--from', '2026-03-09', '--to', '2026-03-07', '--times', '25:00', '--duration', 'long', '--capacity', '0']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: .*--to must not be before --from.*--times.*--duration.*--capacity/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('members:import reports every bad row with its line and imports nothing, then imports all of a good file', () => {
+    const before = query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n;
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(
+      bad,
+      [
+        'firstName,lastName,dateOfBirth,email,phone,guardianEmail',
+        'Ana,Lima,1985-02-03,ana.lima@example.test,,',
+        ',NoFirst,1985-02-03,,,',
+        'Bad,Date,1985-02-30,,,',
+        'Dup,Email,1990-01-01,ANA.LIMA@example.test,,',
+        'Kid,Lima,2017-06-06,,,nobody@example.test',
+        'Taken,Email,1990-01-01,olivia.chen@example.com,,',
+      ].join('\n'),
+    );
+    const refused = cli(['members:import', '--file', bad]);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout.trim().split('\n').map((l) => l.replace(/:.*/, ''))).toEqual(['line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
+    expect(refused.stdout).toContain('line 5: email ANA.LIMA@example.test repeats line 2');
+    expect(refused.stderr).toBe('error: 5 bad row(s): nothing imported\n');
+    expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n).toBe(before);
+
+    const good = join(dir, 'good.csv');
+    writeFileSync(
+      good,
+      [
+        'firstName,lastName,dateOfBirth,email,phone,guardianEmail',
+        'Kid,Lima,2017-06-06,,,ana.lima@example.test',
+        'Ana,Lima,1985-02-03,ana.lima@example.test,+1 416 555 0000,',
+        '"O\'Neil, Jr.",Smith,1979-12-12,,,',
+      ].join('\r\n'),
+    );
+    const dry = cli(['members:import', '--file', good, '--dry-run']);
+    expect(dry).toMatchObject({ status: 0, stdout: '3 row(s) valid; dry run, nothing imported.\n' });
+    expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n).toBe(before);
+    const imported = cli(['members:import', '--file', good]);
+    expect(imported).toMatchObject({ status: 0, stdout: 'Imported 3 member(s).\n' });
+    const kid = query<{ guardian: string }>(
+      "SELECT g.email AS guardian FROM members k JOIN members g ON g.id = k.guardian_id WHERE k.first_name = 'Kid' AND k.last_name = 'Lima'",
+    );
+    expect(kid).toEqual([{ guardian: 'ana.lima@example.test' }]);
+    expect(query('SELECT first_name AS f FROM members WHERE last_name = ?', 'Smith')).toEqual([{ f: "O'Neil, Jr." }]);
+  });
+});
