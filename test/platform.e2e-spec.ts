@@ -76,6 +76,14 @@ describe('platform pipeline (e2e)', () => {
     expect(res.text).not.toContain('route="/problems/not-found"');
   });
 
+  it('counts database statements in db_queries_total', async () => {
+    const scrape = async () =>
+      Number(/^db_queries_total (\d+)$/m.exec((await t.http.get('/metrics').expect(200)).text)?.[1]);
+    const before = await scrape();
+    await t.http.get('/health/ready').expect(200);
+    expect(await scrape()).toBe(before + 1);
+  });
+
   it('sends security headers and no x-powered-by', async () => {
     const res = await t.http.get('/health/live').expect(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Injectable, Optional } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { QueryCounterLogger } from '../database/query-counter.logger';
 
 /** The Prometheus registry of this app instance (one per app, so tests can boot several). */
 @Injectable()
@@ -13,8 +15,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(@Optional() dataSource?: DataSource) {
     collectDefaultMetrics({ register: this.registry });
+    const logger = dataSource?.logger;
+    if (logger instanceof QueryCounterLogger) {
+      // Read at scrape time from the data source's counter: no work per query beyond an increment.
+      let reported = 0;
+      new Counter({
+        name: 'db_queries_total',
+        help: 'SQL statements sent to the database by this instance',
+        registers: [this.registry],
+        collect() {
+          this.inc(logger.count - reported);
+          reported = logger.count;
+        },
+      });
+    }
   }
 
   async render(): Promise<string> {
