@@ -1,0 +1,149 @@
+import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+const REPO_ROOT = resolve(__dirname, '../..');
+const CLI_ENTRY = join(REPO_ROOT, 'dist/apps/cli/apps/cli/src/main.js');
+
+jest.setTimeout(120_000);
+
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** users:* and api-keys:* as an operator runs them, against one SQLite file. */
+describe('identity CLI commands (e2e)', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  const cli = (args: string[]): CliResult => {
+    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  const json = <T = Record<string, unknown>>(args: string[]): T => {
+    const result = cli(args);
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return JSON.parse(result.stdout) as T;
+  };
+  const dump = (): string => {
+    const db = new Database(env.DB_DATABASE as string, { readonly: true });
+    try {
+      return JSON.stringify([db.prepare('SELECT * FROM users').all(), db.prepare('SELECT * FROM api_keys').all()]);
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    if (build.status !== 0 || !existsSync(CLI_ENTRY)) throw new Error(`could not build the CLI:\n${build.stderr}`);
+    dir = mkdtempSync(join(tmpdir(), 'aero-identity-cli-'));
+    env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DB_TYPE: 'sqlite',
+      DB_DATABASE: join(dir, 'aero.sqlite'),
+      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
+    };
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('users:create generates and prints a password once; a duplicate email exits 1', () => {
+    const created = json<{ user: { email: string; roles: string[] }; password: string }>([
+      'users:create', '--email', 'Front.Desk@Example.test', '--role', 'staff', '--json',
+    ]);
+    expect(created.user).toMatchObject({ email: 'front.desk@example.test', roles: ['staff'] });
+    expect(created.password.length).toBeGreaterThanOrEqual(20);
+    expect(dump()).not.toContain(created.password);
+
+    const again = cli(['users:create', '--email', 'front.desk@example.test', '--role', 'staff']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe('error: A user with this email already exists.\n');
+  });
+
+  it('users:create refuses a weak password and an unknown role, saying why', () => {
+    const weak = cli(['users:create', '--email', 'weak@example.test', '--role', 'staff', '--password', 'password123']);
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toContain('password: is too common');
+    const role = cli(['users:create', '--email', 'r@example.test', '--role', 'root']);
+    expect(role.status).toBe(1);
+    expect(role.stderr).toContain('--role must be one or more of admin, staff, member');
+  });
+
+  it('users:reset-password prints a new password; users:disable disables', () => {
+    json(['users:create', '--email', 'ops@example.test', '--role', 'admin', '--password', 'a long enough passphrase', '--json']);
+    const reset = json<{ password: string }>(['users:reset-password', 'ops@example.test', '--json']);
+    expect(reset.password).not.toBe('a long enough passphrase');
+    const disabled = json<{ user: { disabled: boolean } }>(['users:disable', 'ops@example.test', '--json']);
+    expect(disabled.user.disabled).toBe(true);
+    const missing = cli(['users:disable', 'nobody@example.test']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('error: No user with email nobody@example.test.\n');
+  });
+
+  it('api-keys:create prints the key once with its settings; list never shows it', () => {
+    const venue = '0b6f4a52-3f3e-4c1e-9d0a-8f0e6c7b5a41';
+    const created = json<{ id: string; key: string; expiresAt: string; rateLimitPerMinute: number; venueIds: string[]; scopes: string[] }>([
+      'api-keys:create', '--name', 'Kiosk 7', '--app', 'kiosk', '--scopes', 'members:read,bookings:write',
+      '--expires-in', '30d', '--rate-limit-per-minute', '120', '--venues', venue, '--json',
+    ]);
+    expect(created.key).toMatch(/^aero_/);
+    expect(created).toMatchObject({ scopes: ['members:read', 'bookings:write'], rateLimitPerMinute: 120, venueIds: [venue] });
+    const days = (Date.parse(created.expiresAt) - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(30);
+
+    const listed = cli(['api-keys:list', '--json']);
+    expect(listed.stdout).toContain(created.id);
+    expect(listed.stdout).not.toContain(created.key);
+    expect(dump()).not.toContain(created.key);
+    const human = cli(['api-keys:list']);
+    expect(human.stdout).toContain(`${created.id}  active`);
+  });
+
+  it('api-keys:create refuses unknown scopes and bad durations, naming them', () => {
+    const scopes = cli(['api-keys:create', '--name', 'x', '--app', 'web', '--scopes', 'members:read,root']);
+    expect(scopes.status).toBe(1);
+    expect(scopes.stderr).toContain('scopes');
+    const duration = cli(['api-keys:create', '--name', 'x', '--app', 'web', '--scopes', 'admin', '--expires-in', 'soon']);
+    expect(duration.status).toBe(1);
+    expect(duration.stderr).toBe('error: --expires-in must look like 90s, 15m, 12h or 30d\n');
+  });
+
+  it('api-keys:rotate prints a new key and leaves the old one in grace; api-keys:revoke revokes', () => {
+    const created = json<{ id: string; key: string }>(['api-keys:create', '--name', 'POS', '--app', 'pos', '--scopes', 'bookings:read', '--json']);
+    const rotated = json<{ id: string; key: string }>(['api-keys:rotate', created.id, '--grace', '1h', '--json']);
+    expect(rotated.key).toMatch(/^aero_/);
+    expect(rotated.key).not.toBe(created.key);
+    const list = json<{ id: string; status: string; graceEndsAt: string | null }[]>(['api-keys:list', '--json']);
+    const old = list.find((k) => k.id === created.id);
+    expect(old?.status).toBe('grace');
+    expect(Math.round((Date.parse(old?.graceEndsAt ?? '') - Date.now()) / 60_000)).toBe(60);
+
+    expect(cli(['api-keys:revoke', rotated.id]).stdout).toBe(`Revoked API key ${rotated.id}.\n`);
+    const after = json<{ id: string; status: string }[]>(['api-keys:list', '--json']);
+    expect(after.find((k) => k.id === rotated.id)?.status).toBe('revoked');
+  });
+
+  it('db:seed creates an admin with a generated password and a kiosk key, printed only the first time', () => {
+    const first = cli(['db:seed']);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/password of admin@aerosports\.example \(shown once\): \S{20,}/);
+    expect(first.stdout).toMatch(/API key 'Demo kiosk' \(shown once\): aero_\S+/);
+    const second = json<{ created: Record<string, number>; secrets?: unknown }>(['db:seed', '--json']);
+    expect(second.created).toMatchObject({ adminUsers: 0, apiKeys: 0 });
+    expect(second.secrets).toBeUndefined();
+  });
+});
