@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@aero/core';
 import { createApiApp } from './create-api-app';
 
@@ -15,6 +16,10 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApiApp(config);
   const server = await app.listen(config.http.port, config.http.host);
+  const host = ['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host;
+  new Logger('Api').log(
+    `listening on http://${host}:${config.http.port}${config.http.docsEnabled ? ` (Swagger UI at /docs)` : ''}`,
+  );
   // Drain in-flight requests on shutdown, but never hang past the grace period.
   const forceAfter = config.http.shutdownGraceMs;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
