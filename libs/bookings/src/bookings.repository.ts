@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Repository, SelectQueryBuilder } from 'typeorm';
+import type { EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
 import { TransactionService } from '@aero/core';
 import type { BookingStatus } from './booking.entity';
@@ -56,6 +56,39 @@ function keysetAfter<T extends object>(
     ),
   );
 }
+
+/**
+ * The statements that change capacity, built on any EntityManager so their SQL can be rendered per dialect
+ * offline (`capacity-sql.spec.ts` keeps the SQL Server, PostgreSQL and SQLite forms under review).
+ */
+export const capacitySql = {
+  /**
+   * Takes `n` places in one atomic conditional UPDATE: it matches only while the session is scheduled and
+   * has room, so no interleaving of requests, apps or instances can oversell (the CHECK constraint
+   * `booked <= capacity` is the backstop). Safe under READ COMMITTED and RCSI on SQL Server.
+   */
+  take(manager: EntityManager, sessionId: string, n: number, now: Date): UpdateQueryBuilder<SessionEntity> {
+    return manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ booked: () => 'booked + :n', updatedAt: now })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('booked + :n <= capacity')
+      .andWhere('status = :scheduled', { scheduled: 'scheduled' })
+      .setParameter('n', n);
+  },
+
+  /** Gives `n` places back, never below zero. */
+  release(manager: EntityManager, sessionId: string, n: number, now: Date): UpdateQueryBuilder<SessionEntity> {
+    return manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ booked: () => 'booked - :n', updatedAt: now })
+      .where('id = :sessionId', { sessionId })
+      .andWhere('booked >= :n')
+      .setParameter('n', n);
+  },
+};
 
 /** The only code in the bookings feature that knows TypeORM. Capacity changes are single conditional UPDATEs. */
 @Injectable()
@@ -149,33 +182,15 @@ export class BookingsRepository {
     return qb.orderBy('s.startsAt', 'ASC').addOrderBy('s.id', 'ASC').take(filter.limit + 1).getMany();
   }
 
-  /**
-   * Takes `n` places in one atomic conditional UPDATE: it matches only while the session is scheduled and
-   * has room, so no interleaving of requests can oversell. Returns whether the places were taken.
-   */
+  /** Takes `n` places with the conditional UPDATE (see `capacitySql.take`); returns whether it matched. */
   async takePlaces(sessionId: string, n: number, now: Date): Promise<boolean> {
-    const result = await this.sessions
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ booked: () => 'booked + :n', updatedAt: now })
-      .where('id = :sessionId', { sessionId })
-      .andWhere('booked + :n <= capacity')
-      .andWhere('status = :scheduled', { scheduled: 'scheduled' })
-      .setParameter('n', n)
-      .execute();
+    const result = await capacitySql.take(this.tx.manager, sessionId, n, now).execute();
     return (result.affected ?? 0) === 1;
   }
 
   /** Gives `n` places back (never below zero). */
   async releasePlaces(sessionId: string, n: number, now: Date): Promise<void> {
-    await this.sessions
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ booked: () => 'booked - :n', updatedAt: now })
-      .where('id = :sessionId', { sessionId })
-      .andWhere('booked >= :n')
-      .setParameter('n', n)
-      .execute();
+    await capacitySql.release(this.tx.manager, sessionId, n, now).execute();
   }
 
   /** Sets capacity unless it would fall below the places taken. Returns whether it changed. */

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
+
+type Dialect = 'mssql' | 'postgres' | 'sqlite';
+
+/**
+ * Renders the capacity statements for each dialect without a server, with the entity column types that
+ * dialect uses (they are chosen at import time from DB_TYPE, hence the isolated module registry).
+ */
+async function render(dialect: Dialect): Promise<{ take: string; release: string }> {
+  let modules: { repo: typeof import('./bookings.repository'); entity: typeof import('./session.entity') } | undefined;
+  const previous = process.env.DB_TYPE;
+  process.env.DB_TYPE = dialect;
+  jest.isolateModules(() => {
+    // A fresh registry per dialect needs synchronous require; static imports would share one column type.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    modules = { repo: require('./bookings.repository'), entity: require('./session.entity') };
+  });
+  process.env.DB_TYPE = previous;
+  const { repo, entity } = modules as NonNullable<typeof modules>;
+  const options = (
+    dialect === 'sqlite'
+      ? { type: 'better-sqlite3', database: ':memory:' }
+      : { type: dialect, host: 'offline.invalid', database: 'aero' }
+  ) as DataSourceOptions;
+  const dataSource = new DataSource({ ...options, entities: [entity.SessionEntity] } as DataSourceOptions);
+  await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
+  const now = new Date('2026-03-08T14:00:00Z');
+  return {
+    take: repo.capacitySql.take(dataSource.manager, 's-1', 2, now).getQueryAndParameters()[0],
+    release: repo.capacitySql.release(dataSource.manager, 's-1', 2, now).getQueryAndParameters()[0],
+  };
+}
+
+// The capacity rule is one conditional UPDATE whose affected-row count says whether places were taken.
+// These are the exact statements each database receives; a change here deserves a careful review.
+describe('capacity SQL per dialect', () => {
+  it('SQL Server', async () => {
+    expect(await render('mssql')).toEqual({
+      take: 'UPDATE "sessions" SET "booked" = "booked" + @0, "updated_at" = @1 WHERE "id" = @2 AND "booked" + @0 <= "capacity" AND "status" = @3',
+      release: 'UPDATE "sessions" SET "booked" = "booked" - @0, "updated_at" = @1 WHERE "id" = @2 AND "booked" >= @0',
+    });
+  });
+
+  it('PostgreSQL', async () => {
+    expect(await render('postgres')).toEqual({
+      take: 'UPDATE "sessions" SET "booked" = "booked" + $1, "updated_at" = $2 WHERE "id" = $3 AND "booked" + $1 <= "capacity" AND "status" = $4',
+      release: 'UPDATE "sessions" SET "booked" = "booked" - $1, "updated_at" = $2 WHERE "id" = $3 AND "booked" >= $1',
+    });
+  });
+
+  it('SQLite (TypeORM inlines numeric parameters there)', async () => {
+    expect(await render('sqlite')).toEqual({
+      take: 'UPDATE "sessions" SET "booked" = "booked" + 2, "updated_at" = ? WHERE "id" = ? AND "booked" + 2 <= "capacity" AND "status" = ?',
+      release: 'UPDATE "sessions" SET "booked" = "booked" - 2, "updated_at" = ? WHERE "id" = ? AND "booked" >= 2',
+    });
+  });
+});
