@@ -43,10 +43,15 @@ describe('admin CLI (e2e)', () => {
     const db = new Database(env.DB_DATABASE as string, { readonly: true });
     try {
       const tables = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
         .all() as { name: string }[];
       return Object.fromEntries(
-        tables.map(({ name }) => [name, (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n]),
+        tables.map(({ name }) => [
+          name,
+          (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n,
+        ]),
       );
     } finally {
       db.close();
@@ -60,7 +65,8 @@ describe('admin CLI (e2e)', () => {
       encoding: 'utf8',
       timeout: 110_000,
     });
-    if (build.status !== 0 || !existsSync(CLI_ENTRY)) throw new Error(`could not build the CLI:\n${build.stderr}`);
+    if (build.status !== 0 || !existsSync(CLI_ENTRY))
+      throw new Error(`could not build the CLI:\n${build.stderr}`);
   });
 
   beforeEach(() => {
@@ -82,16 +88,20 @@ describe('admin CLI (e2e)', () => {
     const result = cli(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: npm run cli -- [options] [command]');
-    for (const command of ['db:migrate', 'db:seed', 'openapi:export']) expect(result.stdout).toContain(command);
+    for (const command of ['db:migrate', 'db:seed', 'openapi:export'])
+      expect(result.stdout).toContain(command);
   });
 
-  it.each(['db:migrate', 'db:seed', 'openapi:export'])('%s --help explains the command without touching the database', (command) => {
-    const result = cli([command, '--help']);
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain(`Usage: npm run cli -- ${command} [options]`);
-    expect(result.stdout).toContain('--help');
-    expect(existsSync(env.DB_DATABASE as string) ? rowCounts() : {}).toEqual({});
-  });
+  it.each(['db:migrate', 'db:seed', 'openapi:export'])(
+    '%s --help explains the command without touching the database',
+    (command) => {
+      const result = cli([command, '--help']);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`Usage: npm run cli -- ${command} [options]`);
+      expect(result.stdout).toContain('--help');
+      expect(existsSync(env.DB_DATABASE as string) ? rowCounts() : {}).toEqual({});
+    },
+  );
 
   it('db:migrate --json applies every migration once and reports it as JSON', () => {
     const first = json(cli(['db:migrate', '--json']));
@@ -108,7 +118,9 @@ describe('admin CLI (e2e)', () => {
     json(cli(['db:migrate', '--json']));
     expect(json(cli(['db:migrate', '--revert', '--json']))).toEqual({ reverted: true });
     expect(rowCounts().schema_migrations).toBe(MIGRATIONS.length - 1);
-    expect(json(cli(['db:migrate', '--json']))).toEqual({ applied: [MIGRATIONS[MIGRATIONS.length - 1].name] });
+    expect(json(cli(['db:migrate', '--json']))).toEqual({
+      applied: [MIGRATIONS[MIGRATIONS.length - 1].name],
+    });
   });
 
   it('db:seed is idempotent: the second run changes nothing', () => {

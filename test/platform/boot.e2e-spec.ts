@@ -31,7 +31,9 @@ function startSlowUpload(port: number): Promise<SlowUpload> {
       );
       let received = '';
       socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
-      const response = new Promise<string>((resolveResponse) => socket.once('close', () => resolveResponse(received)));
+      const response = new Promise<string>((resolveResponse) =>
+        socket.once('close', () => resolveResponse(received)),
+      );
       resolveUpload({ socket, finish: () => socket.write(body.slice(half)), response });
     });
     socket.once('error', reject);

@@ -24,7 +24,8 @@ function isCommanderError(error: unknown): error is Error & { code: string; exit
 /** `Usage: npm run cli -- db:migrate [options]` rather than the script's file name. */
 function commandUsage(cmd: Command): string {
   const names: string[] = [];
-  for (let current: Command | null = cmd; current?.parent; current = current.parent) names.unshift(current.name());
+  for (let current: Command | null = cmd; current?.parent; current = current.parent)
+    names.unshift(current.name());
   return [CLI_NAME, ...names, cmd.usage()].join(' ');
 }
 

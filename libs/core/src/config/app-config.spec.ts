@@ -39,7 +39,17 @@ describe('loadConfig', () => {
 
   it('names every invalid variable in one ConfigError', () => {
     const error = configErrorOf(() =>
-      loadConfig({ NODE_ENV: 'test', PORT: 'abc', DB_TYPE: 'oracle', HTTP_BODY_LIMIT_KB: '-1', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+      loadConfig(
+        {
+          NODE_ENV: 'test',
+          PORT: 'abc',
+          DB_TYPE: 'oracle',
+          HTTP_BODY_LIMIT_KB: '-1',
+          JWT_SIGNING_KEY: KEY,
+          API_KEY_PEPPER: PEPPER,
+        },
+        cwd,
+      ),
     );
     expect(error.problems).toEqual([
       'PORT: must be an integer number',
@@ -52,7 +62,10 @@ describe('loadConfig', () => {
 
   it('requires a host, user and database name for a server database', () => {
     const error = configErrorOf(() =>
-      loadConfig({ NODE_ENV: 'test', DB_TYPE: 'postgres', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+      loadConfig(
+        { NODE_ENV: 'test', DB_TYPE: 'postgres', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER },
+        cwd,
+      ),
     );
     expect(error.problems).toEqual(
       expect.arrayContaining([
@@ -136,7 +149,13 @@ describe('loadConfig', () => {
     ['0', false],
   ])('parses the boolean %s', (text, value) => {
     const config = loadConfig(
-      { NODE_ENV: 'test', DB_MIGRATIONS_RUN: text, DOCS_ENABLED: text, JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER },
+      {
+        NODE_ENV: 'test',
+        DB_MIGRATIONS_RUN: text,
+        DOCS_ENABLED: text,
+        JWT_SIGNING_KEY: KEY,
+        API_KEY_PEPPER: PEPPER,
+      },
       cwd,
     );
     expect(config.db.migrationsRun).toBe(value);
@@ -145,7 +164,10 @@ describe('loadConfig', () => {
 
   it('rejects a boolean it cannot read', () => {
     const error = configErrorOf(() =>
-      loadConfig({ NODE_ENV: 'test', DB_MIGRATIONS_RUN: 'maybe', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd),
+      loadConfig(
+        { NODE_ENV: 'test', DB_MIGRATIONS_RUN: 'maybe', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER },
+        cwd,
+      ),
     );
     expect(error.problems.map((p) => p.split(':')[0])).toEqual(['DB_MIGRATIONS_RUN']);
   });

@@ -28,7 +28,8 @@ function parseExample(text: string): ExampleEntry[] {
       name: match[2],
       value: match[3].trim(),
       commented: Boolean(match[1]),
-      description: above.startsWith('#') && !/^#\s*[A-Z][A-Z0-9_]*=/.test(above) ? above.replace(/^#\s*/, '') : '',
+      description:
+        above.startsWith('#') && !/^#\s*[A-Z][A-Z0-9_]*=/.test(above) ? above.replace(/^#\s*/, '') : '',
     });
   });
   return entries;
@@ -61,7 +62,10 @@ describe('.env.example', () => {
       if (entry.commented) {
         expect({ name: entry.name, default: fallback }).toEqual({ name: entry.name, default: undefined });
       } else {
-        expect({ name: entry.name, value: entry.value }).toEqual({ name: entry.name, value: String(fallback) });
+        expect({ name: entry.name, value: entry.value }).toEqual({
+          name: entry.name,
+          value: String(fallback),
+        });
       }
     }
   });

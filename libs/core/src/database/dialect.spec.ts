@@ -23,7 +23,10 @@ describe('SQL Server errors', () => {
   });
 
   it('treats a broken socket as transient and as a connection failure', () => {
-    const error = Object.assign(new Error('Connection lost - read ECONNRESET'), { name: 'ConnectionError', code: 'ESOCKET' });
+    const error = Object.assign(new Error('Connection lost - read ECONNRESET'), {
+      name: 'ConnectionError',
+      code: 'ESOCKET',
+    });
     expect(mssqlErrors.isTransient(error)).toBe(true);
     expect(mssqlErrors.isConnectionFailure(error)).toBe(true);
     expect(mssqlErrors.isConnectionFailure(wrapped(error))).toBe(true);
@@ -100,16 +103,22 @@ describe('SQLite errors', () => {
     expect(sqliteErrors.isTransient(wrapped(sqliteError(code)))).toBe(true);
   });
 
-  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])('reports %s as a unique violation', (code) => {
-    const error = wrapped(sqliteError(code));
-    expect(sqliteErrors.isUniqueViolation(error)).toBe(true);
-    expect(sqliteErrors.isTransient(error)).toBe(false);
-  });
+  it.each(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'])(
+    'reports %s as a unique violation',
+    (code) => {
+      const error = wrapped(sqliteError(code));
+      expect(sqliteErrors.isUniqueViolation(error)).toBe(true);
+      expect(sqliteErrors.isTransient(error)).toBe(false);
+    },
+  );
 
-  it.each(['SQLITE_CONSTRAINT_CHECK', 'SQLITE_CONSTRAINT_FOREIGNKEY'])('reports %s as a constraint violation', (code) => {
-    expect(sqliteErrors.isConstraintViolation(wrapped(sqliteError(code)))).toBe(true);
-    expect(sqliteErrors.isUniqueViolation(wrapped(sqliteError(code)))).toBe(false);
-  });
+  it.each(['SQLITE_CONSTRAINT_CHECK', 'SQLITE_CONSTRAINT_FOREIGNKEY'])(
+    'reports %s as a constraint violation',
+    (code) => {
+      expect(sqliteErrors.isConstraintViolation(wrapped(sqliteError(code)))).toBe(true);
+      expect(sqliteErrors.isUniqueViolation(wrapped(sqliteError(code)))).toBe(false);
+    },
+  );
 });
 
 describe('dialectErrors', () => {

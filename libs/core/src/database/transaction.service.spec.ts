@@ -9,7 +9,8 @@ import { backoffMs, DATABASE_RETRY_AFTER_SECONDS, TransactionService } from './t
 
 const deadlock = (): Error => Object.assign(new Error('deadlock detected'), { code: '40P01' });
 const uniqueViolation = (): Error => Object.assign(new Error('duplicate key'), { code: '23505' });
-const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+const refused = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 /**
  * Stands in for TypeORM's DataSource: each `transaction` hands the work a fresh manager, runs it, and
@@ -116,7 +117,10 @@ describe('TransactionService', () => {
   it('turns a database that cannot be reached into a 503 problem', async () => {
     const db = new FakeDataSource([refused(), refused(), refused()]);
     const error = await rejectionOf(service(db, 'postgres', 1).run(async () => 'x'));
-    expect(error).toMatchObject({ problem: CoreProblems.databaseUnavailable, headers: { 'Retry-After': '5' } });
+    expect(error).toMatchObject({
+      problem: CoreProblems.databaseUnavailable,
+      headers: { 'Retry-After': '5' },
+    });
     expect((error as AppError).detail).not.toContain('ECONNREFUSED');
   });
 

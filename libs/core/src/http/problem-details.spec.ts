@@ -22,7 +22,14 @@ const sessionFull = defineProblemType({
 });
 
 function fakeRequest(method = 'GET', url = '/v1/things/42?x=1'): Request {
-  return { method, path: url.split('?')[0], originalUrl: url, url, id: 'req-123', headers: {} } as unknown as Request;
+  return {
+    method,
+    path: url.split('?')[0],
+    originalUrl: url,
+    url,
+    id: 'req-123',
+    headers: {},
+  } as unknown as Request;
 }
 
 interface Written {
@@ -79,7 +86,10 @@ describe('problem details', () => {
     expect(text).not.toContain('secret_table');
     expect(text).not.toContain('at ');
     // ...but operators get the real error, tied to the request id.
-    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ err: error, requestId: 'req-123' }), 'unhandled error');
+    expect(logged).toHaveBeenCalledWith(
+      expect.objectContaining({ err: error, requestId: 'req-123' }),
+      'unhandled error',
+    );
   });
 
   it('treats a thrown non-Error the same way', () => {
@@ -119,9 +129,19 @@ describe('problem details', () => {
   });
 
   it.each([
-    [new BadRequestException('limit must be a number'), 400, '/problems/bad-request', 'limit must be a number'],
+    [
+      new BadRequestException('limit must be a number'),
+      400,
+      '/problems/bad-request',
+      'limit must be a number',
+    ],
     [new UnauthorizedException(), 401, '/problems/unauthenticated', 'Unauthorized'],
-    [new ForbiddenException('Needs scope bookings:write'), 403, '/problems/forbidden', 'Needs scope bookings:write'],
+    [
+      new ForbiddenException('Needs scope bookings:write'),
+      403,
+      '/problems/forbidden',
+      'Needs scope bookings:write',
+    ],
     [new NotFoundException('Booking not found'), 404, '/problems/not-found', 'Booking not found'],
     [new HttpException('I am a teapot', 418), 418, '/problems/bad-request', 'I am a teapot'],
   ])('maps %p to status %i and type %s', (exception, status, type, detail) => {
@@ -138,14 +158,22 @@ describe('problem details', () => {
   it('maps a 5xx HttpException without leaking its message', () => {
     const unavailable = write(new ServiceUnavailableException('pool exhausted at db-7'));
     expect(unavailable.status).toBe(503);
-    expect(unavailable.body).toMatchObject({ type: '/problems/service-unavailable', detail: 'A dependency is unavailable.' });
+    expect(unavailable.body).toMatchObject({
+      type: '/problems/service-unavailable',
+      detail: 'A dependency is unavailable.',
+    });
     const failed = write(new HttpException('stack: at Foo.bar (/srv/app.js:1:1)', 500));
     expect(failed.status).toBe(500);
     expect(JSON.stringify(failed.body)).not.toContain('/srv/app.js');
   });
 
   it('does nothing when the response has already started', () => {
-    const res = { headersSent: true, status: jest.fn(), setHeader: jest.fn(), end: jest.fn() } as unknown as Response;
+    const res = {
+      headersSent: true,
+      status: jest.fn(),
+      setHeader: jest.fn(),
+      end: jest.fn(),
+    } as unknown as Response;
     writeProblem(fakeRequest(), res, new Error('late'));
     expect(res.status).not.toHaveBeenCalled();
     expect(res.end).not.toHaveBeenCalled();

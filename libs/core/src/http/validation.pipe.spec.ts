@@ -51,7 +51,11 @@ async function problemOf(value: unknown, metadata: ArgumentMetadata = body): Pro
   throw new Error('expected a ValidationProblem');
 }
 
-const valid = { name: 'Ada', guardian: { email: 'ada@example.com' }, lines: [{ product: 'jump-60', quantity: 2 }] };
+const valid = {
+  name: 'Ada',
+  guardian: { email: 'ada@example.com' },
+  lines: [{ product: 'jump-60', quantity: 2 }],
+};
 
 describe('validation pipe', () => {
   it('passes a valid body through as an instance of the DTO', async () => {
@@ -65,7 +69,10 @@ describe('validation pipe', () => {
     const problem = await problemOf({
       name: 42,
       guardian: { email: 'not-an-email' },
-      lines: [{ product: 'jump-60', quantity: 1 }, { product: 'jump-60', quantity: 0 }],
+      lines: [
+        { product: 'jump-60', quantity: 1 },
+        { product: 'jump-60', quantity: 0 },
+      ],
     });
     expect(problem.status).toBe(400);
     expect(problem.errors.map((e) => e.field)).toEqual(['name', 'guardian.email', 'lines[1].quantity']);
@@ -77,7 +84,11 @@ describe('validation pipe', () => {
   });
 
   it('rejects unknown fields, naming them, at any depth', async () => {
-    const problem = await problemOf({ ...valid, isAdmin: true, guardian: { email: 'ada@example.com', role: 'x' } });
+    const problem = await problemOf({
+      ...valid,
+      isAdmin: true,
+      guardian: { email: 'ada@example.com', role: 'x' },
+    });
     expect(problem.errors).toHaveLength(2);
     expect(problem.errors).toEqual(
       expect.arrayContaining([
@@ -88,7 +99,10 @@ describe('validation pipe', () => {
   });
 
   it('transforms declared query types but does not coerce a body string into a number', async () => {
-    const query = (await createValidationPipe().transform({ limit: '25' }, { type: 'query', metatype: QueryDto })) as QueryDto;
+    const query = (await createValidationPipe().transform(
+      { limit: '25' },
+      { type: 'query', metatype: QueryDto },
+    )) as QueryDto;
     expect(query.limit).toBe(25);
     const problem = await problemOf({ ...valid, lines: [{ product: 'jump-60', quantity: '2' }] });
     expect(new Set(problem.errors.map((e) => e.field))).toEqual(new Set(['lines[0].quantity']));

@@ -64,9 +64,21 @@ describe('cursor pagination', () => {
   });
 
   it('ends with a null cursor when no extra row came back', () => {
-    const exact = toPage(rows.slice(0, 3), 3, (row) => row.id, (row) => ({ id: row.id }));
+    const exact = toPage(
+      rows.slice(0, 3),
+      3,
+      (row) => row.id,
+      (row) => ({ id: row.id }),
+    );
     expect(exact).toEqual({ data: rows.slice(0, 3).map((r) => r.id), nextCursor: null });
-    expect(toPage([], 3, (row: Row) => row.id, (row) => ({ id: row.id }))).toEqual({ data: [], nextCursor: null });
+    expect(
+      toPage(
+        [],
+        3,
+        (row: Row) => row.id,
+        (row) => ({ id: row.id }),
+      ),
+    ).toEqual({ data: [], nextCursor: null });
   });
 
   it('walks a whole list page by page without gaps or repeats', () => {
@@ -75,7 +87,12 @@ describe('cursor pagination', () => {
     do {
       const after: string | undefined = cursor ? String(decodeCursor(cursor, ['id']).id) : undefined;
       const fetched: Row[] = rows.filter((row) => after === undefined || row.id > after).slice(0, 2 + 1);
-      const page: Page<string> = toPage(fetched, 2, (row) => row.id, (row) => ({ id: row.id }));
+      const page: Page<string> = toPage(
+        fetched,
+        2,
+        (row) => row.id,
+        (row) => ({ id: row.id }),
+      );
       seen.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor);
