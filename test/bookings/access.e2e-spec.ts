@@ -83,6 +83,46 @@ describe('bookings access, cancel and check-in (e2e)', () => {
     });
   });
 
+  describe('guardrails', () => {
+    it('lets a member user keep at most 3 holds on one session', async () => {
+      const me = (await createMember(t)).id;
+      const auth = (await createUser(t, { role: 'member', memberId: me })).authHeader;
+      const session = await createSession(t, { capacity: 20 });
+      for (let i = 0; i < 3; i++) await t.http.post('/v1/holds').set(auth).send({ sessionId: session.id, quantity: 2 }).expect(201);
+      const res = await t.http.post('/v1/holds').set(auth).send({ sessionId: session.id, quantity: 1 }).expect(409);
+      expect(res.body).toMatchObject({ type: '/problems/hold-limit-reached', limit: 3 });
+      const state = await t.http.get(`/v1/sessions/${session.id}`).set(staff).expect(200);
+      expect(state.body).toMatchObject({ held: 6, remaining: 14 });
+    });
+
+    it('creates one session when the same slot is scheduled concurrently', async () => {
+      const venue = await createVenue(t);
+      const body = { venueId: venue.id, activity: 'Dodgeball', startsAt: '2027-01-10T15:00:00Z', endsAt: '2027-01-10T16:00:00Z', capacity: 12 };
+      const responses = await Promise.all(Array.from({ length: 8 }, () => t.http.post('/v1/sessions').set(staff).send(body)));
+      const created = responses.filter((r) => r.status === 201);
+      expect(created).toHaveLength(1);
+      for (const r of responses.filter((x) => x.status !== 201)) {
+        expect(r.body).toMatchObject({ status: 409, type: '/problems/session-exists', sessionId: created[0].body.id });
+      }
+    });
+
+    it('keeps a deleted member\'s bookings readable to staff', async () => {
+      const member = (await createMember(t)).id;
+      const booking = await book((await createSession(t)).id, member);
+      await t.http.delete(`/v1/members/${member}`).set(staff).expect(204);
+      const res = await t.http.get(`/v1/bookings/${booking.id}`).set(staff).expect(200);
+      expect(res.body).toMatchObject({ memberId: member, status: 'confirmed' });
+      // Nobody books for a deleted member.
+      await t.http.post('/v1/bookings').set(staff).send({ sessionId: (await createSession(t)).id, memberId: member, quantity: 1 }).expect(404);
+    });
+
+    it('records a waiver from a POST without any body', async () => {
+      const member = (await createMember(t)).id;
+      const res = await t.http.post(`/v1/members/${member}/waivers`).set(staff).expect(201);
+      expect(res.body).toMatchObject({ memberId: member, signedByMemberId: member });
+    });
+  });
+
   describe('a venue-restricted API key', () => {
     it('sees nothing of other venues', async () => {
       const mine = await createVenue(t);

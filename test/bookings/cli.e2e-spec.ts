@@ -37,8 +37,10 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
   };
 
   beforeAll(() => {
+    // This suite always runs the CLI on its own SQLite file, also when the e2e run targets PostgreSQL.
     const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
       cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' },
       encoding: 'utf8',
       timeout: 110_000,
     });

@@ -1,5 +1,4 @@
 import type { Principal } from '@aero/auth';
-import { canAccessVenue, isStaffOrAdmin } from '@aero/auth';
 
 /** `<kind>:<id>`: who made a hold or booking. */
 export function ownerKeyOf(principal: Principal): string {
@@ -10,10 +9,3 @@ export function ownerKeyOf(principal: Principal): string {
 export function externalScopeOf(principal: Principal): string {
   return principal.kind === 'apiKey' && principal.app ? `app:${principal.app}` : ownerKeyOf(principal);
 }
-
-/** Whether the caller works for venues (staff, admins) rather than acting for themself. */
-export function actsForVenue(principal: Principal): boolean {
-  return isStaffOrAdmin(principal) || principal.kind === 'apiKey';
-}
-
-export { canAccessVenue };

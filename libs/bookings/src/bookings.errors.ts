@@ -86,6 +86,13 @@ export const BookingsProblems = {
     title: 'Too many bookings for this member',
     description: 'The member already has the most active bookings allowed on this session (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`).',
   }),
+  holdLimit: defineProblemType({
+    code: 'BOOKINGS_HOLD_LIMIT_REACHED',
+    slug: 'hold-limit-reached',
+    status: 409,
+    title: 'Too many holds on this session',
+    description: 'A member may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`); book or release one first.',
+  }),
   externalRefTaken: defineProblemType({
     code: 'BOOKINGS_EXTERNAL_REF_TAKEN',
     slug: 'external-ref-taken',

@@ -2,17 +2,20 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MembersModule } from '@aero/members';
 import { BookingEntity } from './booking.entity';
-import { BookingsController, HoldsController, SessionsController, VenuesController } from './bookings.controller';
+import { BookingsController } from './bookings.controller';
 import { BookingsRepository } from './bookings.repository';
 import { BookingsSeedService } from './bookings-seed.service';
 import { BookingsService } from './bookings.service';
 import { CapacityService } from './capacity.service';
 import { HoldEntity } from './hold.entity';
 import { HoldSweeper } from './hold-sweeper';
+import { HoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
 import { SessionEntity } from './session.entity';
+import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { VenueEntity } from './venue.entity';
+import { VenuesController } from './venues.controller';
 import { VenuesService } from './venues.service';
 
 /** Venues, sessions, holds, bookings and check-in. Reaches members only through MembersService. */

@@ -231,6 +231,17 @@ export class BookingsRepository {
     return (result.affected ?? 0) === 1;
   }
 
+  /** Unexpired active holds a caller has on a session. */
+  countLiveHolds(ownerKey: string, sessionId: string, now: Date): Promise<number> {
+    return this.holds
+      .createQueryBuilder('h')
+      .where('h.ownerKey = :ownerKey', { ownerKey })
+      .andWhere('h.sessionId = :sessionId', { sessionId })
+      .andWhere('h.status = :active', { active: 'active' })
+      .andWhere('h.expiresAt > :now', { now })
+      .getCount();
+  }
+
   /** Active holds past their expiry, oldest first (optionally of one session). */
   lapsedHolds(now: Date, limit: number, sessionId?: string): Promise<HoldEntity[]> {
     const qb = this.holds

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue, isStaffOrAdmin } from '@aero/auth';
 import { AppConfig, AppError, TransactionService } from '@aero/core';
+import { isMemberScoped } from '@aero/members';
 import { ownerKeyOf } from './access';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
@@ -28,6 +29,11 @@ export class HoldsService {
     return this.tx.run(async () => {
       const now = new Date();
       const { session } = await this.sessions.findVisible(principal, dto.sessionId);
+      // One guest cannot sit on a session's places (OWASP API6): member users keep only a few holds each.
+      const max = this.config.bookings.maxActivePerMemberSession;
+      if (isMemberScoped(principal) && (await this.repo.countLiveHolds(ownerKeyOf(principal), session.id, now)) >= max) {
+        throw new AppError(BookingsProblems.holdLimit, `You already hold places on this session ${max} time(s).`, { limit: max });
+      }
       await this.capacity.take(session, dto.quantity, now);
       const hold = Object.assign(new HoldEntity(), {
         id: randomUUID(),

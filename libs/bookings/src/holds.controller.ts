@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@aero/auth';
+import { Authenticated, CurrentPrincipal } from '@aero/auth';
+import { ApiProblems } from '@aero/core';
+import { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
+import { HoldsService } from './holds.service';
+import { uuid } from './uuid-param';
+
+/** Holds: places set aside during checkout. */
+@ApiTags('bookings')
+@Controller('holds')
+export class HoldsController {
+  constructor(private readonly holds: HoldsService) {}
+
+  @Post()
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
+  @ApiOperation({ summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)' })
+  @ApiCreatedResponse({ type: HoldResponseDto })
+  @ApiProblems(404, 409)
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: HoldCreateDto): Promise<HoldResponseDto> {
+    return this.holds.create(principal, dto);
+  }
+
+  @Get(':id')
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @ApiOperation({ summary: 'Get a hold you made' })
+  @ApiOkResponse({ type: HoldResponseDto })
+  @ApiProblems(404)
+  get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<HoldResponseDto> {
+    return this.holds.get(principal, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
+  @ApiOperation({ summary: 'Release a hold, giving its places back (idempotent)' })
+  @ApiNoContentResponse({ description: 'Released (or already released, expired or converted)' })
+  @ApiProblems(404)
+  release(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
+    return this.holds.release(principal, id);
+  }
+}

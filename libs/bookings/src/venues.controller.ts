@@ -1,0 +1,53 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@aero/auth';
+import { Authenticated, CurrentPrincipal } from '@aero/auth';
+import { ApiProblems, PageQueryDto } from '@aero/core';
+import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
+import { uuid } from './uuid-param';
+import { VenuesService } from './venues.service';
+
+/** Venues (admin). */
+@ApiTags('venues')
+@Controller('venues')
+export class VenuesController {
+  constructor(private readonly venues: VenuesService) {}
+
+  @Post()
+  @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
+  @ApiOperation({ summary: 'Create a venue with its IANA time zone' })
+  @ApiCreatedResponse({ type: VenueResponseDto })
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: VenueCreateDto): Promise<VenueResponseDto> {
+    return this.venues.create(principal, dto);
+  }
+
+  @Get()
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['venues:read'] })
+  @ApiOperation({ summary: 'List the venues the caller may access, by name' })
+  @ApiOkResponse({ type: VenuePageDto })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<VenuePageDto> {
+    return this.venues.list(principal, query);
+  }
+
+  @Get(':id')
+  @Authenticated({ roles: ['staff', 'member'], scopes: ['venues:read'] })
+  @ApiOperation({ summary: 'Get a venue' })
+  @ApiOkResponse({ type: VenueResponseDto })
+  @ApiProblems(404)
+  get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<VenueResponseDto> {
+    return this.venues.get(principal, id);
+  }
+
+  @Patch(':id')
+  @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
+  @ApiOperation({ summary: 'Rename a venue, change its time zone, or (de)activate it' })
+  @ApiOkResponse({ type: VenueResponseDto })
+  @ApiProblems(404)
+  update(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+    @Body() dto: VenueUpdateDto,
+  ): Promise<VenueResponseDto> {
+    return this.venues.update(principal, id, dto);
+  }
+}
