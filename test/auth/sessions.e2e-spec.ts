@@ -125,6 +125,18 @@ describe('sign-in and sessions (e2e)', () => {
     const me = await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(200);
     expect(me.body.roles).toEqual(['member']);
   });
+
+  it('changing the linked member or venues ends sessions; the next token carries the new ones', async () => {
+    const admin = await adminAuth(t);
+    const user = await createUser(t, { role: 'member', memberId: '6c1c1f3e-8a4b-4e55-9d7b-0a6f3b2c1d00' });
+    const memberId = '7c1c1f3e-8a4b-4e55-9d7b-0a6f3b2c1d01';
+    const venueIds = ['0b6f4a52-3f3e-4c1e-9d0a-8f0e6c7b5a41'];
+    await t.http.patch(`/v1/users/${user.id}`).set(admin).send({ memberId, venueIds }).expect(200);
+    await t.http.get('/v1/auth/me').set(user.authHeader).expect(401);
+    const fresh = await login(user.email, user.password).expect(200);
+    const me = await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(200);
+    expect(me.body).toMatchObject({ memberId, venueIds });
+  });
 });
 
 describe('login throttling (e2e)', () => {

@@ -98,8 +98,14 @@ export class UsersService {
         endSessions ||= patch.roles.join() !== found.roles.join();
         found.roles = [...new Set(patch.roles)];
       }
-      if (patch.memberId !== undefined) found.memberId = patch.memberId;
-      if (patch.venueIds !== undefined) found.venueIds = patch.venueIds;
+      if (patch.memberId !== undefined) {
+        endSessions ||= patch.memberId !== found.memberId;
+        found.memberId = patch.memberId;
+      }
+      if (patch.venueIds !== undefined) {
+        endSessions ||= JSON.stringify(patch.venueIds) !== JSON.stringify(found.venueIds);
+        found.venueIds = patch.venueIds;
+      }
       if (patch.disabled !== undefined) {
         endSessions ||= patch.disabled && !found.disabled;
         found.disabled = patch.disabled;
@@ -111,7 +117,7 @@ export class UsersService {
       }
       found.updatedAt = now;
       await this.users.save(found);
-      // Access tokens carry roles; a role change must not leave old tokens with more power.
+      // Access tokens carry roles, member and venues: a change must not leave old tokens with other powers.
       if (endSessions) await this.sessions.endAllForUser(found.id);
       return found;
     });
