@@ -116,6 +116,18 @@ describe('bookings access, cancel and check-in (e2e)', () => {
       await t.http.post('/v1/bookings').set(staff).send({ sessionId: (await createSession(t)).id, memberId: member, quantity: 1 }).expect(404);
     });
 
+    it('stops holds and bookings at a deactivated venue', async () => {
+      const venue = await createVenue(t);
+      const session = await createSession(t, { venueId: venue.id });
+      const member = (await createMember(t)).id;
+      const off = await t.http.patch(`/v1/venues/${venue.id}`).set(await adminHeaders()).send({ active: false }).expect(200);
+      expect(off.body).toMatchObject({ id: venue.id, active: false, timeZone: 'America/Toronto' });
+      const res = await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: member, quantity: 1 }).expect(409);
+      expect(res.body.type).toBe('/problems/venue-inactive');
+      await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 1 }).expect(409);
+      await t.http.patch(`/v1/venues/${venue.id}`).set(staff).send({ active: true }).expect(403);
+    });
+
     it('records a waiver from a POST without any body', async () => {
       const member = (await createMember(t)).id;
       const res = await t.http.post(`/v1/members/${member}/waivers`).set(staff).expect(201);

@@ -54,6 +54,7 @@ export class BookingsService {
       return await this.tx.run(async () => {
         const now = new Date();
         const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
+        if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
         await this.members.assertVisible(principal, dto.memberId);
         const active = await this.repo.countConfirmedForMember(session.id, dto.memberId);
         const max = this.config.bookings.maxActivePerMemberSession;

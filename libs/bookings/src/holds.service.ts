@@ -28,7 +28,8 @@ export class HoldsService {
   async create(principal: Principal, dto: HoldCreateDto): Promise<HoldResponseDto> {
     return this.tx.run(async () => {
       const now = new Date();
-      const { session } = await this.sessions.findVisible(principal, dto.sessionId);
+      const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
+      if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
       // One guest cannot sit on a session's places (OWASP API6): member users keep only a few holds each.
       const max = this.config.bookings.maxActivePerMemberSession;
       if (isMemberScoped(principal) && (await this.repo.countLiveHolds(ownerKeyOf(principal), session.id, now)) >= max) {
