@@ -135,6 +135,32 @@ describe('bookings access, cancel and check-in (e2e)', () => {
     });
   });
 
+  describe('booking list', () => {
+    it('filters by venue, status and session dates, and pages by session start without gaps or repeats', async () => {
+      const venue = await createVenue(t);
+      const member = (await createMember(t)).id;
+      const base = Date.parse('2027-02-01T15:00:00Z');
+      const ids: string[] = [];
+      for (let day = 0; day < 5; day++) {
+        const session = await createSession(t, { venueId: venue.id, startsAt: new Date(base + day * 86_400_000) });
+        ids.push((await book(session.id, member)).id);
+      }
+      await t.http.post(`/v1/bookings/${ids[4]}/cancel`).set(staff).expect(200);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/v1/bookings?venueId=${venue.id}&status=confirmed&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = await t.http.get(url).set(staff).expect(200);
+        seen.push(...(page.body.data as { id: string }[]).map((b) => b.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(ids.slice(0, 4));
+      const window = await t.http.get(`/v1/bookings?venueId=${venue.id}&from=2027-02-02&to=2027-02-03`).set(staff).expect(200);
+      expect((window.body.data as { id: string }[]).map((b) => b.id)).toEqual([ids[1], ids[2]]);
+      expect(window.body.data[0]).toMatchObject({ sessionStartsAt: '2027-02-02T15:00:00.000Z', sessionStartsAtLocal: '2027-02-02T10:00:00-05:00' });
+    });
+  });
+
   describe('a venue-restricted API key', () => {
     it('sees nothing of other venues', async () => {
       const mine = await createVenue(t);
