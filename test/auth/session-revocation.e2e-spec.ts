@@ -1,0 +1,62 @@
+import type { TestApp } from '@aero/testing';
+import { adminAuth, createTestApp, createUser } from '@aero/testing';
+
+/**
+ * Two API instances on one database: a session ended through instance A (disable, logout) must stop its
+ * access tokens in instance B too — at once through Redis when REDIS_URL is set, otherwise when they
+ * expire (the documented fallback); the refresh token is dead everywhere at once (it lives in the database).
+ */
+const redisUrl = process.env.REDIS_URL;
+
+jest.setTimeout(30_000);
+
+async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not reached within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe(`ended sessions across instances (${redisUrl ? 'Redis pub/sub' : 'no Redis: token expiry'}) (e2e)`, () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    const redis: Record<string, string> = redisUrl ? { REDIS_URL: redisUrl } : {};
+    a = await createTestApp({ shareableDatabase: true, env: redis });
+    b = await createTestApp({
+      database: a.database,
+      env: { ...redis, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
+    });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  it('a user disabled through instance A cannot refresh through instance B', async () => {
+    const user = await createUser(a, { role: 'staff' });
+    await a.http.patch(`/v1/users/${user.id}`).set(await adminAuth(a)).send({ disabled: true }).expect(200);
+    await b.http.post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }).expect(401);
+  });
+
+  if (redisUrl) {
+    it('a logout through instance A stops the access token in instance B within moments', async () => {
+      const user = await createUser(a, { role: 'member' });
+      await b.http.get('/v1/auth/me').set(user.authHeader).expect(200);
+      await a.http.post('/v1/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+      await within(5000, async () => (await b.http.get('/v1/auth/me').set(user.authHeader)).status === 401);
+      expect((await b.http.get('/v1/auth/me').set(user.authHeader)).body.type).toBe('/problems/session-ended');
+    });
+  } else {
+    it('without Redis, instance B accepts the access token of an ended session only until it expires', async () => {
+      const user = await createUser(a, { role: 'member' });
+      await a.http.post('/v1/auth/logout').send({ refreshToken: user.refreshToken }).expect(204);
+      await a.http.get('/v1/auth/me').set(user.authHeader).expect(401);
+      await b.http.get('/v1/auth/me').set(user.authHeader).expect(200);
+      const claims = JSON.parse(Buffer.from(user.accessToken.split('.')[1], 'base64url').toString()) as { exp: number };
+      expect(claims.exp * 1000 - Date.now()).toBeLessThanOrEqual(a.config.jwt.accessTtlSeconds * 1000);
+    });
+  }
+});
