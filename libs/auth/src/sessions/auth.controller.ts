@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Public } from '@aero/core';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiProblems, PROBLEM_CONTENT_TYPE, ProblemDto, Public } from '@aero/core';
 import { Authenticated } from '../authenticated.decorator';
 import { CurrentPrincipal } from '../current-principal.decorator';
 import type { Principal } from '../principal';
@@ -18,7 +18,13 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password; returns an access and a refresh token' })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(401, 429)
+  @ApiProblems(401)
+  @ApiResponse({
+    status: 429,
+    description: 'Too many failed sign-ins for this account or address; wait Retry-After seconds',
+    headers: { 'Retry-After': { description: 'Seconds until sign-in is allowed again', schema: { type: 'integer' } } },
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
+  })
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<TokenPairDto> {
     return this.sessions.login(body.email, body.password, ip);
   }
