@@ -49,7 +49,11 @@ describe('bookings capacity (e2e)', () => {
     const refused = responses.filter((r) => r.status === 409);
     expect(created).toHaveLength(10);
     expect(refused).toHaveLength(40);
-    for (const r of created) expect(r.body).toMatchObject({ status: 'confirmed', reference: expect.stringMatching(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/) });
+    for (const r of created)
+      expect(r.body).toMatchObject({
+        status: 'confirmed',
+        reference: expect.stringMatching(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/),
+      });
     for (const r of refused) expect(r.body).toMatchObject({ type: '/problems/session-full', remaining: 0 });
     expect(new Set(created.map((r) => r.body.reference)).size).toBe(10);
     expect(await availability(session.id)).toMatchObject({ capacity: 10, booked: 10, held: 0, remaining: 0 });
@@ -61,17 +65,23 @@ describe('bookings capacity (e2e)', () => {
     const quantities = Array.from({ length: 30 }, (_, i) => 1 + (i % 4));
     const responses = await Promise.all(
       quantities.map((quantity, i) =>
-        t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[i % memberIds.length], quantity }),
+        t.http
+          .post('/v1/bookings')
+          .set(staff)
+          .send({ sessionId: session.id, memberId: memberIds[i % memberIds.length], quantity }),
       ),
     );
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-    const bookedByResponses = responses.filter((r) => r.status === 201).reduce((sum, r) => sum + r.body.quantity, 0);
+    const bookedByResponses = responses
+      .filter((r) => r.status === 201)
+      .reduce((sum, r) => sum + r.body.quantity, 0);
     const state = await availability(session.id);
     expect(state.booked).toBe(bookedByResponses);
     expect(state.booked).toBeLessThanOrEqual(10);
     expect(await confirmedQuantity(session.id)).toBe(state.booked);
     // Whoever was refused was told how many places were left at that moment, never more than capacity.
-    for (const r of responses.filter((x) => x.status === 409)) expect(r.body.remaining).toBeLessThanOrEqual(10);
+    for (const r of responses.filter((x) => x.status === 409))
+      expect(r.body.remaining).toBeLessThanOrEqual(10);
   });
 
   it('lets holds and bookings race for the same places without overselling', async () => {
@@ -80,7 +90,10 @@ describe('bookings capacity (e2e)', () => {
       Array.from({ length: 40 }, (_, i) =>
         i % 2 === 0
           ? t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 1 })
-          : t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[i % 5], quantity: 1 }),
+          : t.http
+              .post('/v1/bookings')
+              .set(staff)
+              .send({ sessionId: session.id, memberId: memberIds[i % 5], quantity: 1 }),
       ),
     );
     const holds = responses.filter((r) => r.status === 201 && r.body.expiresAt);
@@ -94,7 +107,11 @@ describe('bookings capacity (e2e)', () => {
 
   it('converts a hold into a booking without taking more places', async () => {
     const session = await createSession(t, { capacity: 4 });
-    const hold = await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 3 }).expect(201);
+    const hold = await t.http
+      .post('/v1/holds')
+      .set(staff)
+      .send({ sessionId: session.id, quantity: 3 })
+      .expect(201);
     expect(await availability(session.id)).toMatchObject({ held: 3, remaining: 1 });
     const booking = await t.http
       .post('/v1/bookings')
@@ -114,7 +131,11 @@ describe('bookings capacity (e2e)', () => {
 
   it('gives a released hold back at once, and releasing again is harmless', async () => {
     const session = await createSession(t, { capacity: 5 });
-    const hold = await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 5 }).expect(201);
+    const hold = await t.http
+      .post('/v1/holds')
+      .set(staff)
+      .send({ sessionId: session.id, quantity: 5 })
+      .expect(201);
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 1 }).expect(409);
     await t.http.delete(`/v1/holds/${hold.body.id}`).set(staff).expect(204);
     await t.http.delete(`/v1/holds/${hold.body.id}`).set(staff).expect(204);
@@ -124,12 +145,16 @@ describe('bookings capacity (e2e)', () => {
   it('gives expired holds their places back through the sweeper', async () => {
     const session = await createSession(t, { capacity: 6 });
     const held = await Promise.all(
-      [2, 2, 2].map((quantity) => t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity }).expect(201)),
+      [2, 2, 2].map((quantity) =>
+        t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity }).expect(201),
+      ),
     );
     expect(await availability(session.id)).toMatchObject({ held: 6, remaining: 0 });
     // Nothing expires before its time.
     expect(await t.app.get(HoldsService).sweepExpired(new Date(Date.now() + 5_000))).toBe(0);
-    const swept = await t.app.get(HoldsService).sweepExpired(new Date(Date.parse(held[0].body.expiresAt) + 1_000));
+    const swept = await t.app
+      .get(HoldsService)
+      .sweepExpired(new Date(Date.parse(held[0].body.expiresAt) + 1_000));
     expect(swept).toBeGreaterThanOrEqual(3);
     expect(await availability(session.id)).toMatchObject({ booked: 0, held: 0, remaining: 6 });
     const hold = await t.http.get(`/v1/holds/${held[0].body.id}`).set(staff).expect(200);
@@ -139,15 +164,34 @@ describe('bookings capacity (e2e)', () => {
   it('treats lapsed holds as free at read time, before any sweep', async () => {
     const session = await createSession(t, { capacity: 3 });
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 3 }).expect(201);
-    await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[0], quantity: 1 }).expect(409);
+    await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[0], quantity: 1 })
+      .expect(409);
     // Move the clock (Date only) past the 30-second TTL; no timers are faked and nothing sleeps.
     jest.useFakeTimers({
-      doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
       now: Date.now() + 31_000,
     });
     try {
       expect(await availability(session.id)).toMatchObject({ held: 0, remaining: 3 });
-      await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[0], quantity: 3 }).expect(201);
+      await t.http
+        .post('/v1/bookings')
+        .set(staff)
+        .send({ sessionId: session.id, memberId: memberIds[0], quantity: 3 })
+        .expect(201);
       expect(await availability(session.id)).toMatchObject({ booked: 3, held: 0, remaining: 0 });
     } finally {
       jest.useRealTimers();
@@ -156,21 +200,49 @@ describe('bookings capacity (e2e)', () => {
 
   it('never lets capacity go below the places taken, and a cancelled session takes no bookings', async () => {
     const session = await createSession(t, { capacity: 10 });
-    await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[0], quantity: 4 }).expect(201);
-    const refused = await t.http.patch(`/v1/sessions/${session.id}`).set(staff).send({ capacity: 3 }).expect(409);
+    await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[0], quantity: 4 })
+      .expect(201);
+    const refused = await t.http
+      .patch(`/v1/sessions/${session.id}`)
+      .set(staff)
+      .send({ capacity: 3 })
+      .expect(409);
     expect(refused.body).toMatchObject({ type: '/problems/capacity-below-taken', taken: 4 });
-    const shrunk = await t.http.patch(`/v1/sessions/${session.id}`).set(staff).send({ capacity: 4 }).expect(200);
+    const shrunk = await t.http
+      .patch(`/v1/sessions/${session.id}`)
+      .set(staff)
+      .send({ capacity: 4 })
+      .expect(200);
     expect(shrunk.body).toMatchObject({ capacity: 4, booked: 4, remaining: 0 });
-    await t.http.patch(`/v1/sessions/${session.id}`).set(staff).send({ capacity: 8, status: 'cancelled' }).expect(200);
-    const res = await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[1], quantity: 1 }).expect(409);
+    await t.http
+      .patch(`/v1/sessions/${session.id}`)
+      .set(staff)
+      .send({ capacity: 8, status: 'cancelled' })
+      .expect(200);
+    const res = await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[1], quantity: 1 })
+      .expect(409);
     expect(res.body.type).toBe('/problems/session-cancelled');
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 1 }).expect(409);
   });
 
   it('refuses quantities outside 1–20 naming the field, and caps active bookings per member and session', async () => {
     const session = await createSession(t, { capacity: 50 });
-    const bad = await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[0], quantity: 21 }).expect(400);
+    const bad = await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[0], quantity: 21 })
+      .expect(400);
     expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'quantity' })]));
-    await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: memberIds[0], quantity: 0 }).expect(400);
+    await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[0], quantity: 0 })
+      .expect(400);
   });
 });

@@ -23,7 +23,12 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
   let env: NodeJS.ProcessEnv;
 
   const cli = (args: string[]): CliResult => {
-    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
+      cwd: dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
@@ -44,7 +49,8 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
       encoding: 'utf8',
       timeout: 110_000,
     });
-    if (build.status !== 0 || !existsSync(CLI_ENTRY)) throw new Error(`could not build the CLI:\n${build.stderr}`);
+    if (build.status !== 0 || !existsSync(CLI_ENTRY))
+      throw new Error(`could not build the CLI:\n${build.stderr}`);
     dir = mkdtempSync(join(tmpdir(), 'aero-venue-cli-'));
     env = {
       PATH: process.env.PATH,
@@ -62,9 +68,19 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
   it('db:seed creates a Toronto venue, a week of sessions, members with and without waivers, and bookings', () => {
     const result = cli(['db:seed', '--json']);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout).created).toMatchObject({ venues: 1, sessions: 42, members: 5, waivers: 3, bookings: 4 });
-    expect(query('SELECT name, time_zone AS timeZone FROM venues')).toEqual([{ name: 'AeroSports Toronto', timeZone: 'America/Toronto' }]);
-    const withWaiver = query<{ n: number }>('SELECT COUNT(*) AS n FROM members WHERE waiver_valid_until IS NOT NULL')[0].n;
+    expect(JSON.parse(result.stdout).created).toMatchObject({
+      venues: 1,
+      sessions: 42,
+      members: 5,
+      waivers: 3,
+      bookings: 4,
+    });
+    expect(query('SELECT name, time_zone AS timeZone FROM venues')).toEqual([
+      { name: 'AeroSports Toronto', timeZone: 'America/Toronto' },
+    ]);
+    const withWaiver = query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM members WHERE waiver_valid_until IS NOT NULL',
+    )[0].n;
     expect(withWaiver).toBe(3);
     // Places taken equal the places booked.
     const [{ taken, booked }] = query<{ taken: number; booked: number }>(
@@ -75,7 +91,22 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
 
   it('sessions:schedule creates the timetable in venue-local time, and running it twice adds nothing', () => {
     const [{ id }] = query<{ id: string }>('SELECT id FROM venues');
-    const args = ['sessions:schedule', '--venue', id, '--from', '2026-03-07', '--to', '2026-03-09', '--times', '10:00,11:30', '--duration', '60m', '--capacity', '40', '--json'];
+    const args = [
+      'sessions:schedule',
+      '--venue',
+      id,
+      '--from',
+      '2026-03-07',
+      '--to',
+      '2026-03-09',
+      '--times',
+      '10:00,11:30',
+      '--duration',
+      '60m',
+      '--capacity',
+      '40',
+      '--json',
+    ];
     const first = cli(args);
     expect(first.status).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ created: 6, existing: 0 });
@@ -85,16 +116,35 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
     ).map((r) => r.startsAt.slice(0, 16));
     // 10:00 in Toronto is 15:00 UTC before the change on 2026-03-08 and 14:00 UTC from that day on.
     expect(starts).toEqual([
-      '2026-03-07 15:00', '2026-03-07 16:30',
-      '2026-03-08 14:00', '2026-03-08 15:30',
-      '2026-03-09 14:00', '2026-03-09 15:30',
+      '2026-03-07 15:00',
+      '2026-03-07 16:30',
+      '2026-03-08 14:00',
+      '2026-03-08 15:30',
+      '2026-03-09 14:00',
+      '2026-03-09 15:30',
     ]);
   });
 
   it('sessions:schedule refuses bad options in one line', () => {
-    const result = cli(['sessions:schedule', '--venue', 'x', '--from', '2026-03-09', '--to', '2026-03-07', '--times', '25:00', '--duration', 'long', '--capacity', '0']);
+    const result = cli([
+      'sessions:schedule',
+      '--venue',
+      'x',
+      '--from',
+      '2026-03-09',
+      '--to',
+      '2026-03-07',
+      '--times',
+      '25:00',
+      '--duration',
+      'long',
+      '--capacity',
+      '0',
+    ]);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^error: .*--to must not be before --from.*--times.*--duration.*--capacity/);
+    expect(result.stderr).toMatch(
+      /^error: .*--to must not be before --from.*--times.*--duration.*--capacity/,
+    );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -115,7 +165,12 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
     );
     const refused = cli(['members:import', '--file', bad]);
     expect(refused.status).toBe(1);
-    expect(refused.stdout.trim().split('\n').map((l) => l.replace(/:.*/, ''))).toEqual(['line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
+    expect(
+      refused.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/:.*/, '')),
+    ).toEqual(['line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
     expect(refused.stdout).toContain('line 5: email ANA.LIMA@example.test repeats line 2');
     expect(refused.stderr).toBe('error: 5 bad row(s): nothing imported\n');
     expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n).toBe(before);
@@ -139,6 +194,8 @@ describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', (
       "SELECT g.email AS guardian FROM members k JOIN members g ON g.id = k.guardian_id WHERE k.first_name = 'Kid' AND k.last_name = 'Lima'",
     );
     expect(kid).toEqual([{ guardian: 'ana.lima@example.test' }]);
-    expect(query('SELECT first_name AS f FROM members WHERE last_name = ?', 'Smith')).toEqual([{ f: "O'Neil, Jr." }]);
+    expect(query('SELECT first_name AS f FROM members WHERE last_name = ?', 'Smith')).toEqual([
+      { f: "O'Neil, Jr." },
+    ]);
   });
 });

@@ -23,11 +23,51 @@ interface SeedMember {
 }
 
 const MEMBERS: SeedMember[] = [
-  { key: 'olivia', dto: { firstName: 'Olivia', lastName: 'Chen', dateOfBirth: '1988-04-12', email: 'olivia.chen@example.com', phone: '+1 416-555-0101' }, waiver: true, plan: 'Unlimited Monthly' },
-  { key: 'liam', dto: { firstName: 'Liam', lastName: 'Chen', dateOfBirth: '2016-09-03', email: 'liam.chen@example.com' }, guardian: 'olivia', waiver: true },
-  { key: 'marcus', dto: { firstName: 'Marcus', lastName: 'Brown', dateOfBirth: '1995-01-27', email: 'marcus.brown@example.com' }, waiver: false },
-  { key: 'sofia', dto: { firstName: 'Sofia', lastName: 'Rossi', dateOfBirth: '2001-11-30', email: 'sofia.rossi@example.com', phone: '+1 647-555-0177' }, waiver: true },
-  { key: 'noah', dto: { firstName: 'Noah', lastName: 'Brown', dateOfBirth: '2018-02-14', email: 'noah.brown@example.com' }, guardian: 'marcus', waiver: false },
+  {
+    key: 'olivia',
+    dto: {
+      firstName: 'Olivia',
+      lastName: 'Chen',
+      dateOfBirth: '1988-04-12',
+      email: 'olivia.chen@example.com',
+      phone: '+1 416-555-0101',
+    },
+    waiver: true,
+    plan: 'Unlimited Monthly',
+  },
+  {
+    key: 'liam',
+    dto: { firstName: 'Liam', lastName: 'Chen', dateOfBirth: '2016-09-03', email: 'liam.chen@example.com' },
+    guardian: 'olivia',
+    waiver: true,
+  },
+  {
+    key: 'marcus',
+    dto: {
+      firstName: 'Marcus',
+      lastName: 'Brown',
+      dateOfBirth: '1995-01-27',
+      email: 'marcus.brown@example.com',
+    },
+    waiver: false,
+  },
+  {
+    key: 'sofia',
+    dto: {
+      firstName: 'Sofia',
+      lastName: 'Rossi',
+      dateOfBirth: '2001-11-30',
+      email: 'sofia.rossi@example.com',
+      phone: '+1 647-555-0177',
+    },
+    waiver: true,
+  },
+  {
+    key: 'noah',
+    dto: { firstName: 'Noah', lastName: 'Brown', dateOfBirth: '2018-02-14', email: 'noah.brown@example.com' },
+    guardian: 'marcus',
+    waiver: false,
+  },
 ];
 
 export interface SeedCounts {
@@ -53,7 +93,10 @@ export class BookingsSeedService {
 
   async seed(): Promise<SeedCounts> {
     const counts: SeedCounts = { venues: 0, sessions: 0, members: 0, waivers: 0, bookings: 0 };
-    const { venue, created } = await this.venues.ensure(OPERATOR, { name: 'AeroSports Toronto', timeZone: 'America/Toronto' });
+    const { venue, created } = await this.venues.ensure(OPERATOR, {
+      name: 'AeroSports Toronto',
+      timeZone: 'America/Toronto',
+    });
     if (created) counts.venues++;
     const today = localDate(new Date(), venue.timeZone);
     const schedule = await this.sessions.schedule(OPERATOR, {
@@ -72,7 +115,8 @@ export class BookingsSeedService {
       let id = await this.members.findIdByEmail(m.dto.email as string);
       if (!id) {
         const guardianId = m.guardian ? ids.get(m.guardian) : undefined;
-        id = (await this.members.create(OPERATOR, { ...m.dto, ...(guardianId ? { guardianId } : {}) })).member.id;
+        id = (await this.members.create(OPERATOR, { ...m.dto, ...(guardianId ? { guardianId } : {}) })).member
+          .id;
         counts.members++;
         if (m.plan) await this.members.changeMembership(OPERATOR, id, { status: 'active', plan: m.plan });
       }
@@ -95,7 +139,12 @@ export class BookingsSeedService {
     ];
     for (const [i, [member, sessionId, quantity]] of plan.entries()) {
       try {
-        await this.bookings.create(OPERATOR, { sessionId, memberId: ids.get(member) as string, quantity, externalRef: `seed-${i + 1}` });
+        await this.bookings.create(OPERATOR, {
+          sessionId,
+          memberId: ids.get(member) as string,
+          quantity,
+          externalRef: `seed-${i + 1}`,
+        });
         counts.bookings++;
       } catch (error) {
         if (!(error instanceof AppError && error.problem === BookingsProblems.externalRefTaken)) throw error;

@@ -15,16 +15,23 @@ export class BookingsController {
 
   @Post()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
-  @ApiOperation({ summary: 'Book places for a member, optionally converting a hold (409 session-full says how many remain)' })
+  @ApiOperation({
+    summary: 'Book places for a member, optionally converting a hold (409 session-full says how many remain)',
+  })
   @ApiCreatedResponse({ type: BookingResponseDto })
   @ApiProblems(404, 409)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: BookingCreateDto): Promise<BookingResponseDto> {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: BookingCreateDto,
+  ): Promise<BookingResponseDto> {
     return this.bookings.create(principal, dto);
   }
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
-  @ApiOperation({ summary: 'List bookings by session start, filtered by member, session, venue, status and dates' })
+  @ApiOperation({
+    summary: 'List bookings by session start, filtered by member, session, venue, status and dates',
+  })
   @ApiOkResponse({ type: BookingPageDto })
   list(@CurrentPrincipal() principal: Principal, @Query() query: BookingQueryDto): Promise<BookingPageDto> {
     return this.bookings.list(principal, query);
@@ -42,20 +49,30 @@ export class BookingsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
-  @ApiOperation({ summary: 'Cancel a booking and give its places back; cancelling again returns the same booking' })
+  @ApiOperation({
+    summary: 'Cancel a booking and give its places back; cancelling again returns the same booking',
+  })
   @ApiOkResponse({ type: BookingResponseDto })
   @ApiProblems(404, 409)
-  cancel(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<BookingResponseDto> {
+  cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+  ): Promise<BookingResponseDto> {
     return this.bookings.cancel(principal, id);
   }
 
   @Post(':id/check-in')
   @HttpCode(200)
   @Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })
-  @ApiOperation({ summary: 'Check a booking in; needs a waiver valid on the session date (409 waiver-required)' })
+  @ApiOperation({
+    summary: 'Check a booking in; needs a waiver valid on the session date (409 waiver-required)',
+  })
   @ApiOkResponse({ type: BookingResponseDto })
   @ApiProblems(404, 409)
-  checkIn(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<BookingResponseDto> {
+  checkIn(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', uuid) id: string,
+  ): Promise<BookingResponseDto> {
     return this.bookings.checkIn(principal, id);
   }
 }

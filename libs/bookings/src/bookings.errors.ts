@@ -35,7 +35,8 @@ export const BookingsProblems = {
     slug: 'session-full',
     status: 409,
     title: 'Not enough places left',
-    description: 'The session has fewer places left than requested; `remaining` says how many. Ask for fewer or pick another session.',
+    description:
+      'The session has fewer places left than requested; `remaining` says how many. Ask for fewer or pick another session.',
   }),
   sessionCancelled: defineProblemType({
     code: 'BOOKINGS_SESSION_CANCELLED',
@@ -84,28 +85,32 @@ export const BookingsProblems = {
     slug: 'booking-limit-reached',
     status: 409,
     title: 'Too many bookings for this member',
-    description: 'The member already has the most active bookings allowed on this session (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`).',
+    description:
+      'The member already has the most active bookings allowed on this session (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`).',
   }),
   holdLimit: defineProblemType({
     code: 'BOOKINGS_HOLD_LIMIT_REACHED',
     slug: 'hold-limit-reached',
     status: 409,
     title: 'Too many holds on this session',
-    description: 'A member may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`); book or release one first.',
+    description:
+      'A member may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`); book or release one first.',
   }),
   externalRefTaken: defineProblemType({
     code: 'BOOKINGS_EXTERNAL_REF_TAKEN',
     slug: 'external-ref-taken',
     status: 409,
     title: 'External reference already used',
-    description: 'Your app already made a booking with this `externalRef`; `bookingId` names it. Fetch it instead of booking again.',
+    description:
+      'Your app already made a booking with this `externalRef`; `bookingId` names it. Fetch it instead of booking again.',
   }),
   waiverRequired: defineProblemType({
     code: 'BOOKINGS_WAIVER_REQUIRED',
     slug: 'waiver-required',
     status: 409,
     title: 'Waiver required',
-    description: 'The member has no waiver valid on the session date. Record one (POST /v1/members/{id}/waivers) and retry.',
+    description:
+      'The member has no waiver valid on the session date. Record one (POST /v1/members/{id}/waivers) and retry.',
   }),
   bookingCancelled: defineProblemType({
     code: 'BOOKINGS_BOOKING_CANCELLED',

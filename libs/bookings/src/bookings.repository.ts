@@ -48,11 +48,15 @@ function keysetAfter<T extends object>(
   if (!after) return;
   qb.andWhere(
     new Brackets((w) =>
-      w.where(`${alias}.${column} > :afterStart`, { afterStart: after.startsAt }).orWhere(
-        new Brackets((w2) =>
-          w2.where(`${alias}.${column} = :afterStart`).andWhere(`${alias}.id > :afterId`, { afterId: after.id }),
+      w
+        .where(`${alias}.${column} > :afterStart`, { afterStart: after.startsAt })
+        .orWhere(
+          new Brackets((w2) =>
+            w2
+              .where(`${alias}.${column} = :afterStart`)
+              .andWhere(`${alias}.id > :afterId`, { afterId: after.id }),
+          ),
         ),
-      ),
     ),
   );
 }
@@ -79,7 +83,12 @@ export const capacitySql = {
   },
 
   /** Gives `n` places back, never below zero. */
-  release(manager: EntityManager, sessionId: string, n: number, now: Date): UpdateQueryBuilder<SessionEntity> {
+  release(
+    manager: EntityManager,
+    sessionId: string,
+    n: number,
+    now: Date,
+  ): UpdateQueryBuilder<SessionEntity> {
     return manager
       .createQueryBuilder()
       .update(SessionEntity)
@@ -128,7 +137,11 @@ export class BookingsRepository {
   }
 
   /** Keyset page of venues by (name, id); `venueIds` restricts to those. */
-  listVenues(venueIds: string[] | undefined, after: { name: string; id: string } | undefined, limit: number): Promise<VenueEntity[]> {
+  listVenues(
+    venueIds: string[] | undefined,
+    after: { name: string; id: string } | undefined,
+    limit: number,
+  ): Promise<VenueEntity[]> {
     const qb = this.venues.createQueryBuilder('v');
     if (venueIds) {
       if (venueIds.length === 0) return Promise.resolve([]);
@@ -137,13 +150,21 @@ export class BookingsRepository {
     if (after) {
       qb.andWhere(
         new Brackets((w) =>
-          w.where('v.name > :afterName', { afterName: after.name }).orWhere(
-            new Brackets((w2) => w2.where('v.name = :afterName').andWhere('v.id > :afterId', { afterId: after.id })),
-          ),
+          w
+            .where('v.name > :afterName', { afterName: after.name })
+            .orWhere(
+              new Brackets((w2) =>
+                w2.where('v.name = :afterName').andWhere('v.id > :afterId', { afterId: after.id }),
+              ),
+            ),
         ),
       );
     }
-    return qb.orderBy('v.name', 'ASC').addOrderBy('v.id', 'ASC').take(limit + 1).getMany();
+    return qb
+      .orderBy('v.name', 'ASC')
+      .addOrderBy('v.id', 'ASC')
+      .take(limit + 1)
+      .getMany();
   }
 
   async updateVenue(id: string, changes: Partial<VenueEntity>): Promise<void> {
@@ -179,7 +200,11 @@ export class BookingsRepository {
     if (filter.activity) qb.andWhere('s.activity = :activity', { activity: filter.activity });
     if (!filter.includeCancelled) qb.andWhere('s.status = :scheduled', { scheduled: 'scheduled' });
     keysetAfter(qb, 'startsAt', filter.after, 's');
-    return qb.orderBy('s.startsAt', 'ASC').addOrderBy('s.id', 'ASC').take(filter.limit + 1).getMany();
+    return qb
+      .orderBy('s.startsAt', 'ASC')
+      .addOrderBy('s.id', 'ASC')
+      .take(filter.limit + 1)
+      .getMany();
   }
 
   /** Takes `n` places with the conditional UPDATE (see `capacitySql.take`); returns whether it matched. */
@@ -311,7 +336,11 @@ export class BookingsRepository {
     if (filter.from) qb.andWhere('b.sessionStartsAt >= :from', { from: filter.from });
     if (filter.to) qb.andWhere('b.sessionStartsAt < :to', { to: filter.to });
     keysetAfter(qb, 'sessionStartsAt', filter.after, 'b');
-    return qb.orderBy('b.sessionStartsAt', 'ASC').addOrderBy('b.id', 'ASC').take(filter.limit + 1).getMany();
+    return qb
+      .orderBy('b.sessionStartsAt', 'ASC')
+      .addOrderBy('b.id', 'ASC')
+      .take(filter.limit + 1)
+      .getMany();
   }
 
   /** Cancels only a confirmed booking; returns whether this call did it (so places are released once). */

@@ -54,14 +54,19 @@ export class BookingsService {
       return await this.tx.run(async () => {
         const now = new Date();
         const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
-        if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
+        if (!venue.active)
+          throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
         await this.members.assertVisible(principal, dto.memberId);
         const active = await this.repo.countConfirmedForMember(session.id, dto.memberId);
         const max = this.config.bookings.maxActivePerMemberSession;
         if (active >= max) {
-          throw new AppError(BookingsProblems.bookingLimit, `This member already has ${active} booking(s) on this session (limit ${max}).`, {
-            limit: max,
-          });
+          throw new AppError(
+            BookingsProblems.bookingLimit,
+            `This member already has ${active} booking(s) on this session (limit ${max}).`,
+            {
+              limit: max,
+            },
+          );
         }
         if (dto.holdId) await this.convertHold(principal, dto, now);
         else await this.capacity.take(session, dto.quantity, now);
@@ -106,8 +111,12 @@ export class BookingsService {
         sessionId: query.sessionId,
         venueId: query.venueId,
         status: query.status,
-        from: query.from ? new Date(isDateOnly(query.from) ? `${query.from}T00:00:00Z` : query.from) : undefined,
-        to: query.to ? new Date(isDateOnly(query.to) ? `${addDays(query.to, 1)}T00:00:00Z` : query.to) : undefined,
+        from: query.from
+          ? new Date(isDateOnly(query.from) ? `${query.from}T00:00:00Z` : query.from)
+          : undefined,
+        to: query.to
+          ? new Date(isDateOnly(query.to) ? `${addDays(query.to, 1)}T00:00:00Z` : query.to)
+          : undefined,
         after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
         limit,
       });
@@ -138,7 +147,10 @@ export class BookingsService {
       const booking = await this.findVisible(principal, id);
       if (booking.status === 'confirmed') {
         if (booking.checkedInAt) {
-          throw new AppError(BookingsProblems.bookingCheckedIn, 'This booking is checked in; it cannot be cancelled.');
+          throw new AppError(
+            BookingsProblems.bookingCheckedIn,
+            'This booking is checked in; it cannot be cancelled.',
+          );
         }
         if (isMemberScoped(principal) && new Date(booking.sessionStartsAt) <= now) {
           throw new AppError(BookingsProblems.cancelTooLate, 'The session has started; ask the front desk.');
@@ -180,7 +192,9 @@ export class BookingsService {
     }
     const { session } = await this.sessions.findVisible(principal, dto.sessionId);
     if (hold.status !== 'active') {
-      throw new AppError(BookingsProblems.holdNotActive, `The hold is ${hold.status}.`, { holdStatus: hold.status });
+      throw new AppError(BookingsProblems.holdNotActive, `The hold is ${hold.status}.`, {
+        holdStatus: hold.status,
+      });
     }
     if (new Date(hold.expiresAt) <= now) {
       // Lapsed: its places are back on sale; book them afresh if they are still there.
@@ -193,7 +207,8 @@ export class BookingsService {
     }
     // The hold's places become the booking's: only a difference in quantity changes capacity.
     if (dto.quantity > hold.quantity) await this.capacity.take(session, dto.quantity - hold.quantity, now);
-    if (dto.quantity < hold.quantity) await this.capacity.release(session.id, hold.quantity - dto.quantity, now);
+    if (dto.quantity < hold.quantity)
+      await this.capacity.release(session.id, hold.quantity - dto.quantity, now);
   }
 
   private async findVisible(principal: Principal, id: string): Promise<BookingEntity> {

@@ -9,7 +9,8 @@ type Dialect = 'mssql' | 'postgres' | 'sqlite';
  * dialect uses (they are chosen at import time from DB_TYPE, hence the isolated module registry).
  */
 async function render(dialect: Dialect): Promise<{ take: string; release: string }> {
-  let modules: { repo: typeof import('./bookings.repository'); entity: typeof import('./session.entity') } | undefined;
+  let modules:
+    { repo: typeof import('./bookings.repository'); entity: typeof import('./session.entity') } | undefined;
   const previous = process.env.DB_TYPE;
   process.env.DB_TYPE = dialect;
   jest.isolateModules(() => {
@@ -39,21 +40,24 @@ describe('capacity SQL per dialect', () => {
   it('SQL Server', async () => {
     expect(await render('mssql')).toEqual({
       take: 'UPDATE "sessions" SET "booked" = "booked" + @0, "updated_at" = @1 WHERE "id" = @2 AND "booked" + @0 <= "capacity" AND "status" = @3',
-      release: 'UPDATE "sessions" SET "booked" = "booked" - @0, "updated_at" = @1 WHERE "id" = @2 AND "booked" >= @0',
+      release:
+        'UPDATE "sessions" SET "booked" = "booked" - @0, "updated_at" = @1 WHERE "id" = @2 AND "booked" >= @0',
     });
   });
 
   it('PostgreSQL', async () => {
     expect(await render('postgres')).toEqual({
       take: 'UPDATE "sessions" SET "booked" = "booked" + $1, "updated_at" = $2 WHERE "id" = $3 AND "booked" + $1 <= "capacity" AND "status" = $4',
-      release: 'UPDATE "sessions" SET "booked" = "booked" - $1, "updated_at" = $2 WHERE "id" = $3 AND "booked" >= $1',
+      release:
+        'UPDATE "sessions" SET "booked" = "booked" - $1, "updated_at" = $2 WHERE "id" = $3 AND "booked" >= $1',
     });
   });
 
   it('SQLite (TypeORM inlines numeric parameters there)', async () => {
     expect(await render('sqlite')).toEqual({
       take: 'UPDATE "sessions" SET "booked" = "booked" + 2, "updated_at" = ? WHERE "id" = ? AND "booked" + 2 <= "capacity" AND "status" = ?',
-      release: 'UPDATE "sessions" SET "booked" = "booked" - 2, "updated_at" = ? WHERE "id" = ? AND "booked" >= 2',
+      release:
+        'UPDATE "sessions" SET "booked" = "booked" - 2, "updated_at" = ? WHERE "id" = ? AND "booked" >= 2',
     });
   });
 });

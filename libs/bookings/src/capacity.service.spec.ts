@@ -70,7 +70,9 @@ describe('CapacityService', () => {
     const repo = repoMock();
     repo.takePlaces.mockResolvedValue(false);
     repo.findSession.mockResolvedValue(session({ booked: 8 }));
-    const error = await problemOf(new CapacityService(repo as unknown as BookingsRepository).take(session(), 3, now));
+    const error = await problemOf(
+      new CapacityService(repo as unknown as BookingsRepository).take(session(), 3, now),
+    );
     expect(error.problem).toBe(BookingsProblems.sessionFull);
     expect(error.extensions).toEqual({ remaining: 2, requested: 3 });
     expect(error.detail).toBe('Only 2 places left; 3 requested.');
@@ -80,7 +82,9 @@ describe('CapacityService', () => {
     const repo = repoMock();
     repo.takePlaces.mockResolvedValue(false);
     repo.findSession.mockResolvedValue(session({ booked: 10 }));
-    const error = await problemOf(new CapacityService(repo as unknown as BookingsRepository).take(session(), 1, now));
+    const error = await problemOf(
+      new CapacityService(repo as unknown as BookingsRepository).take(session(), 1, now),
+    );
     expect(error.extensions).toMatchObject({ remaining: 0 });
     expect(error.detail).toBe('The session is full.');
   });
@@ -98,7 +102,11 @@ describe('CapacityService', () => {
   it('refuses a cancelled session without touching capacity', async () => {
     const repo = repoMock();
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(session({ status: 'cancelled' }), 1, now),
+      new CapacityService(repo as unknown as BookingsRepository).take(
+        session({ status: 'cancelled' }),
+        1,
+        now,
+      ),
     );
     expect(error.problem).toBe(BookingsProblems.sessionCancelled);
     expect(repo.takePlaces).not.toHaveBeenCalled();
@@ -107,12 +115,16 @@ describe('CapacityService', () => {
   it('refuses a session that has ended', async () => {
     const repo = repoMock();
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(session({ endsAt: new Date('2026-03-08T11:00:00Z') }), 1, now),
+      new CapacityService(repo as unknown as BookingsRepository).take(
+        session({ endsAt: new Date('2026-03-08T11:00:00Z') }),
+        1,
+        now,
+      ),
     );
     expect(error.problem).toBe(BookingsProblems.sessionOver);
   });
 
-  it('gives a hold\'s places back only once, however often it is expired', async () => {
+  it("gives a hold's places back only once, however often it is expired", async () => {
     const repo = repoMock();
     repo.transitionHold.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
     const capacity = new CapacityService(repo as unknown as BookingsRepository);

@@ -27,7 +27,8 @@ export class CapacityService {
       throw new AppError(BookingsProblems.sessionOver, 'This session has already ended.');
     }
     if (await this.repo.takePlaces(session.id, n, now)) return;
-    if ((await this.expireLapsed(session.id, now)) > 0 && (await this.repo.takePlaces(session.id, n, now))) return;
+    if ((await this.expireLapsed(session.id, now)) > 0 && (await this.repo.takePlaces(session.id, n, now)))
+      return;
     const current = await this.repo.findSession(session.id);
     if (!current || current.status === 'cancelled') {
       throw new AppError(BookingsProblems.sessionCancelled, 'This session was cancelled.');
@@ -45,7 +46,8 @@ export class CapacityService {
   /** Expires the lapsed holds of one session, giving their places back; returns how many. */
   async expireLapsed(sessionId: string, now: Date): Promise<number> {
     let count = 0;
-    for (const hold of await this.repo.lapsedHolds(now, 1000, sessionId)) if (await this.expire(hold, now)) count++;
+    for (const hold of await this.repo.lapsedHolds(now, 1000, sessionId))
+      if (await this.expire(hold, now)) count++;
     return count;
   }
 

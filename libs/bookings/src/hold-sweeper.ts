@@ -32,7 +32,9 @@ export class HoldSweeper implements OnModuleInit, OnModuleDestroy {
     if (this.running) return;
     this.running = this.holds
       .sweepExpired()
-      .catch((error: unknown) => this.logger.warn(`hold sweep failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        this.logger.warn(`hold sweep failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
       .finally(() => (this.running = undefined));
   }
 }

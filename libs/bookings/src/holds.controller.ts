@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
 import { ApiProblems } from '@aero/core';
@@ -15,7 +21,9 @@ export class HoldsController {
 
   @Post()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
-  @ApiOperation({ summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)' })
+  @ApiOperation({
+    summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)',
+  })
   @ApiCreatedResponse({ type: HoldResponseDto })
   @ApiProblems(404, 409)
   create(@CurrentPrincipal() principal: Principal, @Body() dto: HoldCreateDto): Promise<HoldResponseDto> {

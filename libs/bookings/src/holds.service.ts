@@ -29,11 +29,19 @@ export class HoldsService {
     return this.tx.run(async () => {
       const now = new Date();
       const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
-      if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
+      if (!venue.active)
+        throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
       // One guest cannot sit on a session's places (OWASP API6): member users keep only a few holds each.
       const max = this.config.bookings.maxActivePerMemberSession;
-      if (isMemberScoped(principal) && (await this.repo.countLiveHolds(ownerKeyOf(principal), session.id, now)) >= max) {
-        throw new AppError(BookingsProblems.holdLimit, `You already hold places on this session ${max} time(s).`, { limit: max });
+      if (
+        isMemberScoped(principal) &&
+        (await this.repo.countLiveHolds(ownerKeyOf(principal), session.id, now)) >= max
+      ) {
+        throw new AppError(
+          BookingsProblems.holdLimit,
+          `You already hold places on this session ${max} time(s).`,
+          { limit: max },
+        );
       }
       await this.capacity.take(session, dto.quantity, now);
       const hold = Object.assign(new HoldEntity(), {

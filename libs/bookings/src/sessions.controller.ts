@@ -3,7 +3,13 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
 import { ApiProblems } from '@aero/core';
-import { SessionCreateDto, SessionPageDto, SessionQueryDto, SessionResponseDto, SessionUpdateDto } from './dto/session.dto';
+import {
+  SessionCreateDto,
+  SessionPageDto,
+  SessionQueryDto,
+  SessionResponseDto,
+  SessionUpdateDto,
+} from './dto/session.dto';
 import { SessionsService } from './sessions.service';
 import { uuid } from './uuid-param';
 
@@ -18,14 +24,18 @@ export class SessionsController {
   @ApiOperation({ summary: 'Schedule a session' })
   @ApiCreatedResponse({ type: SessionResponseDto })
   @ApiProblems(404, 409)
-  create(@CurrentPrincipal() principal: Principal, @Body() dto: SessionCreateDto): Promise<SessionResponseDto> {
+  create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: SessionCreateDto,
+  ): Promise<SessionResponseDto> {
     return this.sessions.create(principal, dto);
   }
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
   @ApiOperation({
-    summary: 'Availability: sessions of a venue in a date range, with places booked, held and remaining, in UTC and venue-local time',
+    summary:
+      'Availability: sessions of a venue in a date range, with places booked, held and remaining, in UTC and venue-local time',
   })
   @ApiOkResponse({ type: SessionPageDto })
   @ApiProblems(404)

@@ -8,7 +8,12 @@ import { BookingsProblems } from './bookings.errors';
 import { CapacityService } from './capacity.service';
 import type { HoldTotals } from './bookings.repository';
 import { BookingsRepository } from './bookings.repository';
-import type { SessionCreateDto, SessionQueryDto, SessionResponseDto, SessionUpdateDto } from './dto/session.dto';
+import type {
+  SessionCreateDto,
+  SessionQueryDto,
+  SessionResponseDto,
+  SessionUpdateDto,
+} from './dto/session.dto';
 import { isDateOnly } from './dto/validators';
 import { SessionEntity } from './session.entity';
 import { addDays, formatLocal, localDate, zonedTimeToUtc } from './time-zone';
@@ -49,10 +54,17 @@ export class SessionsService {
   async create(principal: Principal, dto: SessionCreateDto): Promise<SessionResponseDto> {
     const startsAt = new Date(dto.startsAt);
     const endsAt = new Date(dto.endsAt);
-    if (endsAt <= startsAt) throw new ValidationProblem([{ field: 'endsAt', message: 'must be after startsAt' }]);
+    if (endsAt <= startsAt)
+      throw new ValidationProblem([{ field: 'endsAt', message: 'must be after startsAt' }]);
     const venue = await this.venues.findVisible(principal, dto.venueId);
     if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not active.');
-    const { session, created } = await this.insertOrFind(venue.id, dto.activity, startsAt, endsAt, dto.capacity);
+    const { session, created } = await this.insertOrFind(
+      venue.id,
+      dto.activity,
+      startsAt,
+      endsAt,
+      dto.capacity,
+    );
     if (!created) {
       throw new AppError(BookingsProblems.sessionExists, 'This activity is already scheduled at that time.', {
         sessionId: session.id,
@@ -72,7 +84,13 @@ export class SessionsService {
       for (const time of request.times) {
         const startsAt = zonedTimeToUtc(day, time, venue.timeZone);
         const endsAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
-        const { session, created } = await this.insertOrFind(venue.id, request.activity, startsAt, endsAt, request.capacity);
+        const { session, created } = await this.insertOrFind(
+          venue.id,
+          request.activity,
+          startsAt,
+          endsAt,
+          request.capacity,
+        );
         result.sessionIds.push(session.id);
         if (created) result.created++;
         else result.existing++;
@@ -96,7 +114,9 @@ export class SessionsService {
       : new Date(from.getTime() + 7 * DAY_MS);
     if (to <= from) throw new ValidationProblem([{ field: 'to', message: 'must not be before from' }]);
     if (to.getTime() - from.getTime() > (MAX_RANGE_DAYS + 1) * DAY_MS) {
-      throw new ValidationProblem([{ field: 'to', message: `must be at most ${MAX_RANGE_DAYS} days after from` }]);
+      throw new ValidationProblem([
+        { field: 'to', message: `must be at most ${MAX_RANGE_DAYS} days after from` },
+      ]);
     }
     const limit = query.limit ?? 20;
     const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
@@ -110,7 +130,10 @@ export class SessionsService {
         after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
         limit,
       });
-      const totals = await this.repo.holdTotals(rows.slice(0, limit).map((s) => s.id), now);
+      const totals = await this.repo.holdTotals(
+        rows.slice(0, limit).map((s) => s.id),
+        now,
+      );
       return toPage(
         rows,
         limit,
@@ -155,7 +178,10 @@ export class SessionsService {
   }
 
   /** The session and its venue if the caller may access them; 404 session-not-found otherwise. */
-  async findVisible(principal: Principal, id: string): Promise<{ session: SessionEntity; venue: VenueEntity }> {
+  async findVisible(
+    principal: Principal,
+    id: string,
+  ): Promise<{ session: SessionEntity; venue: VenueEntity }> {
     const session = await this.repo.findSession(id);
     if (!session || !canAccessVenue(principal, session.venueId)) {
       throw new AppError(BookingsProblems.sessionNotFound, 'No such session.');

@@ -27,7 +27,9 @@ describe('venue local time', () => {
 
   it('formats zones with half-hour offsets and east of UTC', () => {
     expect(formatLocal(new Date('2026-01-15T12:00:00Z'), 'Asia/Kolkata')).toBe('2026-01-15T17:30:00+05:30');
-    expect(formatLocal(new Date('2026-01-15T12:00:00Z'), 'America/St_Johns')).toBe('2026-01-15T08:30:00-03:30');
+    expect(formatLocal(new Date('2026-01-15T12:00:00Z'), 'America/St_Johns')).toBe(
+      '2026-01-15T08:30:00-03:30',
+    );
     expect(offsetMinutes(new Date('2026-07-01T00:00:00Z'), 'UTC')).toBe(0);
   });
 
@@ -39,7 +41,9 @@ describe('venue local time', () => {
   });
 
   it('moves a time skipped by spring-forward past the gap, and takes the first of a repeated time', () => {
-    expect(formatLocal(zonedTimeToUtc('2026-03-08', '02:30', TORONTO), TORONTO)).toBe('2026-03-08T03:30:00-04:00');
+    expect(formatLocal(zonedTimeToUtc('2026-03-08', '02:30', TORONTO), TORONTO)).toBe(
+      '2026-03-08T03:30:00-04:00',
+    );
     expect(zonedTimeToUtc('2026-11-01', '01:30', TORONTO).toISOString()).toBe('2026-11-01T05:30:00.000Z');
   });
 

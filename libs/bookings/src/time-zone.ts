@@ -50,7 +50,14 @@ function localParts(instant: Date, timeZone: string): LocalParts {
       .filter((p) => p.type !== 'literal')
       .map((p) => [p.type, Number(p.value)]),
   ) as Record<string, number>;
-  return { year: parts.year, month: parts.month, day: parts.day, hour: parts.hour, minute: parts.minute, second: parts.second };
+  return {
+    year: parts.year,
+    month: parts.month,
+    day: parts.day,
+    hour: parts.hour,
+    minute: parts.minute,
+    second: parts.second,
+  };
 }
 
 /** Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). */

@@ -32,7 +32,10 @@ export class VenuesService {
   }
 
   /** The venue with this name, created when missing (seed data). */
-  async ensure(principal: Principal, dto: VenueCreateDto): Promise<{ venue: VenueResponseDto; created: boolean }> {
+  async ensure(
+    principal: Principal,
+    dto: VenueCreateDto,
+  ): Promise<{ venue: VenueResponseDto; created: boolean }> {
     const existing = await this.repo.findVenueByName(dto.name);
     if (existing) return { venue: toVenueResponse(existing), created: false };
     return { venue: await this.create(principal, dto), created: true };
@@ -42,7 +45,11 @@ export class VenuesService {
     const limit = query.limit ?? 20;
     const after = query.cursor ? decodeCursor(query.cursor, ['n', 'id'] as const) : undefined;
     const rows = await this.tx.read(() =>
-      this.repo.listVenues(principal.venueIds, after ? { name: String(after.n), id: String(after.id) } : undefined, limit),
+      this.repo.listVenues(
+        principal.venueIds,
+        after ? { name: String(after.n), id: String(after.id) } : undefined,
+        limit,
+      ),
     );
     return toPage(rows, limit, toVenueResponse, (v) => ({ n: v.name, id: v.id }));
   }

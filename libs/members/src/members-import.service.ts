@@ -7,7 +7,14 @@ import { parseCsv } from './cli/csv';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { ageOn, MembersService } from './members.service';
 
-export const MEMBER_CSV_COLUMNS = ['firstName', 'lastName', 'dateOfBirth', 'email', 'phone', 'guardianEmail'] as const;
+export const MEMBER_CSV_COLUMNS = [
+  'firstName',
+  'lastName',
+  'dateOfBirth',
+  'email',
+  'phone',
+  'guardianEmail',
+] as const;
 const REQUIRED_COLUMNS = ['firstName', 'lastName', 'dateOfBirth'];
 
 export interface ImportProblem {
@@ -58,16 +65,29 @@ export class MembersImportService {
     const emailsInFile = new Map<string, PlannedRow>();
     for (const record of records) {
       const v = record.values;
-      const plain: Record<string, string> = { firstName: v.firstName, lastName: v.lastName, dateOfBirth: v.dateOfBirth };
+      const plain: Record<string, string> = {
+        firstName: v.firstName,
+        lastName: v.lastName,
+        dateOfBirth: v.dateOfBirth,
+      };
       if (v.email) plain.email = v.email;
       if (v.phone) plain.phone = v.phone;
       const dto = plainToInstance(MemberCreateDto, plain);
-      const fieldErrors = flattenValidationErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true }));
+      const fieldErrors = flattenValidationErrors(
+        await validate(dto, { whitelist: true, forbidNonWhitelisted: true }),
+      );
       if (fieldErrors.length) {
-        errors.push({ line: record.line, reason: fieldErrors.map((e) => `${e.field} ${e.message}`).join('; ') });
+        errors.push({
+          line: record.line,
+          reason: fieldErrors.map((e) => `${e.field} ${e.message}`).join('; '),
+        });
         continue;
       }
-      const row: PlannedRow = { line: record.line, dto, guardianEmail: v.guardianEmail?.toLowerCase() || undefined };
+      const row: PlannedRow = {
+        line: record.line,
+        dto,
+        guardianEmail: v.guardianEmail?.toLowerCase() || undefined,
+      };
       const email = dto.email?.toLowerCase();
       if (email) {
         const earlier = emailsInFile.get(email);
@@ -93,17 +113,25 @@ export class MembersImportService {
       const inFile = emailsInFile.get(row.guardianEmail);
       if (inFile) {
         if (inFile.guardianEmail || ageOn(inFile.dto.dateOfBirth, today) < 18) {
-          errors.push({ line: row.line, reason: `guardian ${row.guardianEmail} (line ${inFile.line}) must be an adult without a guardian` });
+          errors.push({
+            line: row.line,
+            reason: `guardian ${row.guardianEmail} (line ${inFile.line}) must be an adult without a guardian`,
+          });
         }
       } else if (!(await this.members.findIdByEmail(row.guardianEmail))) {
-        errors.push({ line: row.line, reason: `guardian ${row.guardianEmail} is neither in the file nor a member` });
+        errors.push({
+          line: row.line,
+          reason: `guardian ${row.guardianEmail} is neither in the file nor a member`,
+        });
       }
     }
     errors.sort((a, b) => a.line - b.line);
     if (errors.length > 0 || dryRun) return { valid: planned.length, imported: 0, errors, dryRun };
 
     // All or nothing: one transaction; guardians first so dependants can point at them.
-    const ordered = [...planned].sort((a, b) => Number(Boolean(a.guardianEmail)) - Number(Boolean(b.guardianEmail)));
+    const ordered = [...planned].sort(
+      (a, b) => Number(Boolean(a.guardianEmail)) - Number(Boolean(b.guardianEmail)),
+    );
     await this.tx.run(async () => {
       for (const row of ordered) {
         const guardianId = row.guardianEmail ? await this.members.findIdByEmail(row.guardianEmail) : null;

@@ -1,5 +1,26 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
@@ -13,7 +34,9 @@ import { WaiverCreateDto } from './dto/waiver-create.dto';
 import type { MemberWithEtag } from './members.service';
 import { MembersService } from './members.service';
 
-const ETAG_HEADER = { ETag: { description: 'The member\'s version, for `If-Match`', schema: { type: 'string', example: '"3"' } } };
+const ETAG_HEADER = {
+  ETag: { description: "The member's version, for `If-Match`", schema: { type: 'string', example: '"3"' } },
+};
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new ValidationProblem([{ field: 'id', message: 'must be a UUID' }]),
 });
@@ -65,7 +88,9 @@ export class MembersController {
 
   @Patch(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
-  @ApiOperation({ summary: 'Update a member; send If-Match with the ETag to avoid lost updates (412 when stale)' })
+  @ApiOperation({
+    summary: 'Update a member; send If-Match with the ETag to avoid lost updates (412 when stale)',
+  })
   @ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a previous read, e.g. `"3"`' })
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
   @ApiProblems(404, 409, 412)

@@ -7,7 +7,8 @@ export const MembersProblems = {
     slug: 'member-not-found',
     status: 404,
     title: 'Member not found',
-    description: 'No such member, or not one the caller may see (members see only themselves and their dependants).',
+    description:
+      'No such member, or not one the caller may see (members see only themselves and their dependants).',
   }),
   emailTaken: defineProblemType({
     code: 'MEMBERS_EMAIL_TAKEN',
@@ -28,20 +29,22 @@ export const MembersProblems = {
     slug: 'guardian-must-sign',
     status: 409,
     title: 'The guardian must sign',
-    description: 'A minor\'s waiver is signed by their guardian: send `signedByMemberId` with the guardian\'s id.',
+    description:
+      "A minor's waiver is signed by their guardian: send `signedByMemberId` with the guardian's id.",
   }),
   invalidTransition: defineProblemType({
     code: 'MEMBERS_INVALID_MEMBERSHIP_TRANSITION',
     slug: 'invalid-membership-transition',
     status: 409,
     title: 'Membership status change not allowed',
-    description: 'Allowed: none → active; active → paused | cancelled; paused → active | cancelled; cancelled → active.',
+    description:
+      'Allowed: none → active; active → paused | cancelled; paused → active | cancelled; cancelled → active.',
   }),
   hasDependants: defineProblemType({
     code: 'MEMBERS_HAS_DEPENDANTS',
     slug: 'member-has-dependants',
     status: 409,
     title: 'Member is a guardian',
-    description: 'Move or delete the member\'s dependants before deleting the member.',
+    description: "Move or delete the member's dependants before deleting the member.",
   }),
 };

@@ -86,20 +86,32 @@ export class MembersRepository {
       const { sortKey, id } = filter.after;
       qb.andWhere(
         new Brackets((w) =>
-          w.where('m.sortKey > :sortKey', { sortKey }).orWhere(
-            new Brackets((w2) => w2.where('m.sortKey = :sortKey', { sortKey }).andWhere('m.id > :afterId', { afterId: id })),
-          ),
+          w
+            .where('m.sortKey > :sortKey', { sortKey })
+            .orWhere(
+              new Brackets((w2) =>
+                w2.where('m.sortKey = :sortKey', { sortKey }).andWhere('m.id > :afterId', { afterId: id }),
+              ),
+            ),
         ),
       );
     }
-    return qb.orderBy('m.sortKey', 'ASC').addOrderBy('m.id', 'ASC').take(filter.limit + 1).getMany();
+    return qb
+      .orderBy('m.sortKey', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .take(filter.limit + 1)
+      .getMany();
   }
 
   /**
    * Applies changes only if the row is still at `expectedVersion` (or any version when undefined), bumping
    * the version in the same statement. Returns false when nothing matched (stale or gone).
    */
-  async updateVersioned(id: string, changes: Partial<MemberEntity>, expectedVersion?: number): Promise<boolean> {
+  async updateVersioned(
+    id: string,
+    changes: Partial<MemberEntity>,
+    expectedVersion?: number,
+  ): Promise<boolean> {
     const qb = this.members
       .createQueryBuilder()
       .update(MemberEntity)

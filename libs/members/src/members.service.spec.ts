@@ -8,7 +8,13 @@ import type { MembersRepository } from './members.repository';
 import { ageOn, canTransitionMembership, MembersService, versionFromIfMatch } from './members.service';
 
 const staff: Principal = { kind: 'user', id: 'u-staff', roles: ['staff'], scopes: [] };
-const parent: Principal = { kind: 'user', id: 'u-parent', roles: ['member'], scopes: [], memberId: 'm-parent' };
+const parent: Principal = {
+  kind: 'user',
+  id: 'u-parent',
+  roles: ['member'],
+  scopes: [],
+  memberId: 'm-parent',
+};
 
 function member(overrides: Partial<MemberEntity> = {}): MemberEntity {
   const at = new Date('2026-01-01T00:00:00Z');
@@ -113,7 +119,7 @@ describe('MembersService rules', () => {
     expect(repo.updateVersioned).not.toHaveBeenCalled();
   });
 
-  it('hides another family\'s member from a member user as 404', async () => {
+  it("hides another family's member from a member user as 404", async () => {
     const { service } = setup(member({ id: 'm-other', guardianId: 'm-someone-else' }));
     const error = await problemOf(service.get(parent, 'm-other'));
     expect(error.problem).toBe(MembersProblems.memberNotFound);
@@ -126,7 +132,7 @@ describe('MembersService rules', () => {
     expect(etag).toBe('"3"');
   });
 
-  it('requires the guardian to sign a minor\'s waiver', async () => {
+  it("requires the guardian to sign a minor's waiver", async () => {
     const { service, repo } = setup(member({ dateOfBirth: '2016-01-01', guardianId: 'm-parent' }));
     const error = await problemOf(service.signWaiver(staff, 'm1', {}));
     expect(error.problem).toBe(MembersProblems.guardianMustSign);

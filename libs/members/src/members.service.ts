@@ -47,7 +47,8 @@ export function etagOf(version: number): string {
 export function versionFromIfMatch(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined || ifMatch.trim() === '*' || ifMatch.trim() === '') return undefined;
   const match = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
-  if (!match) throw new AppError(CoreProblems.preconditionFailed, 'If-Match must be an ETag returned by this API.');
+  if (!match)
+    throw new AppError(CoreProblems.preconditionFailed, 'If-Match must be an ETag returned by this API.');
   return Number(match[1]);
 }
 
@@ -122,7 +123,12 @@ export class MembersService {
         limit,
       }),
     );
-    return toPage(rows, limit, (m) => this.toResponse(m, now), (m) => ({ k: m.sortKey, id: m.id }));
+    return toPage(
+      rows,
+      limit,
+      (m) => this.toResponse(m, now),
+      (m) => ({ k: m.sortKey, id: m.id }),
+    );
   }
 
   async get(principal: Principal, id: string): Promise<MemberWithEtag> {
@@ -131,7 +137,12 @@ export class MembersService {
   }
 
   /** Applies a partial update; with `ifMatch`, only if nobody changed the member since (412 otherwise). */
-  async update(principal: Principal, id: string, dto: MemberUpdateDto, ifMatch?: string): Promise<MemberWithEtag> {
+  async update(
+    principal: Principal,
+    id: string,
+    dto: MemberUpdateDto,
+    ifMatch?: string,
+  ): Promise<MemberWithEtag> {
     const expected = versionFromIfMatch(ifMatch);
     const now = new Date();
     return this.tx.run(async () => {
@@ -154,7 +165,13 @@ export class MembersService {
       }
       if (dto.guardianId !== undefined && dto.guardianId !== current.guardianId) {
         if (dto.guardianId) {
-          await this.checkGuardian(principal, dto.guardianId, current.id, dto.dateOfBirth ?? current.dateOfBirth, now);
+          await this.checkGuardian(
+            principal,
+            dto.guardianId,
+            current.id,
+            dto.dateOfBirth ?? current.dateOfBirth,
+            now,
+          );
         } else if (isMemberScoped(principal) && current.id !== principal.memberId) {
           // A member user may not detach a dependant from themself (they would lose sight of it anyway).
           throw this.notFound();
@@ -176,7 +193,11 @@ export class MembersService {
         throw new AppError(MembersProblems.hasDependants, 'This member is the guardian of other members.');
       }
       // The email is freed so the person can be registered again later.
-      await this.repo.updateVersioned(id, { deletedAt: now, updatedAt: now, emailNormalized: null }, current.version);
+      await this.repo.updateVersioned(
+        id,
+        { deletedAt: now, updatedAt: now, emailNormalized: null },
+        current.version,
+      );
     });
   }
 
@@ -197,7 +218,10 @@ export class MembersService {
           );
         }
       } else if (signer !== member.id) {
-        throw new AppError(MembersProblems.guardianMustSign, 'An adult signs their own waiver; omit signedByMemberId.');
+        throw new AppError(
+          MembersProblems.guardianMustSign,
+          'An adult signs their own waiver; omit signedByMemberId.',
+        );
       }
       const waiver = Object.assign(new WaiverEntity(), {
         id: randomUUID(),
@@ -208,7 +232,9 @@ export class MembersService {
       });
       await this.repo.insertWaiver(waiver);
       const latest =
-        member.waiverValidUntil && member.waiverValidUntil > waiver.validUntil ? member.waiverValidUntil : waiver.validUntil;
+        member.waiverValidUntil && member.waiverValidUntil > waiver.validUntil
+          ? member.waiverValidUntil
+          : waiver.validUntil;
       await this.repo.updateVersioned(member.id, { waiverValidUntil: latest, updatedAt: now });
       return {
         id: waiver.id,
@@ -221,7 +247,11 @@ export class MembersService {
   }
 
   /** Starts, pauses, resumes or cancels a membership, allowing only sensible transitions. */
-  async changeMembership(principal: Principal, memberId: string, dto: MembershipUpdateDto): Promise<MemberWithEtag> {
+  async changeMembership(
+    principal: Principal,
+    memberId: string,
+    dto: MembershipUpdateDto,
+  ): Promise<MemberWithEtag> {
     const now = new Date();
     return this.tx.run(async () => {
       const member = await this.findVisible(principal, memberId);
@@ -279,7 +309,9 @@ export class MembersService {
     const member = await this.repo.findLive(id);
     if (!member) throw this.notFound();
     if (isMemberScoped(principal)) {
-      const mine = principal.memberId !== undefined && (member.id === principal.memberId || member.guardianId === principal.memberId);
+      const mine =
+        principal.memberId !== undefined &&
+        (member.id === principal.memberId || member.guardianId === principal.memberId);
       if (!mine) throw this.notFound();
     }
     return member;
@@ -299,8 +331,10 @@ export class MembersService {
       throw this.invalidGuardian('You can only add dependants under your own profile.');
     }
     if (guardian.guardianId) throw this.invalidGuardian('The guardian has a guardian themself.');
-    if (ageOn(guardian.dateOfBirth, today(now)) < ADULT_AGE) throw this.invalidGuardian('The guardian must be an adult.');
-    if (ageOn(dateOfBirth, today(now)) >= ADULT_AGE) throw this.invalidGuardian('Only minors have a guardian.');
+    if (ageOn(guardian.dateOfBirth, today(now)) < ADULT_AGE)
+      throw this.invalidGuardian('The guardian must be an adult.');
+    if (ageOn(dateOfBirth, today(now)) >= ADULT_AGE)
+      throw this.invalidGuardian('Only minors have a guardian.');
   }
 
   private async insertUnique<T>(write: () => Promise<T>): Promise<T> {
@@ -346,7 +380,10 @@ export class MembersService {
   }
 
   private stale(): AppError {
-    return new AppError(CoreProblems.preconditionFailed, 'The member changed since you read it; re-read and retry.');
+    return new AppError(
+      CoreProblems.preconditionFailed,
+      'The member changed since you read it; re-read and retry.',
+    );
   }
 
   private emailTaken(): AppError {

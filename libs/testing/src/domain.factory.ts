@@ -12,7 +12,10 @@ const OPERATOR: Principal = { kind: 'user', id: 'test-operator', roles: ['admin'
 let sequence = 0;
 const unique = () => `${++sequence}-${randomBytes(3).toString('hex')}`;
 
-export async function createVenue(t: TestApp, opts: { name?: string; timeZone?: string } = {}): Promise<VenueResponseDto> {
+export async function createVenue(
+  t: TestApp,
+  opts: { name?: string; timeZone?: string } = {},
+): Promise<VenueResponseDto> {
   return t.app.get(VenuesService).create(OPERATOR, {
     name: opts.name ?? `Test Park ${unique()}`,
     timeZone: opts.timeZone ?? 'America/Toronto',
@@ -22,7 +25,13 @@ export async function createVenue(t: TestApp, opts: { name?: string; timeZone?: 
 /** A session (default: tomorrow, 60 minutes, capacity 10) at `venueId` or at a new venue. */
 export async function createSession(
   t: TestApp,
-  opts: { venueId?: string; capacity?: number; startsAt?: Date; durationMinutes?: number; activity?: string } = {},
+  opts: {
+    venueId?: string;
+    capacity?: number;
+    startsAt?: Date;
+    durationMinutes?: number;
+    activity?: string;
+  } = {},
 ): Promise<SessionResponseDto> {
   const venueId = opts.venueId ?? (await createVenue(t)).id;
   const startsAt = opts.startsAt ?? new Date(Date.now() + 24 * 3600_000);
@@ -56,5 +65,7 @@ export async function createMember(
 }
 
 export async function signWaiver(t: TestApp, memberId: string, signedByMemberId?: string): Promise<void> {
-  await t.app.get(MembersService).signWaiver(OPERATOR, memberId, signedByMemberId ? { signedByMemberId } : {});
+  await t.app
+    .get(MembersService)
+    .signWaiver(OPERATOR, memberId, signedByMemberId ? { signedByMemberId } : {});
 }

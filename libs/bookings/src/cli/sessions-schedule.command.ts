@@ -32,7 +32,7 @@ export function parseDurationMinutes(value: string): number {
 
 @Command({
   name: 'sessions:schedule',
-  description: 'Create a timetable in the venue\'s local time (idempotent: existing sessions are kept)',
+  description: "Create a timetable in the venue's local time (idempotent: existing sessions are kept)",
 })
 export class SessionsScheduleCommand extends CommandRunner {
   constructor(private readonly sessions: SessionsService) {
@@ -45,7 +45,8 @@ export class SessionsScheduleCommand extends CommandRunner {
     if (!o.from || !DATE.test(o.from)) problems.push('--from must be a date YYYY-MM-DD');
     if (!o.to || !DATE.test(o.to)) problems.push('--to must be a date YYYY-MM-DD');
     if (o.from && o.to && o.to < o.from) problems.push('--to must not be before --from');
-    if (!o.times?.length || o.times.some((t) => !TIME.test(t))) problems.push('--times must be HH:MM[,HH:MM...]');
+    if (!o.times?.length || o.times.some((t) => !TIME.test(t)))
+      problems.push('--times must be HH:MM[,HH:MM...]');
     if (!o.duration || !Number.isInteger(o.duration) || o.duration < 5 || o.duration > 24 * 60) {
       problems.push('--duration must be like 60m, 90m or 1h30m (5 minutes to 24 hours)');
     }
@@ -54,16 +55,19 @@ export class SessionsScheduleCommand extends CommandRunner {
     }
     if (problems.length) throw new Error(problems.join('; '));
     const result = await this.sessions.schedule(OPERATOR, {
-        venueId: o.venue as string,
-        activity: o.activity ?? 'Open Jump',
-        from: o.from as string,
-        to: o.to as string,
-        times: o.times as string[],
-        durationMinutes: o.duration as number,
-        capacity: o.capacity as number,
-      });
+      venueId: o.venue as string,
+      activity: o.activity ?? 'Open Jump',
+      from: o.from as string,
+      to: o.to as string,
+      times: o.times as string[],
+      durationMinutes: o.duration as number,
+      capacity: o.capacity as number,
+    });
     const summary = { created: result.created, existing: result.existing };
-    print(o.json ? summary : null, () => `Created ${result.created} session(s); ${result.existing} already existed.`);
+    print(
+      o.json ? summary : null,
+      () => `Created ${result.created} session(s); ${result.existing} already existed.`,
+    );
   }
 
   @Option({ flags: '--venue <id>', description: 'venue id' })
@@ -83,7 +87,10 @@ export class SessionsScheduleCommand extends CommandRunner {
 
   @Option({ flags: '--times <list>', description: 'venue-local start times, e.g. 10:00,11:30' })
   parseTimes(v: string): string[] {
-    return v.split(',').map((t) => t.trim()).filter(Boolean);
+    return v
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   }
 
   @Option({ flags: '--duration <duration>', description: 'length of each session, e.g. 60m' })

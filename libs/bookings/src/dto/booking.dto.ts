@@ -95,7 +95,12 @@ export class BookingResponseDto {
   /** Session start in the venue's local time. */
   @ApiProperty({ example: '2026-03-08T10:00:00-04:00' })
   sessionStartsAtLocal: string;
-  @ApiProperty({ example: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', format: 'uuid', nullable: true, type: String })
+  @ApiProperty({
+    example: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+    format: 'uuid',
+    nullable: true,
+    type: String,
+  })
   holdId: string | null;
   @ApiProperty({ example: 'web-order-100234', nullable: true, type: String })
   externalRef: string | null;

@@ -132,4 +132,3 @@ export class SessionPageDto {
   @ApiProperty({ example: null, nullable: true, type: String })
   nextCursor: string | null;
 }
-

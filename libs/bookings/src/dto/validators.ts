@@ -9,7 +9,10 @@ export function IsTimeZone(options?: ValidationOptions): PropertyDecorator {
       name: 'isTimeZone',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: `${String(propertyName)} must be an IANA time zone such as America/Toronto`, ...options },
+      options: {
+        message: `${String(propertyName)} must be an IANA time zone such as America/Toronto`,
+        ...options,
+      },
       validator: { validate: (value: unknown) => typeof value === 'string' && isValidTimeZone(value) },
     });
 }
@@ -44,9 +47,13 @@ export function IsInstant(options?: ValidationOptions): PropertyDecorator {
       name: 'isInstant',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: `${String(propertyName)} must be an ISO 8601 instant with offset, e.g. 2026-03-08T14:00:00Z`, ...options },
+      options: {
+        message: `${String(propertyName)} must be an ISO 8601 instant with offset, e.g. 2026-03-08T14:00:00Z`,
+        ...options,
+      },
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(new Date(value).getTime()),
+        validate: (value: unknown) =>
+          typeof value === 'string' && INSTANT.test(value) && !Number.isNaN(new Date(value).getTime()),
       },
     });
 }

@@ -8,7 +8,11 @@ export interface CsvRecord {
  * Minimal RFC 4180 reader: comma separated, optional double quotes with `""` escapes, CRLF or LF.
  * The first record is the header. Returns records keyed by header names, plus structural errors.
  */
-export function parseCsv(text: string): { header: string[]; records: CsvRecord[]; errors: { line: number; reason: string }[] } {
+export function parseCsv(text: string): {
+  header: string[];
+  records: CsvRecord[];
+  errors: { line: number; reason: string }[];
+} {
   const rows: { line: number; fields: string[] }[] = [];
   const errors: { line: number; reason: string }[] = [];
   let fields: string[] = [];
@@ -56,7 +60,10 @@ export function parseCsv(text: string): { header: string[]; records: CsvRecord[]
       errors.push({ line: row.line, reason: `expected ${header.length} fields, found ${row.fields.length}` });
       continue;
     }
-    records.push({ line: row.line, values: Object.fromEntries(header.map((h, i) => [h, row.fields[i].trim()])) });
+    records.push({
+      line: row.line,
+      values: Object.fromEntries(header.map((h, i) => [h, row.fields[i].trim()])),
+    });
   }
   return { header, records, errors };
 }

@@ -14,7 +14,8 @@ const OPERATOR: Principal = { kind: 'user', id: 'cli', roles: ['admin'], scopes:
 
 @Command({
   name: 'members:import',
-  description: 'Import members from CSV (firstName,lastName,dateOfBirth,email,phone,guardianEmail); all or nothing',
+  description:
+    'Import members from CSV (firstName,lastName,dateOfBirth,email,phone,guardianEmail); all or nothing',
 })
 export class MembersImportCommand extends CommandRunner {
   constructor(private readonly importer: MembersImportService) {

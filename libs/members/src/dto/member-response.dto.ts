@@ -32,7 +32,12 @@ export class MemberResponseDto {
   @ApiProperty({ example: '+1 416-555-0134', nullable: true, type: String })
   phone: string | null;
   /** The adult member responsible for this minor. */
-  @ApiProperty({ example: '3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10', format: 'uuid', nullable: true, type: String })
+  @ApiProperty({
+    example: '3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10',
+    format: 'uuid',
+    nullable: true,
+    type: String,
+  })
   guardianId: string | null;
   /** When the latest signed waiver expires; null when none was signed. */
   @ApiProperty({ example: '2027-11-25T18:30:00.000Z', format: 'date-time', nullable: true, type: String })

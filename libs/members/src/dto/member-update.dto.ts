@@ -1,6 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import {
+  IsEmail,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -45,7 +55,12 @@ export class MemberUpdateDto {
   phone?: string | null;
 
   /** New guardian, or null to remove the guardian. */
-  @ApiPropertyOptional({ example: '3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10', format: 'uuid', nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: '3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10',
+    format: 'uuid',
+    nullable: true,
+    type: String,
+  })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @IsUUID()
   guardianId?: string | null;
