@@ -1,11 +1,14 @@
 import { Column, Entity } from 'typeorm';
-import { UtcDateTimeColumn, UuidColumn, UuidPrimaryColumn } from '@aero/core';
+import { dialectAtImport, UtcDateTimeColumn, UuidColumn, UuidPrimaryColumn } from '@aero/core';
 import type { Scope } from '@aero/auth';
 
 const csv = {
   to: (value: string[]): string => value.join(','),
   from: (value: string | null): string[] => (value ? value.split(',').filter(Boolean) : []),
 };
+/** nvarchar(MAX) on SQL Server (what the migration creates), text elsewhere. */
+const UNBOUNDED_TEXT =
+  dialectAtImport() === 'mssql' ? ({ type: 'nvarchar', length: 'MAX' } as const) : ({ type: 'text' } as const);
 const jsonList = {
   to: (value: string[] | null | undefined): string | null => (value ? JSON.stringify(value) : null),
   from: (value: string | null): string[] | null => (value ? (JSON.parse(value) as string[]) : null),
@@ -26,7 +29,7 @@ export class ApiKeyEntity {
   @Column({ type: 'varchar', length: 500, transformer: csv })
   scopes: Scope[];
 
-  @Column({ name: 'venue_ids', type: 'text', nullable: true, transformer: jsonList })
+  @Column({ name: 'venue_ids', ...UNBOUNDED_TEXT, nullable: true, transformer: jsonList })
   venueIds: string[] | null;
 
   @Column({ name: 'secret_hash', type: 'varchar', length: 64 })
