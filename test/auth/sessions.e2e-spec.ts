@@ -72,6 +72,22 @@ describe('sign-in and sessions (e2e)', () => {
     await t.http.post('/v1/auth/refresh').send({ refreshToken: other.body.refreshToken }).expect(200);
   });
 
+  it('ends a session at its absolute lifetime however often it was refreshed', async () => {
+    const short = await createTestApp({ env: { JWT_REFRESH_TTL_SECONDS: '300' } });
+    try {
+      const user = await createUser(short, { role: 'member' });
+      const stored = async () => (await short.dataSource.getRepository('refresh_tokens').find()) as { expiresAt: Date; familyId: string }[];
+      const [first] = await stored();
+      const rotated = await short.http.post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }).expect(200);
+      await short.http.post('/v1/auth/refresh').send({ refreshToken: rotated.body.refreshToken }).expect(200);
+      const rows = await stored();
+      expect(rows).toHaveLength(3);
+      expect(new Set(rows.map((row) => new Date(row.expiresAt).getTime()))).toEqual(new Set([new Date(first.expiresAt).getTime()]));
+    } finally {
+      await short.close();
+    }
+  });
+
   it('refuses an unknown refresh token', async () => {
     const res = await t.http.post('/v1/auth/refresh').send({ refreshToken: 'rt_made-up' }).expect(401);
     expect(res.body.type).toBe('/problems/invalid-refresh-token');

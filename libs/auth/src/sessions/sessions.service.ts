@@ -75,7 +75,8 @@ export class SessionsService {
         await this.refreshTokens.revokeFamily(current.familyId, now);
         return { kind: 'invalid' };
       }
-      return { kind: 'ok', pair: await this.issue(user, current.familyId, now) };
+      // The session keeps its absolute end: rotation never extends it past JWT_REFRESH_TTL_SECONDS from sign-in.
+      return { kind: 'ok', pair: await this.issue(user, current.familyId, now, current.expiresAt) };
     });
     if (outcome.kind === 'reused') {
       this.revocations.end([outcome.familyId]);
@@ -108,7 +109,7 @@ export class SessionsService {
     return this.issue(user, randomUUID(), new Date());
   }
 
-  private async issue(user: UserEntity, familyId: string, now: Date): Promise<TokenPairDto> {
+  private async issue(user: UserEntity, familyId: string, now: Date, sessionEndsAt?: Date): Promise<TokenPairDto> {
     const refreshToken = this.tokens.newRefreshToken();
     const row = new RefreshTokenEntity();
     row.id = randomUUID();
@@ -116,7 +117,7 @@ export class SessionsService {
     row.familyId = familyId;
     row.tokenHash = this.tokens.hashRefreshToken(refreshToken);
     row.createdAt = now;
-    row.expiresAt = new Date(now.getTime() + this.config.jwt.refreshTtlSeconds * 1000);
+    row.expiresAt = sessionEndsAt ?? new Date(now.getTime() + this.config.jwt.refreshTtlSeconds * 1000);
     row.usedAt = null;
     row.revokedAt = null;
     await this.refreshTokens.insert(row);
