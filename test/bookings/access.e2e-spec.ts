@@ -288,10 +288,14 @@ describe('bookings access, cancel and check-in (e2e)', () => {
       expect(second.body).toEqual(first.body);
       const state = await t.http.get(`/v1/sessions/${session.id}`).set(staff).expect(200);
       expect(state.body).toMatchObject({ booked: 1, remaining: 4 });
+      const checkIn = await t.http.post(`/v1/bookings/${booking.id}/check-in`).set(staff).expect(409);
+      expect(checkIn.body.type).toBe('/problems/booking-cancelled');
     });
 
+    const soon = () => new Date(Date.now() + 30 * 60_000);
+
     it('refuses check-in without a waiver (409 waiver-required), then checks in once a waiver is signed; twice is harmless', async () => {
-      const session = await createSession(t);
+      const session = await createSession(t, { startsAt: soon() });
       const member = (await createMember(t)).id;
       const booking = await book(session.id, member);
       const refused = await t.http.post(`/v1/bookings/${booking.id}/check-in`).set(staff).expect(409);
@@ -310,8 +314,18 @@ describe('bookings access, cancel and check-in (e2e)', () => {
       const parent = (await createMember(t)).id;
       const kid = (await createMember(t, { dateOfBirth: '2017-03-03', guardianId: parent })).id;
       await signWaiver(t, kid, parent);
-      const booking = await book((await createSession(t)).id, kid);
+      const booking = await book((await createSession(t, { startsAt: soon() })).id, kid);
       await t.http.post(`/v1/bookings/${booking.id}/check-in`).set(staff).expect(200);
+    });
+
+    it('opens check-in only from 2 hours before the start', async () => {
+      const session = await createSession(t, { startsAt: new Date(Date.now() + 26 * 3600_000) });
+      const booking = await book(session.id, (await createMember(t, { waiver: true })).id);
+      const res = await t.http.post(`/v1/bookings/${booking.id}/check-in`).set(staff).expect(409);
+      expect(res.body).toMatchObject({ type: '/problems/check-in-closed', closesAt: session.endsAt });
+      expect(Date.parse(res.body.opensAt)).toBe(Date.parse(session.startsAt) - 2 * 3600_000);
+      const after = await t.http.get(`/v1/bookings/${booking.id}`).set(staff).expect(200);
+      expect(after.body.checkedInAt).toBeNull();
     });
 
     it('caps active bookings per member and session (default 3)', async () => {

@@ -126,6 +126,14 @@ export const BookingsProblems = {
     title: 'Booking already checked in',
     description: 'The guests have arrived: the booking can no longer be cancelled.',
   }),
+  checkInClosed: defineProblemType({
+    code: 'BOOKINGS_CHECK_IN_CLOSED',
+    slug: 'check-in-closed',
+    status: 409,
+    title: 'Check-in is not open',
+    description:
+      'Check-in opens 2 hours before the session starts and closes when it ends; `opensAt` and `closesAt` say when.',
+  }),
   cancelTooLate: defineProblemType({
     code: 'BOOKINGS_CANCEL_TOO_LATE',
     slug: 'cancel-too-late',

@@ -18,6 +18,9 @@ import { SessionsService } from './sessions.service';
 import { addDays, formatLocal } from './time-zone';
 import type { VenueEntity } from './venue.entity';
 
+/** Guests may check in from 2 hours before the start until the session ends. */
+const CHECK_IN_OPENS_BEFORE_MS = 2 * 3600_000;
+
 /** Unambiguous when read aloud or handwritten: no 0/O, 1/I/L, U. */
 const REFERENCE_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
 
@@ -163,7 +166,10 @@ export class BookingsService {
     });
   }
 
-  /** Marks arrival. Needs a waiver valid on the session date (409 waiver-required); twice is harmless. */
+  /**
+   * Marks arrival, from 2 hours before the start until the end (409 check-in-closed). Needs a waiver valid
+   * on the session date (409 waiver-required). Checking in twice is harmless.
+   */
   async checkIn(principal: Principal, id: string): Promise<BookingResponseDto> {
     return this.tx.run(async () => {
       const now = new Date();
@@ -172,6 +178,16 @@ export class BookingsService {
         throw new AppError(BookingsProblems.bookingCancelled, 'This booking was cancelled.');
       }
       if (!booking.checkedInAt) {
+        const session = await this.repo.findSession(booking.sessionId);
+        const opensAt = new Date(new Date(booking.sessionStartsAt).getTime() - CHECK_IN_OPENS_BEFORE_MS);
+        const closesAt = new Date(session ? session.endsAt : booking.sessionStartsAt);
+        if (now < opensAt || now > closesAt) {
+          throw new AppError(
+            BookingsProblems.checkInClosed,
+            now < opensAt ? 'Check-in has not opened yet for this session.' : 'This session is over.',
+            { opensAt: opensAt.toISOString(), closesAt: closesAt.toISOString() },
+          );
+        }
         if (!(await this.members.waiverValidOn(booking.memberId, new Date(booking.sessionStartsAt)))) {
           throw new AppError(
             BookingsProblems.waiverRequired,
