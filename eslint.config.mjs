@@ -99,7 +99,7 @@ export default tseslint.config(
   })),
   {
     // Tooling that must default-export its config.
-    files: ['**/*.config.{js,mjs,cjs,ts}', 'jest.config.*'],
+    files: ['**/*.config.{js,mjs,cjs,ts}', 'jest.config.*', 'test/global-setup.ts'],
     rules: { 'import-x/no-default-export': 'off' },
   },
   {
