@@ -5,7 +5,7 @@ import { Authenticated, CurrentPrincipal } from '@aero/auth';
 import { ApiProblems } from '@aero/core';
 import { BookingsService } from './bookings.service';
 import { BookingCreateDto, BookingPageDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
-import { uuid } from './uuid-param';
+import { ApiIdParam, uuid } from './uuid-param';
 
 /** Bookings, cancellation and check-in. */
 @ApiTags('bookings')
@@ -39,6 +39,7 @@ export class BookingsController {
 
   @Get(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
   @ApiOperation({ summary: 'Get a booking' })
   @ApiOkResponse({ type: BookingResponseDto })
   @ApiProblems(404)
@@ -49,6 +50,7 @@ export class BookingsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
+  @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
   @ApiOperation({
     summary: 'Cancel a booking and give its places back; cancelling again returns the same booking',
   })
@@ -64,6 +66,7 @@ export class BookingsController {
   @Post(':id/check-in')
   @HttpCode(200)
   @Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })
+  @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
   @ApiOperation({
     summary: 'Check a booking in; needs a waiver valid on the session date (409 waiver-required)',
   })

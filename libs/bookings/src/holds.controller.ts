@@ -11,7 +11,7 @@ import { Authenticated, CurrentPrincipal } from '@aero/auth';
 import { ApiProblems } from '@aero/core';
 import { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
 import { HoldsService } from './holds.service';
-import { uuid } from './uuid-param';
+import { ApiIdParam, uuid } from './uuid-param';
 
 /** Holds: places set aside during checkout. */
 @ApiTags('bookings')
@@ -32,6 +32,7 @@ export class HoldsController {
 
   @Get(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')
   @ApiOperation({ summary: 'Get a hold you made' })
   @ApiOkResponse({ type: HoldResponseDto })
   @ApiProblems(404)
@@ -42,6 +43,7 @@ export class HoldsController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
+  @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')
   @ApiOperation({ summary: 'Release a hold, giving its places back (idempotent)' })
   @ApiNoContentResponse({ description: 'Released (or already released, expired or converted)' })
   @ApiProblems(404)

@@ -11,7 +11,7 @@ import {
   SessionUpdateDto,
 } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
-import { uuid } from './uuid-param';
+import { ApiIdParam, uuid } from './uuid-param';
 
 /** Sessions and availability. */
 @ApiTags('sessions')
@@ -45,6 +45,7 @@ export class SessionsController {
 
   @Get(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Get a session with its availability' })
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiProblems(404)
@@ -54,6 +55,7 @@ export class SessionsController {
 
   @Patch(':id')
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
+  @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Change capacity (never below places taken) or cancel the session' })
   @ApiOkResponse({ type: SessionResponseDto })
   @ApiProblems(404, 409)

@@ -4,7 +4,7 @@ import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
 import { ApiProblems, PageQueryDto } from '@aero/core';
 import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
-import { uuid } from './uuid-param';
+import { ApiIdParam, uuid } from './uuid-param';
 import { VenuesService } from './venues.service';
 
 /** Venues (admin). */
@@ -31,6 +31,7 @@ export class VenuesController {
 
   @Get(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['venues:read'] })
+  @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Get a venue' })
   @ApiOkResponse({ type: VenueResponseDto })
   @ApiProblems(404)
@@ -40,6 +41,7 @@ export class VenuesController {
 
   @Patch(':id')
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
+  @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Rename a venue, change its time zone, or (de)activate it' })
   @ApiOkResponse({ type: VenueResponseDto })
   @ApiProblems(404)

@@ -19,6 +19,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -37,6 +38,14 @@ import { MembersService } from './members.service';
 const ETAG_HEADER = {
   ETag: { description: "The member's version, for `If-Match`", schema: { type: 'string', example: '"3"' } },
 };
+const ApiIdParam = (): MethodDecorator =>
+  ApiParam({
+    name: 'id',
+    format: 'uuid',
+    example: '8e1d2b7c-4d0a-4f43-9a59-2f1e6c3b9d01',
+    description: 'The member id',
+  });
+
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => new ValidationProblem([{ field: 'id', message: 'must be a UUID' }]),
 });
@@ -75,6 +84,7 @@ export class MembersController {
 
   @Get(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:read'] })
+  @ApiIdParam()
   @ApiOperation({ summary: 'Get a member; the ETag header carries its version' })
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
   @ApiProblems(404)
@@ -88,6 +98,7 @@ export class MembersController {
 
   @Patch(':id')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
+  @ApiIdParam()
   @ApiOperation({
     summary: 'Update a member; send If-Match with the ETag to avoid lost updates (412 when stale)',
   })
@@ -107,6 +118,7 @@ export class MembersController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
+  @ApiIdParam()
   @ApiOperation({ summary: 'Delete a member (soft: their bookings stay readable to staff)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblems(404, 409)
@@ -116,6 +128,7 @@ export class MembersController {
 
   @Post(':id/waivers')
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
+  @ApiIdParam()
   @ApiOperation({ summary: 'Record a signed waiver; an empty body means signed now by the member' })
   @ApiCreatedResponse({ type: WaiverResponseDto })
   @ApiProblems(404, 409)
@@ -129,6 +142,7 @@ export class MembersController {
 
   @Put(':id/membership')
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
+  @ApiIdParam()
   @ApiOperation({ summary: 'Set membership plan and status (active, paused, cancelled)' })
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
   @ApiProblems(404, 409, 412)

@@ -19,7 +19,7 @@ export class BookingCreateDto {
   memberId: string;
 
   /** Places, 1–20. */
-  @ApiProperty({ example: 2, minimum: 1, maximum: MAX_QUANTITY })
+  @ApiProperty({ example: 2, type: 'integer', minimum: 1, maximum: MAX_QUANTITY })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -87,7 +87,7 @@ export class BookingResponseDto {
   venueId: string;
   @ApiProperty({ example: '8e1d2b7c-4d0a-4f43-9a59-2f1e6c3b9d01', format: 'uuid' })
   memberId: string;
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, type: 'integer' })
   quantity: number;
   /** Session start in UTC. */
   @ApiProperty({ example: '2026-03-08T14:00:00.000Z', format: 'date-time' })

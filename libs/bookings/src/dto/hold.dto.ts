@@ -11,7 +11,7 @@ export class HoldCreateDto {
   sessionId: string;
 
   /** Places to hold, 1–20. */
-  @ApiProperty({ example: 3, minimum: 1, maximum: MAX_QUANTITY })
+  @ApiProperty({ example: 3, type: 'integer', minimum: 1, maximum: MAX_QUANTITY })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -23,7 +23,7 @@ export class HoldResponseDto {
   id: string;
   @ApiProperty({ example: '5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f', format: 'uuid' })
   sessionId: string;
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ example: 3, type: 'integer' })
   quantity: number;
   @ApiProperty({ enum: ['active', 'released', 'expired', 'converted'], example: 'active' })
   status: HoldStatus;

@@ -32,7 +32,7 @@ export class SessionCreateDto {
   endsAt: string;
 
   /** Places for sale. */
-  @ApiProperty({ example: 40, minimum: 1, maximum: MAX_CAPACITY })
+  @ApiProperty({ example: 40, type: 'integer', minimum: 1, maximum: MAX_CAPACITY })
   @IsInt()
   @Min(1)
   @Max(MAX_CAPACITY)
@@ -41,7 +41,7 @@ export class SessionCreateDto {
 
 /** Change capacity (never below the places taken) or cancel / reinstate the session. */
 export class SessionUpdateDto {
-  @ApiPropertyOptional({ example: 50, minimum: 0, maximum: MAX_CAPACITY })
+  @ApiPropertyOptional({ example: 50, type: 'integer', minimum: 0, maximum: MAX_CAPACITY })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -112,16 +112,16 @@ export class SessionResponseDto {
   /** The venue's IANA time zone. */
   @ApiProperty({ example: 'America/Toronto' })
   timeZone: string;
-  @ApiProperty({ example: 40 })
+  @ApiProperty({ example: 40, type: 'integer' })
   capacity: number;
   /** Places in confirmed bookings. */
-  @ApiProperty({ example: 31 })
+  @ApiProperty({ example: 31, type: 'integer' })
   booked: number;
   /** Places in unexpired holds (checkouts in progress). */
-  @ApiProperty({ example: 2 })
+  @ApiProperty({ example: 2, type: 'integer' })
   held: number;
   /** Places still for sale (0 when cancelled). */
-  @ApiProperty({ example: 7 })
+  @ApiProperty({ example: 7, type: 'integer' })
   remaining: number;
 }
 

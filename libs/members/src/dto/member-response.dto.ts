@@ -49,7 +49,7 @@ export class MemberResponseDto {
   @ApiProperty({ type: MembershipDto })
   membership: MembershipDto;
   /** Changes on every update; the `ETag` header carries it for `If-Match`. */
-  @ApiProperty({ example: 3 })
+  @ApiProperty({ example: 3, type: 'integer' })
   version: number;
   @ApiProperty({ example: '2026-11-25T18:30:00.000Z', format: 'date-time' })
   createdAt: string;
