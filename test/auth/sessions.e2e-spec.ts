@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createTestApp, createUser, randomPassword } from '@aero/testing';
+import { adminAuth, createApiKey, createTestApp, createUser, randomPassword } from '@aero/testing';
 
 // Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
 jest.setTimeout(30_000);
@@ -130,6 +130,46 @@ describe('sign-in and sessions (e2e)', () => {
     await t.http.post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }).expect(401);
     await login(user.email, user.password).expect(401);
     await login(user.email, newPassword).expect(200);
+  });
+
+  it('a user changes their own password: other sessions end, this device gets new tokens', async () => {
+    const user = await createUser(t, { role: 'member' });
+    const otherDevice = await login(user.email, user.password).expect(200);
+    const newPassword = randomPassword();
+    const wrong = await t.http
+      .post('/v1/auth/password')
+      .set(user.authHeader)
+      .send({ currentPassword: 'not my password', newPassword })
+      .expect(400);
+    expect(wrong.body.errors).toEqual([{ field: 'currentPassword', message: 'is incorrect' }]);
+    const weak = await t.http
+      .post('/v1/auth/password')
+      .set(user.authHeader)
+      .send({ currentPassword: user.password, newPassword: 'password1' })
+      .expect(400);
+    expect(weak.body.errors).toEqual([{ field: 'newPassword', message: 'is too common; choose a less guessable password' }]);
+
+    const changed = await t.http
+      .post('/v1/auth/password')
+      .set(user.authHeader)
+      .send({ currentPassword: user.password, newPassword })
+      .expect(200);
+    await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${changed.body.accessToken}`).expect(200);
+    await t.http.get('/v1/auth/me').set(user.authHeader).expect(401);
+    await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${otherDevice.body.accessToken}`).expect(401);
+    await t.http.post('/v1/auth/refresh').send({ refreshToken: otherDevice.body.refreshToken }).expect(401);
+    await login(user.email, user.password).expect(401);
+    await login(user.email, newPassword).expect(200);
+  });
+
+  it('API keys, even admin ones, have no password to change', async () => {
+    const key = await createApiKey(t, { scopes: ['admin'] });
+    const res = await t.http
+      .post('/v1/auth/password')
+      .set(key.authHeader)
+      .send({ currentPassword: 'whatever-it-is', newPassword: randomPassword() })
+      .expect(403);
+    expect(res.body.type).toBe('/problems/forbidden');
   });
 
   it('changing roles ends sessions so no token carries the old roles', async () => {

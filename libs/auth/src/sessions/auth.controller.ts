@@ -5,7 +5,7 @@ import { Authenticated } from '../authenticated.decorator';
 import { CurrentPrincipal } from '../current-principal.decorator';
 import type { Principal } from '../principal';
 import { ROLES } from '../principal';
-import { LoginDto, LogoutDto, MeDto, RefreshDto, TokenPairDto } from './auth.dto';
+import { LoginDto, LogoutDto, MeDto, PasswordChangeDto, RefreshDto, TokenPairDto } from './auth.dto';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('auth')
@@ -46,6 +46,20 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Session ended (or there was none)' })
   logout(@Body() body: LogoutDto): Promise<void> {
     return this.sessions.logout(body.refreshToken);
+  }
+
+  @Post('password')
+  @HttpCode(200)
+  @Authenticated({ roles: [...ROLES] })
+  @ApiOperation({ summary: 'Change your own password; every other session ends, this one continues with new tokens' })
+  @ApiOkResponse({ type: TokenPairDto })
+  @ApiProblems(400, 429)
+  changePassword(
+    @Body() body: PasswordChangeDto,
+    @CurrentPrincipal() principal: Principal,
+    @Ip() ip: string,
+  ): Promise<TokenPairDto> {
+    return this.sessions.changeOwnPassword(principal, body.currentPassword, body.newPassword, ip);
   }
 
   @Get('me')

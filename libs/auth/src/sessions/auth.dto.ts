@@ -27,6 +27,19 @@ export class RefreshDto {
 
 export class LogoutDto extends RefreshDto {}
 
+export class PasswordChangeDto {
+  /** The password in use now. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  currentPassword: string;
+
+  /** 8–128 characters, not a common password, not the email. */
+  @IsString()
+  @MaxLength(1024)
+  newPassword: string;
+}
+
 export class TokenPairDto {
   /** JWT for `Authorization: Bearer`; short-lived. */
   accessToken: string;

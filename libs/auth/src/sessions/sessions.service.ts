@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, AppError, TransactionService } from '@aero/core';
+import { AppConfig, AppError, CoreProblems, TransactionService, ValidationProblem } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
+import type { Principal } from '../principal';
 import { TokenService } from '../tokens/token.service';
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
@@ -97,6 +98,34 @@ export class SessionsService {
       return current.familyId;
     });
     if (familyId) this.revocations.end([familyId]);
+  }
+
+  /**
+   * A signed-in user changes their own password: the current one must be right (failures count towards
+   * the sign-in throttle), every session ends, and a fresh session is returned for this device.
+   */
+  async changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string, clientIp: string): Promise<TokenPairDto> {
+    if (principal.kind !== 'user') throw new AppError(CoreProblems.forbidden, 'Only a signed-in user has a password.');
+    const user = await this.tx.read(() => this.users.findById(principal.id));
+    if (!user || user.disabled) throw new AppError(AuthProblems.invalidCredentials);
+    this.throttle.assertAllowed(user.email, clientIp);
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      this.throttle.recordFailure(user.email, clientIp);
+      throw new ValidationProblem([{ field: 'currentPassword', message: 'is incorrect' }]);
+    }
+    this.passwords.assertAcceptable(newPassword, user.email, 'newPassword');
+    const passwordHash = await this.passwords.hash(newPassword);
+    return this.tx.run(async () => {
+      const now = new Date();
+      const current = await this.users.findById(user.id);
+      if (!current || current.disabled) throw new AppError(AuthProblems.invalidCredentials);
+      current.passwordHash = passwordHash;
+      current.passwordChangedAt = now;
+      current.updatedAt = now;
+      await this.users.save(current);
+      await this.endAllForUser(current.id);
+      return this.startSession(current);
+    });
   }
 
   /** Ends every session of a user (password change, disable). Call inside the transaction of the change. */
