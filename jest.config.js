@@ -29,7 +29,7 @@ const common = {
 module.exports = {
   maxWorkers: process.env.CI ? 2 : '50%',
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
     {
       ...common,
       displayName: 'e2e',

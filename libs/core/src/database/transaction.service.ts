@@ -32,12 +32,19 @@ export class TransactionService {
   private readonly logger = new Logger(TransactionService.name);
   private readonly storage = new AsyncLocalStorage<EntityManager>();
   readonly errors: DialectErrors;
+  /**
+   * SQLite: TypeORM's better-sqlite3 driver shares ONE connection, so two transactions whose work awaits
+   * real I/O would interleave on it ("cannot start a transaction within a transaction"). They queue here.
+   */
+  private readonly serialize: boolean;
+  private queueTail: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
   ) {
     this.errors = dialectErrors(config.db.type);
+    this.serialize = config.db.type === 'sqlite';
   }
 
   /** The manager of the current transaction, or the data source's manager outside one. */
@@ -52,6 +59,19 @@ export class TransactionService {
   async run<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     // A nested call joins the outer transaction; the outer one owns retries.
     if (this.inTransaction) return work();
+    if (!this.serialize) return this.runWithRetries(work, options);
+    const previous = this.queueTail;
+    let release!: () => void;
+    this.queueTail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await this.runWithRetries(work, options);
+    } finally {
+      release();
+    }
+  }
+
+  private async runWithRetries<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
     const maxRetries = options.maxRetries ?? this.config.db.transactionMaxRetries;
     for (let attempt = 0; ; attempt++) {
       try {
