@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { LogLevel } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
 import type { Command } from 'commander';
 import { CommandFactory } from 'nest-commander';
 import type { AppConfig } from '@aero/core';
@@ -13,6 +15,16 @@ function fail(error: unknown): never {
   const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'failed';
   process.stderr.write(`error: ${firstLine.replace(/^error:\s*/i, '')}\n`);
   process.exit(1);
+}
+
+/**
+ * Diagnostics (e.g. a slow-query warning) go to stderr, so stdout carries only the command's output and
+ * `--json` stays parseable by scripts.
+ */
+class StderrLogger extends ConsoleLogger {
+  protected override printMessages(messages: unknown[], context?: string, logLevel?: LogLevel): void {
+    super.printMessages(messages, context, logLevel, 'stderr');
+  }
 }
 
 /** commander reports usage problems (and --help/--version) as errors it has already printed. */
@@ -55,7 +67,7 @@ async function bootstrap(): Promise<void> {
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   await CommandFactory.run(CliModule.forRoot(config), {
     cliName: CLI_NAME,
-    logger: ['error', 'warn'],
+    logger: new StderrLogger({ logLevels: ['error', 'warn'] }),
     helpConfiguration: { commandUsage },
     errorHandler: (error) => {
       if (isCommanderError(error)) process.exit(error.exitCode === 0 ? 0 : 1);
