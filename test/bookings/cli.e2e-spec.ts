@@ -1,68 +1,23 @@
-import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-
-const REPO_ROOT = resolve(__dirname, '../..');
-const CLI_ENTRY = join(REPO_ROOT, 'dist/apps/cli/apps/cli/src/main.js');
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliSandbox } from '@aero/testing';
 
 jest.setTimeout(120_000);
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 // The venue-domain commands over the built CLI, as an operator runs them, on a SQLite file.
 describe('venue-domain CLI: db:seed, sessions:schedule, members:import (e2e)', () => {
+  let sandbox: CliSandbox;
   let dir: string;
-  let env: NodeJS.ProcessEnv;
-
-  const cli = (args: string[]): CliResult => {
-    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
-      cwd: dir,
-      env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
-
-  const query = <T>(sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(env.DB_DATABASE as string, { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
-  };
+  const cli = (args: string[]) => sandbox.run(args);
+  const query = <T>(sql: string, ...params: unknown[]): T[] => sandbox.query<T>(sql, ...params);
 
   beforeAll(() => {
     // This suite always runs the CLI on its own SQLite file, also when the e2e run targets PostgreSQL.
-    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' },
-      encoding: 'utf8',
-      timeout: 110_000,
-    });
-    if (build.status !== 0 || !existsSync(CLI_ENTRY))
-      throw new Error(`could not build the CLI:\n${build.stderr}`);
-    dir = mkdtempSync(join(tmpdir(), 'aero-venue-cli-'));
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: join(dir, 'aero.sqlite'),
-      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
-      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
-    };
+    sandbox = CliSandbox.create('aero-venue-cli-');
+    dir = sandbox.dir;
   });
   afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
+    sandbox.dispose();
   });
 
   it('db:seed creates a Toronto venue, a week of sessions, members with and without waivers, and bookings', () => {

@@ -1,87 +1,33 @@
-import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MIGRATIONS } from '@aero/core';
-
-const REPO_ROOT = resolve(__dirname, '../..');
-const CLI_ENTRY = join(REPO_ROOT, 'dist/apps/cli/apps/cli/src/main.js');
+import type { CliResult } from '@aero/testing';
+import { CliSandbox } from '@aero/testing';
 
 jest.setTimeout(120_000);
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('admin CLI (e2e)', () => {
+  let sandbox: CliSandbox;
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
   /** Runs the built CLI as an operator would, in an empty working directory. */
-  const cli = (args: string[], extraEnv: Record<string, string> = {}): CliResult => {
-    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
-      cwd: dir,
-      env: { ...env, ...extraEnv },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
+  const cli = (args: string[], extraEnv: Record<string, string> = {}): CliResult => sandbox.run(args, extraEnv);
 
   const json = (result: CliResult): Record<string, unknown> => {
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     return JSON.parse(result.stdout) as Record<string, unknown>;
   };
 
-  /** Row count of every table in the SQLite file. */
-  const rowCounts = (): Record<string, number> => {
-    const db = new Database(env.DB_DATABASE as string, { readonly: true });
-    try {
-      const tables = db
-        .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .all() as { name: string }[];
-      return Object.fromEntries(
-        tables.map(({ name }) => [
-          name,
-          (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n,
-        ]),
-      );
-    } finally {
-      db.close();
-    }
-  };
-
-  beforeAll(() => {
-    // `npm run cli` builds the CLI when its output is missing or older than the sources; so does this.
-    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 110_000,
-    });
-    if (build.status !== 0 || !existsSync(CLI_ENTRY))
-      throw new Error(`could not build the CLI:\n${build.stderr}`);
-  });
+  const rowCounts = (): Record<string, number> => sandbox.rowCounts();
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'aero-cli-'));
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: join(dir, 'aero.sqlite'),
-      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
-      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
-    };
+    sandbox = CliSandbox.create();
+    dir = sandbox.dir;
+    env = sandbox.env;
   });
   afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+    sandbox.dispose();
   });
 
   it('--help lists the platform commands under the npm script name', () => {

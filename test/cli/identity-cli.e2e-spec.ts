@@ -1,64 +1,20 @@
-import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-
-const REPO_ROOT = resolve(__dirname, '../..');
-const CLI_ENTRY = join(REPO_ROOT, 'dist/apps/cli/apps/cli/src/main.js');
+import { CliSandbox } from '@aero/testing';
 
 jest.setTimeout(120_000);
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** users:* and api-keys:* as an operator runs them, against one SQLite file. */
 describe('identity CLI commands (e2e)', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-
-  const cli = (args: string[]): CliResult => {
-    const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
-  const json = <T = Record<string, unknown>>(args: string[]): T => {
-    const result = cli(args);
-    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-    return JSON.parse(result.stdout) as T;
-  };
-  const dump = (): string => {
-    const db = new Database(env.DB_DATABASE as string, { readonly: true });
-    try {
-      return JSON.stringify([db.prepare('SELECT * FROM users').all(), db.prepare('SELECT * FROM api_keys').all()]);
-    } finally {
-      db.close();
-    }
-  };
+  let sandbox: CliSandbox;
+  const cli = (args: string[]) => sandbox.run(args);
+  const json = <T = Record<string, unknown>>(args: string[]): T => sandbox.json<T>(args);
+  const dump = (): string =>
+    JSON.stringify([sandbox.query('SELECT * FROM users'), sandbox.query('SELECT * FROM api_keys')]);
 
   beforeAll(() => {
-    const build = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/cli.js'), '--help'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 110_000,
-    });
-    if (build.status !== 0 || !existsSync(CLI_ENTRY)) throw new Error(`could not build the CLI:\n${build.stderr}`);
-    dir = mkdtempSync(join(tmpdir(), 'aero-identity-cli-'));
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: join(dir, 'aero.sqlite'),
-      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
-      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
-    };
+    sandbox = CliSandbox.create('aero-identity-cli-');
   });
   afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
+    sandbox.dispose();
   });
 
   it('users:create generates and prints a password once; a duplicate email exits 1', () => {

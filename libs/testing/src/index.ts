@@ -3,3 +3,4 @@ export * from './identity.factory';
 export * from './openapi-validator';
 export * from './test-app';
 export * from './test-database';
+export * from './cli-sandbox';

@@ -25,8 +25,12 @@ export class QueryCounterLogger implements TypeOrmLogger {
     if (this.logQueries) this.sink('debug', `query: ${query}`);
   }
 
+  /**
+   * Debug only: most failed statements are expected (a unique violation meaning "already there") and are
+   * handled by the caller; an unexpected one surfaces as a 500 whose error the problem filter logs once.
+   */
   logQueryError(error: string | Error, query: string): void {
-    this.sink('warn', `query failed: ${error instanceof Error ? error.message : error} -- ${query}`);
+    this.sink('debug', `query failed: ${error instanceof Error ? error.message : error} -- ${query}`);
   }
 
   logQuerySlow(time: number, query: string): void {
