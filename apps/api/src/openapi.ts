@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { OperationObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, ProblemDto, ValidationProblemDto } from '@aero/core';
 
@@ -28,6 +29,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ].join('\n'),
     )
     .setVersion('1.0.0')
+    .addServer('/', 'This deployment')
+    .addTag('auth', 'Sign in, refresh and end sessions; who am I')
+    .addTag('users', 'Staff and admin user management')
+    .addTag('api-keys', 'Application API keys: create, rotate, revoke')
+    .addTag('venues', 'Parks, with their IANA time zone')
+    .addTag('sessions', 'Bookable time slots with capacity; the availability query')
+    .addTag('bookings', 'Holds, bookings, cancellation and check-in')
+    .addTag('members', 'Guests: profiles, dependants, waivers, membership')
+    .addTag('platform', 'Health probes, metrics and the problem-type catalogue (no credentials)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User access token from POST /v1/auth/login' }, BEARER_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Application API key (aero_…)' }, API_KEY_SCHEME)
     .build();
@@ -37,6 +47,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
   });
   addSharedResponses(document);
+  describeAccess(document);
   return sortKeys(document);
 }
 
@@ -58,6 +69,34 @@ function addSharedResponses(document: OpenAPIObject): void {
         responses['415'] ??= problemResponse('Body is not application/json');
       }
       responses['500'] ??= problemResponse('Unexpected error; quote the requestId');
+    }
+  }
+}
+
+/**
+ * States in each operation's description who may call it, from the `x-required-roles` / `x-required-scopes`
+ * that `@Authenticated` writes (the same metadata the guard enforces), so Swagger UI shows it.
+ */
+function describeAccess(document: OpenAPIObject): void {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = pathItem[method] as (OperationObject & Record<string, unknown>) | undefined;
+      if (!operation) continue;
+      // A method-level @Authenticated on a controller that has one too lists each scheme twice.
+      if (operation.security) {
+        operation.security = operation.security.filter(
+          (entry, i, all) => all.findIndex((other) => JSON.stringify(other) === JSON.stringify(entry)) === i,
+        );
+      }
+      const roles = operation['x-required-roles'] as string[] | undefined;
+      const scopes = operation['x-required-scopes'] as string[] | undefined;
+      const access =
+        !operation.security || operation.security.length === 0
+          ? 'Public: no credentials needed.'
+          : `Access: ${roles?.includes('admin') && roles.length === 1 ? 'admin users' : `users with role ${roles?.map((r) => `\`${r}\``).join(' or ')}`}; ` +
+            `${scopes?.length === 0 ? 'any valid API key' : `API keys with scope ${scopes?.map((s) => `\`${s}\``).join(' and ')}`}. ` +
+            'Admins (role or `admin` scope) may call every operation.';
+      operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { ApiProblems } from '@aero/core';
 import type { Role, Scope } from './principal';
 
@@ -24,12 +24,17 @@ export const AuthRequirementsMetadata = Reflector.createDecorator<AuthRequiremen
  * authentication and is admin-only.
  */
 export function Authenticated(requirements: AuthRequirements = {}): MethodDecorator & ClassDecorator {
-  // Both schemes are always listed: an admin user or an `admin`-scoped key passes every route. The
-  // api-key entry names the scopes the key needs (`admin` when the route accepts no other key).
+  // Both schemes are always listed: an admin user or an `admin`-scoped key passes every route. OAS 3.0
+  // allows scopes only on OAuth schemes, so what a route needs is stated in `x-required-roles` and
+  // `x-required-scopes`, which the document builder also turns into the operation's description.
+  const roles = requirements.roles?.length ? requirements.roles : ['admin'];
+  const scopes = requirements.scopes ?? ['admin'];
   return applyDecorators(
     AuthRequirementsMetadata(requirements),
     ApiProblems(400, 401, 403), // 400: both credentials at once (ambiguous-credentials)
     ApiBearerAuth('bearer'),
-    ApiSecurity('api-key', requirements.scopes ?? ['admin']),
+    ApiSecurity('api-key'),
+    ApiExtension('x-required-roles', roles),
+    ApiExtension('x-required-scopes', scopes),
   );
 }
