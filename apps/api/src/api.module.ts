@@ -15,6 +15,7 @@ import {
   ProblemDetailsFilter,
   RequestIdMiddleware,
   RequestTimeoutMiddleware,
+  SharedStateModule,
 } from '@aero/core';
 import { ApiKeysModule } from '@aero/api-keys';
 import { AuthenticationGuard, AuthModule } from '@aero/auth';
@@ -36,6 +37,7 @@ export class ApiModule implements NestModule {
         ConfigModule.forRoot(config),
         LoggingModule, // structured request logs (pino), credentials redacted
         DatabaseModule,
+        SharedStateModule, // Redis pub/sub between instances when REDIS_URL is set
         PlatformModule, // /health, /metrics, /problems
         AuthModule, // users, sessions, /v1/auth, /v1/users
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard

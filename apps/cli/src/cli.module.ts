@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
-import { ConfigModule, DatabaseModule } from '@aero/core';
+import { ConfigModule, DatabaseModule, SharedStateModule } from '@aero/core';
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
@@ -16,7 +16,16 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthCommandsModule, ApiKeysCommandsModule, MembersCommandsModule, BookingsCommandsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        // so a revoke or disable from the CLI reaches running API instances through Redis
+        SharedStateModule,
+        AuthCommandsModule,
+        ApiKeysCommandsModule,
+        MembersCommandsModule,
+        BookingsCommandsModule,
+      ],
       providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
     };
   }

@@ -1,7 +1,5 @@
-import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { AppConfig } from '@aero/core';
+import { Injectable } from '@nestjs/common';
+import { AppConfig, BroadcastService } from '@aero/core';
 import type { ApiKeyEntity } from './api-key.entity';
 
 /** Redis channel on which every instance announces keys whose cached state is stale. */
@@ -23,22 +21,26 @@ interface Entry {
  * elsewhere.
  */
 @Injectable()
-export class ApiKeyCache implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(ApiKeyCache.name);
+export class ApiKeyCache {
   private readonly entries = new Map<string, Entry>();
-  private publisher?: Redis;
-  private subscriber?: Redis;
-  private subscribed = false;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly broadcast: BroadcastService,
+  ) {
+    broadcast.subscribe(INVALIDATION_CHANNEL, (id) => this.entries.delete(id));
+    // Invalidations may have been missed while disconnected: forget everything (and while disconnected,
+    // entries live only the short TTL).
+    broadcast.onConnectionChange(() => this.entries.clear());
+  }
 
   /** Whether invalidations currently arrive from other instances through Redis. */
   get sharedInvalidation(): boolean {
-    return this.subscribed;
+    return this.broadcast.shared;
   }
 
   get ttlSeconds(): number {
-    return this.subscribed ? SUBSCRIBED_TTL_SECONDS : this.config.apiKeys.cacheTtlSeconds;
+    return this.broadcast.shared ? SUBSCRIBED_TTL_SECONDS : this.config.apiKeys.cacheTtlSeconds;
   }
 
   /** The cached row (null: known not to exist), or undefined on a miss. */
@@ -64,51 +66,6 @@ export class ApiKeyCache implements OnModuleInit, OnModuleDestroy {
   /** Drops the key here and tells the other instances. */
   async invalidate(id: string): Promise<void> {
     this.entries.delete(id);
-    if (!this.publisher) return;
-    try {
-      await this.publisher.publish(INVALIDATION_CHANNEL, id);
-    } catch (error) {
-      this.logger.warn(`could not publish an API key invalidation: ${(error as Error).message}`);
-    }
-  }
-
-  async onModuleInit(): Promise<void> {
-    const url = this.config.redisUrl;
-    if (!url) return;
-    const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false };
-    this.publisher = new Redis(url, options);
-    this.subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    for (const client of [this.publisher, this.subscriber]) {
-      client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
-    }
-    this.subscriber.on('message', (_channel: string, id: string) => this.entries.delete(id));
-    // Messages may have been missed while disconnected: forget everything and fall back to the short TTL.
-    this.subscriber.on('close', () => {
-      this.subscribed = false;
-      this.entries.clear();
-    });
-    this.subscriber.on('ready', () => {
-      this.entries.clear();
-      this.subscribed = true;
-    });
-    try {
-      await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-      await this.subscriber.subscribe(INVALIDATION_CHANNEL);
-      this.subscribed = true;
-    } catch (error) {
-      this.logger.warn(`redis unavailable, API key cache falls back to a ${this.config.apiKeys.cacheTtlSeconds} s lifetime: ${(error as Error).message}`);
-    }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.subscribed = false;
-    for (const client of [this.subscriber, this.publisher]) {
-      if (!client) continue;
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    }
+    await this.broadcast.publish(INVALIDATION_CHANNEL, id);
   }
 }

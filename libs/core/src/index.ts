@@ -7,3 +7,4 @@ export * from './metrics/metrics.middleware';
 export * from './metrics/metrics.service';
 export * from './pagination/pagination';
 export * from './platform.module';
+export * from './shared-state';

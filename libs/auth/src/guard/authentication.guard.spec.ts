@@ -3,7 +3,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Controller, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AppConfig } from '@aero/core';
-import { AppError, Public } from '@aero/core';
+import { AppError, BroadcastService, Public } from '@aero/core';
 import { Authenticated } from '../authenticated.decorator';
 import type { Principal } from '../principal';
 import { SessionRevocations } from '../sessions/session-revocations';
@@ -44,7 +44,7 @@ function context(handler: keyof Routes, headers: Record<string, string>): { ctx:
 
 describe('AuthenticationGuard', () => {
   const tokens = new TokenService(config);
-  const revocations = new SessionRevocations(config);
+  const revocations = new SessionRevocations(config, new BroadcastService(config));
   const verified: string[] = [];
   const verifier: ApiKeyVerifier = {
     verify: async (key) => {

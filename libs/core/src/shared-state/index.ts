@@ -1,0 +1,2 @@
+export * from './broadcast.service';
+export * from './shared-state.module';
