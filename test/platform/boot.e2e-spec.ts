@@ -87,8 +87,9 @@ describe('API process (e2e)', () => {
     api = await spawnApi();
     await waitUntilLive(api);
     const upload = await startSlowUpload(api.port);
-    // Let the server read the headers, so the request is in flight when the signal arrives.
-    await new Promise((r) => setTimeout(r, 300));
+    // Let the server read the headers, so the request is in flight when the signal arrives (generous:
+    // on a loaded CI machine the server may take a while to get to it).
+    await new Promise((r) => setTimeout(r, 1500));
 
     api.child.kill('SIGTERM');
     const { port } = api;
@@ -109,7 +110,7 @@ describe('API process (e2e)', () => {
     api = await spawnApi({ HTTP_SHUTDOWN_GRACE_MS: '500' });
     await waitUntilLive(api);
     const upload = await startSlowUpload(api.port);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1500));
 
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(1);

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { loadConfig } from '@aero/core';
+import type { TestDatabase } from '@aero/testing';
+import { createTestDatabase } from '@aero/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 
 interface LogLine {
@@ -23,6 +25,7 @@ const SECRETS = {
 
 describe('structured request logs (e2e)', () => {
   let app: INestApplication;
+  let database: TestDatabase;
   const output: string[] = [];
 
   const lines = (): LogLine[] =>
@@ -35,20 +38,22 @@ describe('structured request logs (e2e)', () => {
     lines().find((line) => line.req?.id === requestId && line.responseTime !== undefined);
 
   beforeAll(async () => {
+    // The dialect of this e2e run (entity column types are fixed per dialect when the code loads).
+    database = await createTestDatabase();
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: ':memory:',
+      ...database.env,
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('hex'),
     });
     app = await createApiApp(config, { logStream: { write: (line: string) => void output.push(line) } });
     await app.init();
-  });
+  }, 30_000);
   afterAll(async () => {
     await app.close();
-  });
+    await database.drop();
+  }, 30_000);
 
   it('logs one JSON line per request with request id, route template, status and latency', async () => {
     await request(app.getHttpServer()).get('/problems/not-found').set('X-Request-Id', 'log-ok-1').expect(200);
