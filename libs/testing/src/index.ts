@@ -4,3 +4,4 @@ export * from './openapi-validator';
 export * from './test-app';
 export * from './test-database';
 export * from './cli-sandbox';
+export * from './redis-server';
