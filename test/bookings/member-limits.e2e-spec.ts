@@ -1,6 +1,9 @@
 import type { TestApp } from '@aero/testing';
 import { createMember, createSession, createTestApp, createUser } from '@aero/testing';
 
+// Setting up users (Argon2id) and concurrent bursts takes a while on a loaded 2-core machine.
+jest.setTimeout(60_000);
+
 /** Moves `Date` (only) forward; nothing sleeps and no timer is faked. */
 function moveClock(ms: number): void {
   jest.useFakeTimers({
