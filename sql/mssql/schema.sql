@@ -74,3 +74,25 @@ CREATE INDEX "IX_bookings_member_start" ON "bookings" ("member_id", "session_sta
 GO
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 GO
+
+-- migration: MemberVenuesAndAllowances1764300000000
+ALTER TABLE "members" ADD "home_venue_id" varchar(36);
+GO
+ALTER TABLE "members" ADD CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues"("id");
+GO
+CREATE TABLE "member_venues" ("member_id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, CONSTRAINT "FK_member_venues_member" FOREIGN KEY ("member_id") REFERENCES "members" ("id"), CONSTRAINT "FK_member_venues_venue" FOREIGN KEY ("venue_id") REFERENCES "venues" ("id"), CONSTRAINT "PK_779b47654d41948ccd7188f22dd" PRIMARY KEY ("member_id", "venue_id"));
+GO
+CREATE INDEX "IX_member_venues_venue" ON "member_venues" ("venue_id", "member_id");
+GO
+CREATE TABLE "session_allowances" ("session_id" varchar(36) NOT NULL, "subject" varchar(90) NOT NULL, "active" int NOT NULL CONSTRAINT "DF_702d2760cff7e8dd9c1cc1f1930" DEFAULT 0, "places" int NOT NULL CONSTRAINT "DF_3768985576d6817ee11f31f975b" DEFAULT 0, "created" int NOT NULL CONSTRAINT "DF_08554385f50125f61f7fffe9930" DEFAULT 0, CONSTRAINT "CK_session_allowances_counts" CHECK (active >= 0 AND places >= 0 AND created >= 0), CONSTRAINT "FK_session_allowances_session" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id"), CONSTRAINT "PK_fafcfcdcf48dc596ad007580f06" PRIMARY KEY ("session_id", "subject"));
+GO
+INSERT INTO member_venues (member_id, venue_id) SELECT DISTINCT member_id, venue_id FROM bookings;
+GO
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'member:' + member_id, COUNT(*), SUM(quantity), COUNT(*)
+       FROM bookings WHERE status = 'confirmed' GROUP BY session_id, member_id;
+GO
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'holder:' + owner_key, COUNT(*), SUM(quantity), COUNT(*)
+       FROM holds WHERE status = 'active' GROUP BY session_id, owner_key;
+GO

@@ -94,7 +94,7 @@ export const BookingsProblems = {
     status: 409,
     title: 'Too many holds on this session',
     description:
-      'A member may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`); book or release one first.',
+      'A member user may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`), hold only so many places there at once (`BOOKINGS_MAX_HELD_PLACES_PER_MEMBER_SESSION`) and make only so many holds there in all, renewals included (`BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION`). `bound` names the bound that was reached (`active`, `places` or `holds`) and `limit` its value; book or release a hold first.',
   }),
   externalRefTaken: defineProblemType({
     code: 'BOOKINGS_EXTERNAL_REF_TAKEN',

@@ -11,6 +11,7 @@ import { HoldEntity } from './hold.entity';
 import { HoldSweeper } from './hold-sweeper';
 import { HoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
+import { SessionAllowanceEntity } from './session-allowance.entity';
 import { SessionEntity } from './session.entity';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
@@ -20,7 +21,7 @@ import { VenuesService } from './venues.service';
 
 /** Venues, sessions, holds, bookings and check-in. Reaches members only through MembersService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity]), MembersModule],
+  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity, SessionAllowanceEntity]), MembersModule],
   controllers: [VenuesController, SessionsController, HoldsController, BookingsController],
   providers: [
     BookingsRepository,

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { insertIfAbsent, TransactionService } from '@aero/core';
 import type { BookingStatus } from './booking.entity';
 import { BookingEntity } from './booking.entity';
 import { HoldEntity } from './hold.entity';
 import type { HoldStatus } from './hold.entity';
+import { SessionAllowanceEntity } from './session-allowance.entity';
 import { SessionEntity } from './session.entity';
 import { VenueEntity } from './venue.entity';
 
@@ -96,6 +97,62 @@ export const capacitySql = {
       .where('id = :sessionId', { sessionId })
       .andWhere('booked >= :n')
       .setParameter('n', n);
+  },
+};
+
+/** The most a subject may have on a session; an omitted bound is not checked. */
+export interface AllowanceLimits {
+  /** Active bookings (member) or live holds (holder), at most. */
+  maxActive: number;
+  /** Places in them, at most. */
+  maxPlaces?: number;
+  /** Holds ever made, at most (the renewal cap). */
+  maxCreated?: number;
+}
+
+/**
+ * The statements that enforce per-member limits, shaped like the capacity ones: one conditional UPDATE whose
+ * affected-row count says whether the limit had room, so concurrent requests (on any instance) cannot exceed
+ * it; the CHECK constraint keeps the counts from going negative.
+ */
+export const allowanceSql = {
+  take(
+    manager: EntityManager,
+    sessionId: string,
+    subject: string,
+    places: number,
+    limits: AllowanceLimits,
+  ): UpdateQueryBuilder<SessionAllowanceEntity> {
+    const qb = manager
+      .createQueryBuilder()
+      .update(SessionAllowanceEntity)
+      .set({ active: () => 'active + 1', places: () => 'places + :places', created: () => 'created + 1' })
+      .where('session_id = :sessionId', { sessionId })
+      .andWhere('subject = :subject', { subject })
+      .andWhere('active + 1 <= :maxActive', { maxActive: limits.maxActive })
+      .setParameter('places', places);
+    if (limits.maxPlaces !== undefined) qb.andWhere('places + :places <= :maxPlaces', { maxPlaces: limits.maxPlaces });
+    if (limits.maxCreated !== undefined)
+      qb.andWhere('created + 1 <= :maxCreated', { maxCreated: limits.maxCreated });
+    return qb;
+  },
+
+  /** Gives one booking or hold of `places` back, never below zero. */
+  release(
+    manager: EntityManager,
+    sessionId: string,
+    subject: string,
+    places: number,
+  ): UpdateQueryBuilder<SessionAllowanceEntity> {
+    return manager
+      .createQueryBuilder()
+      .update(SessionAllowanceEntity)
+      .set({ active: () => 'active - 1', places: () => 'places - :places' })
+      .where('session_id = :sessionId', { sessionId })
+      .andWhere('subject = :subject', { subject })
+      .andWhere('active >= 1')
+      .andWhere('places >= :places')
+      .setParameter('places', places);
   },
 };
 
@@ -256,15 +313,27 @@ export class BookingsRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  /** Unexpired active holds a caller has on a session. */
-  countLiveHolds(ownerKey: string, sessionId: string, now: Date): Promise<number> {
-    return this.holds
-      .createQueryBuilder('h')
-      .where('h.ownerKey = :ownerKey', { ownerKey })
-      .andWhere('h.sessionId = :sessionId', { sessionId })
-      .andWhere('h.status = :active', { active: 'active' })
-      .andWhere('h.expiresAt > :now', { now })
-      .getCount();
+  // ---- per-member allowances
+
+  /** Takes one booking or hold of `places` within `limits`; returns whether the limits had room. */
+  async takeAllowance(sessionId: string, subject: string, places: number, limits: AllowanceLimits): Promise<boolean> {
+    await insertIfAbsent(this.tx.manager, this.tx.errors, SessionAllowanceEntity, {
+      sessionId,
+      subject,
+      active: 0,
+      places: 0,
+      created: 0,
+    });
+    const result = await allowanceSql.take(this.tx.manager, sessionId, subject, places, limits).execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  async releaseAllowance(sessionId: string, subject: string, places: number): Promise<void> {
+    await allowanceSql.release(this.tx.manager, sessionId, subject, places).execute();
+  }
+
+  findAllowance(sessionId: string, subject: string): Promise<SessionAllowanceEntity | null> {
+    return this.tx.manager.getRepository(SessionAllowanceEntity).findOneBy({ sessionId, subject });
   }
 
   /** Active holds past their expiry, oldest first (optionally of one session). */
@@ -307,15 +376,6 @@ export class BookingsRepository {
 
   findBookingByExternalRef(externalScope: string, externalRef: string): Promise<BookingEntity | null> {
     return this.bookings.findOneBy({ externalScope, externalRef });
-  }
-
-  countConfirmedForMember(sessionId: string, memberId: string): Promise<number> {
-    return this.bookings
-      .createQueryBuilder('b')
-      .where('b.sessionId = :sessionId', { sessionId })
-      .andWhere('b.memberId = :memberId', { memberId })
-      .andWhere('b.status = :confirmed', { confirmed: 'confirmed' })
-      .getCount();
   }
 
   /** Keyset page of bookings by (session start, id). */

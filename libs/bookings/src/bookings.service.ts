@@ -5,7 +5,7 @@ import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
 import { AppConfig, AppError, decodeCursor, toPage, TransactionService } from '@aero/core';
 import { isMemberScoped, MembersService } from '@aero/members';
-import { externalScopeOf, ownerKeyOf } from './access';
+import { externalScopeOf, holderSubject, memberSubject, ownerKeyOf } from './access';
 import type { BookingEntity } from './booking.entity';
 import { BookingEntity as Booking } from './booking.entity';
 import { BookingsProblems } from './bookings.errors';
@@ -60,15 +60,13 @@ export class BookingsService {
         if (!venue.active)
           throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
         await this.members.assertVisible(principal, dto.memberId);
-        const active = await this.repo.countConfirmedForMember(session.id, dto.memberId);
+        // The database decides the per-member limit, as it does capacity (allowance first: the lock order).
         const max = this.config.bookings.maxActivePerMemberSession;
-        if (active >= max) {
+        if (!(await this.repo.takeAllowance(session.id, memberSubject(dto.memberId), dto.quantity, { maxActive: max }))) {
           throw new AppError(
             BookingsProblems.bookingLimit,
-            `This member already has ${active} booking(s) on this session (limit ${max}).`,
-            {
-              limit: max,
-            },
+            `This member already has ${max} booking(s) on this session, the most allowed.`,
+            { limit: max },
           );
         }
         if (dto.holdId) await this.convertHold(principal, dto, now);
@@ -91,6 +89,8 @@ export class BookingsService {
           checkedInAt: null,
         });
         await this.repo.insertBooking(booking);
+        // From now on the member is known at this venue: its staff and keys see them.
+        await this.members.linkVenue(dto.memberId, session.venueId);
         return toBookingResponse(booking, venue);
       });
     } catch (error) {
@@ -159,6 +159,7 @@ export class BookingsService {
           throw new AppError(BookingsProblems.cancelTooLate, 'The session has started; ask the front desk.');
         }
         if (await this.repo.cancelBooking(booking.id, now)) {
+          await this.repo.releaseAllowance(booking.sessionId, memberSubject(booking.memberId), booking.quantity);
           await this.capacity.release(booking.sessionId, booking.quantity, now);
         }
       }
@@ -221,6 +222,7 @@ export class BookingsService {
     if (!(await this.repo.transitionHold(hold.id, 'active', 'converted'))) {
       throw new AppError(BookingsProblems.holdNotActive, 'The hold was used or released meanwhile.');
     }
+    await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
     // The hold's places become the booking's: only a difference in quantity changes capacity.
     if (dto.quantity > hold.quantity) await this.capacity.take(session, dto.quantity - hold.quantity, now);
     if (dto.quantity < hold.quantity)

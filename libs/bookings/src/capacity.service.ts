@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@aero/core';
+import { holderSubject } from './access';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import type { HoldEntity } from './hold.entity';
@@ -55,9 +56,13 @@ export class CapacityService {
     return this.repo.releasePlaces(sessionId, n, now);
   }
 
-  /** Expires an active hold and gives its places back, once. Returns whether this call did it. */
+  /**
+   * Expires an active hold and gives its places (and its holder's allowance) back, once. Returns whether
+   * this call did it. Allowance before session, the lock order of every write here.
+   */
   async expire(hold: HoldEntity, now: Date): Promise<boolean> {
     if (!(await this.repo.transitionHold(hold.id, 'active', 'expired'))) return false;
+    await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
     await this.repo.releasePlaces(hold.sessionId, hold.quantity, now);
     return true;
   }

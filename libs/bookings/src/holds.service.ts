@@ -4,7 +4,7 @@ import type { Principal } from '@aero/auth';
 import { canAccessVenue, isStaffOrAdmin } from '@aero/auth';
 import { AppConfig, AppError, TransactionService } from '@aero/core';
 import { isMemberScoped } from '@aero/members';
-import { ownerKeyOf } from './access';
+import { holderSubject, ownerKeyOf } from './access';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import { CapacityService } from './capacity.service';
@@ -31,18 +31,8 @@ export class HoldsService {
       const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
       if (!venue.active)
         throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
-      // One guest cannot sit on a session's places (OWASP API6): member users keep only a few holds each.
-      const max = this.config.bookings.maxActivePerMemberSession;
-      if (
-        isMemberScoped(principal) &&
-        (await this.repo.countLiveHolds(ownerKeyOf(principal), session.id, now)) >= max
-      ) {
-        throw new AppError(
-          BookingsProblems.holdLimit,
-          `You already hold places on this session ${max} time(s).`,
-          { limit: max },
-        );
-      }
+      // One guest cannot sit on a session's places (OWASP API6): the database bounds what a member user holds.
+      if (isMemberScoped(principal)) await this.takeHolderAllowance(principal, session.id, dto.quantity, now);
       await this.capacity.take(session, dto.quantity, now);
       const hold = Object.assign(new HoldEntity(), {
         id: randomUUID(),
@@ -64,6 +54,7 @@ export class HoldsService {
     await this.tx.run(async () => {
       const hold = await this.findUsable(principal, id);
       if (await this.repo.transitionHold(hold.id, 'active', 'released')) {
+        await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
         await this.capacity.release(hold.sessionId, hold.quantity, new Date());
       }
     });
@@ -88,6 +79,54 @@ export class HoldsService {
     }
     if (expired > 0) this.logger.log(`released ${expired} expired hold(s)`);
     return expired;
+  }
+
+  /**
+   * Takes one hold of `quantity` places from the member user's allowance on the session, or throws 409
+   * hold-limit-reached naming the bound: live holds, places held at once, or holds made in all (renewals).
+   * Lapsed holds still count until expired, so on refusal the session's lapsed holds are expired and it
+   * tries once more (the read-time check, as for capacity).
+   */
+  private async takeHolderAllowance(principal: Principal, sessionId: string, quantity: number, now: Date): Promise<void> {
+    const { maxActivePerMemberSession, maxHeldPlacesPerMemberSession, maxHoldsPerMemberSession } =
+      this.config.bookings;
+    const subject = holderSubject(ownerKeyOf(principal));
+    const limits = {
+      maxActive: maxActivePerMemberSession,
+      maxPlaces: maxHeldPlacesPerMemberSession,
+      maxCreated: maxHoldsPerMemberSession,
+    };
+    if (quantity > maxHeldPlacesPerMemberSession) {
+      throw new AppError(
+        BookingsProblems.holdLimit,
+        `You may hold at most ${maxHeldPlacesPerMemberSession} places on a session.`,
+        { limit: maxHeldPlacesPerMemberSession, bound: 'places' },
+      );
+    }
+    if (await this.repo.takeAllowance(sessionId, subject, quantity, limits)) return;
+    if ((await this.capacity.expireLapsed(sessionId, now)) > 0) {
+      if (await this.repo.takeAllowance(sessionId, subject, quantity, limits)) return;
+    }
+    const current = await this.repo.findAllowance(sessionId, subject);
+    if (current && current.created + 1 > maxHoldsPerMemberSession) {
+      throw new AppError(
+        BookingsProblems.holdLimit,
+        `You have made ${current.created} holds on this session, the most allowed; book one or ask the front desk.`,
+        { limit: maxHoldsPerMemberSession, bound: 'holds' },
+      );
+    }
+    if (current && current.active + 1 > maxActivePerMemberSession) {
+      throw new AppError(
+        BookingsProblems.holdLimit,
+        `You already hold places on this session ${current.active} time(s), the most allowed.`,
+        { limit: maxActivePerMemberSession, bound: 'active' },
+      );
+    }
+    throw new AppError(
+      BookingsProblems.holdLimit,
+      `You already hold ${current?.places ?? 0} places on this session; at most ${maxHeldPlacesPerMemberSession} at once.`,
+      { limit: maxHeldPlacesPerMemberSession, bound: 'places' },
+    );
   }
 
   /** The hold if the caller made it, or works for its venue; 404 hold-not-found otherwise. */

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page, PageQueryDto } from '@aero/core';
-import { AppError, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppError, CoreProblems, decodeCursor, toPage, TransactionService } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import type { VenueCreateDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
@@ -17,7 +17,14 @@ export class VenuesService {
     private readonly tx: TransactionService,
   ) {}
 
-  async create(_principal: Principal, dto: VenueCreateDto): Promise<VenueResponseDto> {
+  async create(principal: Principal, dto: VenueCreateDto): Promise<VenueResponseDto> {
+    // A caller limited to some venues could never see a venue it created: only platform-wide callers create.
+    if (principal.venueIds !== undefined) {
+      throw new AppError(
+        CoreProblems.forbidden,
+        'This credential is limited to certain venues; only a platform-wide admin or key creates venues.',
+      );
+    }
     const now = new Date();
     const venue = Object.assign(new VenueEntity(), {
       id: randomUUID(),

@@ -36,6 +36,10 @@ export class MemberEntity {
   @UuidColumn({ name: 'guardian_id', nullable: true })
   guardianId: string | null;
 
+  /** The venue that registered the member; null for members registered platform-wide. */
+  @UuidColumn({ name: 'home_venue_id', nullable: true })
+  homeVenueId: string | null;
+
   @Column({ name: 'membership_plan', type: String, length: 100, nullable: true })
   membershipPlan: string | null;
 

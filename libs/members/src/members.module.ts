@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { MembersController } from './members.controller';
 import { MembersImportService } from './members-import.service';
@@ -9,7 +10,7 @@ import { WaiverEntity } from './waiver.entity';
 
 /** Member profiles, dependants, waivers and membership. Other features call MembersService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([MemberEntity, WaiverEntity])],
+  imports: [TypeOrmModule.forFeature([MemberEntity, MemberVenueEntity, WaiverEntity])],
   controllers: [MembersController],
   providers: [MembersRepository, MembersService, MembersImportService],
   exports: [MembersService, MembersImportService],

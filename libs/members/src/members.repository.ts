@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Repository } from 'typeorm';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { insertIfAbsent, TransactionService } from '@aero/core';
+import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
 
@@ -10,6 +11,8 @@ export interface MemberListFilter {
   search?: string;
   /** Restrict to these ids (a member user's own profile and dependants). */
   ids?: string[];
+  /** Restrict to members known at these venues (a venue-restricted caller); undefined: every venue. */
+  venueIds?: string[];
   after?: { sortKey: string; id: string };
   limit: number;
 }
@@ -17,6 +20,26 @@ export interface MemberListFilter {
 /** Escapes LIKE wildcards so a search for `o_brien` matches literally (escape character `!`). */
 function likePrefix(value: string): string {
   return `${value.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * Keeps only members known at one of `venueIds` (through `member_venues`, an index seek per row); no
+ * venues means nobody. Undefined leaves the query unrestricted.
+ */
+function knownAtVenues(qb: SelectQueryBuilder<MemberEntity>, venueIds: string[] | undefined): void {
+  if (venueIds === undefined) return;
+  if (venueIds.length === 0) {
+    qb.andWhere('1 = 0');
+    return;
+  }
+  const known = qb
+    .subQuery()
+    .select('1')
+    .from(MemberVenueEntity, 'mv')
+    .where('mv.memberId = m.id')
+    .andWhere('mv.venueId IN (:...knownAtVenueIds)')
+    .getQuery();
+  qb.andWhere(`EXISTS ${known}`, { knownAtVenueIds: venueIds });
 }
 
 /** The only code in the members feature that knows TypeORM. */
@@ -36,13 +59,16 @@ export class MembersRepository {
     return this.members.insert(member);
   }
 
-  /** A member that is not deleted. */
-  findLive(id: string): Promise<MemberEntity | null> {
-    return this.members
-      .createQueryBuilder('m')
-      .where('m.id = :id', { id })
-      .andWhere('m.deletedAt IS NULL')
-      .getOne();
+  /** A member that is not deleted, and (with `venueIds`) known at one of those venues — in one query. */
+  findLive(id: string, venueIds?: string[]): Promise<MemberEntity | null> {
+    const qb = this.members.createQueryBuilder('m').where('m.id = :id', { id }).andWhere('m.deletedAt IS NULL');
+    knownAtVenues(qb, venueIds);
+    return qb.getOne();
+  }
+
+  /** Records that the member is known at the venue (home venue, or a booking there); idempotent. */
+  linkVenue(memberId: string, venueId: string): Promise<void> {
+    return insertIfAbsent(this.tx.manager, this.tx.errors, MemberVenueEntity, { memberId, venueId });
   }
 
   /** Ids of live dependants of a guardian. */
@@ -67,6 +93,7 @@ export class MembersRepository {
   /** Keyset page ordered by (sortKey, id); fetches `limit + 1` rows. */
   list(filter: MemberListFilter): Promise<MemberEntity[]> {
     const qb = this.members.createQueryBuilder('m').where('m.deletedAt IS NULL');
+    knownAtVenues(qb, filter.venueIds);
     if (filter.ids) {
       if (filter.ids.length === 0) return Promise.resolve([]);
       qb.andWhere('m.id IN (:...ids)', { ids: filter.ids });

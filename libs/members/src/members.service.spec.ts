@@ -28,6 +28,7 @@ function member(overrides: Partial<MemberEntity> = {}): MemberEntity {
     emailNormalized: null,
     phone: null,
     guardianId: null,
+    homeVenueId: null,
     membershipPlan: null,
     membershipStatus: null,
     membershipValidUntil: null,

@@ -78,12 +78,21 @@ export class MembersService {
   ) {}
 
   async create(principal: Principal, dto: MemberCreateDto): Promise<MemberWithEtag> {
+    if (isMemberScoped(principal) && !principal.memberId) {
+      throw new AppError(
+        CoreProblems.forbidden,
+        'Your account is not linked to a member profile, so it cannot add members; ask the front desk to link it.',
+      );
+    }
     const now = new Date();
     return this.tx.run(async () => {
       let guardianId = dto.guardianId ?? null;
       // A member user adds dependants under themself.
       if (isMemberScoped(principal)) guardianId ??= principal.memberId ?? null;
-      if (guardianId) await this.checkGuardian(principal, guardianId, null, dto.dateOfBirth, now);
+      const guardian = guardianId
+        ? await this.checkGuardian(principal, guardianId, null, dto.dateOfBirth, now)
+        : null;
+      const homeVenueId = this.homeVenueFor(principal, dto.homeVenueId, guardian?.homeVenueId ?? null);
       const emailNormalized = dto.email ? dto.email.toLowerCase() : null;
       if (emailNormalized && (await this.repo.findByEmail(emailNormalized))) throw this.emailTaken();
       const member = Object.assign(new MemberEntity(), {
@@ -96,6 +105,7 @@ export class MembersService {
         emailNormalized,
         phone: dto.phone ?? null,
         guardianId,
+        homeVenueId,
         membershipPlan: null,
         membershipStatus: null,
         membershipValidUntil: null,
@@ -105,7 +115,8 @@ export class MembersService {
         updatedAt: now,
         deletedAt: null,
       });
-      await this.insertUnique(() => this.repo.insert(member));
+      await this.insertUnique(() => this.repo.insert(member), homeVenueId);
+      if (homeVenueId) await this.repo.linkVenue(member.id, homeVenueId);
       return this.withEtag(member, now);
     });
   }
@@ -119,6 +130,7 @@ export class MembersService {
       this.repo.list({
         search: query.search?.toLowerCase(),
         ids,
+        venueIds: principal.venueIds,
         after: after ? { sortKey: String(after.k), id: String(after.id) } : undefined,
         limit,
       }),
@@ -178,8 +190,13 @@ export class MembersService {
         }
         changes.guardianId = dto.guardianId;
       }
-      const updated = await this.insertUnique(() => this.repo.updateVersioned(id, changes, current.version));
+      if (dto.homeVenueId !== undefined) changes.homeVenueId = this.homeVenueFor(principal, dto.homeVenueId, null);
+      const updated = await this.insertUnique(
+        () => this.repo.updateVersioned(id, changes, current.version),
+        changes.homeVenueId,
+      );
       if (!updated) throw this.stale();
+      if (changes.homeVenueId) await this.repo.linkVenue(id, changes.homeVenueId);
       return this.withEtag(Object.assign(current, changes, { version: current.version + 1 }), now);
     });
   }
@@ -299,14 +316,34 @@ export class MembersService {
     return this.repo.hasWaiverValidAt(memberId, at);
   }
 
+  /** Records that a member is known at a venue (they booked there), so that venue's staff and keys see them. */
+  linkVenue(memberId: string, venueId: string): Promise<void> {
+    return this.repo.linkVenue(memberId, venueId);
+  }
+
   /** Finds a member by email (CLI import, seed); null when none. */
   async findIdByEmail(email: string): Promise<string | null> {
     const member = await this.repo.findByEmail(email.toLowerCase());
     return member?.id ?? null;
   }
 
+  /**
+   * The home venue for a new or moved member. Venue-restricted callers (keys and staff) must name one of
+   * their venues, or get their only one; everyone else may name any venue (the foreign key checks it) or
+   * none, and a member user's dependant inherits the guardian's.
+   */
+  private homeVenueFor(principal: Principal, requested: string | undefined, fallback: string | null): string | null {
+    const venues = principal.venueIds;
+    if (venues === undefined) return requested ?? fallback;
+    const chosen = requested ?? (venues.length === 1 ? venues[0] : undefined);
+    if (chosen === undefined) throw this.invalidHomeVenue('is required: name one of your venues');
+    if (!venues.includes(chosen)) throw this.invalidHomeVenue('must be one of your venues');
+    return chosen;
+  }
+
+  /** Venue-restricted callers see only members known at their venues; anyone else is 404 to them. */
   private async findVisible(principal: Principal, id: string): Promise<MemberEntity> {
-    const member = await this.repo.findLive(id);
+    const member = await this.repo.findLive(id, principal.venueIds);
     if (!member) throw this.notFound();
     if (isMemberScoped(principal)) {
       const mine =
@@ -323,9 +360,9 @@ export class MembersService {
     memberId: string | null,
     dateOfBirth: string,
     now: Date,
-  ): Promise<void> {
+  ): Promise<MemberEntity> {
     if (guardianId === memberId) throw this.invalidGuardian('A member cannot be their own guardian.');
-    const guardian = await this.repo.findLive(guardianId);
+    const guardian = await this.repo.findLive(guardianId, principal.venueIds);
     if (!guardian) throw this.invalidGuardian('The guardian does not exist.');
     if (isMemberScoped(principal) && guardian.id !== principal.memberId) {
       throw this.invalidGuardian('You can only add dependants under your own profile.');
@@ -335,15 +372,24 @@ export class MembersService {
       throw this.invalidGuardian('The guardian must be an adult.');
     if (ageOn(dateOfBirth, today(now)) >= ADULT_AGE)
       throw this.invalidGuardian('Only minors have a guardian.');
+    return guardian;
   }
 
-  private async insertUnique<T>(write: () => Promise<T>): Promise<T> {
+  /** Runs a write, turning a duplicate email into 409 and (when a venue was named) a dangling one into 400. */
+  private async insertUnique<T>(write: () => Promise<T>, homeVenueId?: string | null): Promise<T> {
     try {
       return await write();
     } catch (error) {
       if (this.tx.errors.isUniqueViolation(error)) throw this.emailTaken();
+      if (homeVenueId && this.tx.errors.isConstraintViolation(error)) throw this.invalidHomeVenue('is not a venue');
       throw error;
     }
+  }
+
+  private invalidHomeVenue(message: string): AppError {
+    return new AppError(CoreProblems.validation, `homeVenueId: ${message}`, {
+      errors: [{ field: 'homeVenueId', message }],
+    });
   }
 
   private withEtag(member: MemberEntity, now: Date): MemberWithEtag {
@@ -366,6 +412,7 @@ export class MembersService {
       email: m.email,
       phone: m.phone,
       guardianId: m.guardianId,
+      homeVenueId: m.homeVenueId ?? null,
       waiverValidUntil: waiverValidUntil ? waiverValidUntil.toISOString() : null,
       waiverValid: waiverValidUntil !== null && waiverValidUntil >= now,
       membership,

@@ -52,6 +52,10 @@ export class AppConfig {
     holdTtlSeconds: number;
     holdSweepIntervalSeconds: number;
     maxActivePerMemberSession: number;
+    /** Places a member user may hold at once on one session (and so in one hold). */
+    maxHeldPlacesPerMemberSession: number;
+    /** Holds a member user may make on one session in all (renewals included). */
+    maxHoldsPerMemberSession: number;
   };
   readonly members!: { waiverValidityDays: number };
   /** Warnings to log once the logger exists (e.g. a generated development secret). */
@@ -195,6 +199,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       holdTtlSeconds: env.BOOKINGS_HOLD_TTL_SECONDS,
       holdSweepIntervalSeconds: env.BOOKINGS_HOLD_SWEEP_INTERVAL_SECONDS,
       maxActivePerMemberSession: env.BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION,
+      maxHeldPlacesPerMemberSession: env.BOOKINGS_MAX_HELD_PLACES_PER_MEMBER_SESSION,
+      maxHoldsPerMemberSession: env.BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION,
     },
     members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
     warnings,

@@ -203,6 +203,18 @@ export class EnvDto {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(100)
+  BOOKINGS_MAX_HELD_PLACES_PER_MEMBER_SESSION = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION = 6;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   @Max(3650)
   MEMBERS_WAIVER_VALIDITY_DAYS = 365;
 }

@@ -2,6 +2,7 @@ export * from './columns';
 export * from './data-source-options';
 export * from './database.module';
 export * from './dialect';
+export * from './insert-if-absent';
 export * from './migrations';
 export * from './query-counter.logger';
 export * from './schema-types';

@@ -9,6 +9,7 @@ import {
   Length,
   Matches,
   MaxLength,
+  ValidateIf,
 } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -55,4 +56,13 @@ export class MemberCreateDto {
   @IsOptional()
   @IsUUID()
   guardianId?: string;
+
+  /**
+   * The venue registering the member. Venue-restricted callers must name one of their venues (it defaults
+   * to their venue when they have exactly one); a dependant added by a member user inherits the guardian's.
+   */
+  @ApiPropertyOptional({ example: '0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b', format: 'uuid' })
+  @ValidateIf((_o, v) => v !== undefined)
+  @IsUUID()
+  homeVenueId?: string;
 }

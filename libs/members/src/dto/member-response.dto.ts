@@ -39,6 +39,14 @@ export class MemberResponseDto {
     type: String,
   })
   guardianId: string | null;
+  /** The venue that registered the member; null when registered platform-wide. */
+  @ApiProperty({
+    example: '0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b',
+    format: 'uuid',
+    nullable: true,
+    type: String,
+  })
+  homeVenueId: string | null;
   /** When the latest signed waiver expires; null when none was signed. */
   @ApiProperty({ example: '2027-11-25T18:30:00.000Z', format: 'date-time', nullable: true, type: String })
   waiverValidUntil: string | null;

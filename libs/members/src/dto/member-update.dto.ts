@@ -64,4 +64,10 @@ export class MemberUpdateDto {
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @IsUUID()
   guardianId?: string | null;
+
+  /** Moves the member's home venue; venue-restricted callers may name only their own venues. Not null. */
+  @ApiPropertyOptional({ example: '0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b', format: 'uuid' })
+  @ValidateIf((_o, v) => v !== undefined)
+  @IsUUID()
+  homeVenueId?: string;
 }
