@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm run cli -- <command>`: builds the CLI when its output is missing or older than the sources, then runs it.
+// The `aero` command (package.json `bin`; `npm link` puts it on the PATH) and `npm run -s cli -- <command>`:
+// builds the CLI when its output is missing or older than the sources, then runs it. Only the command's own
+// output reaches stdout.
 const { spawnSync } = require('node:child_process');
 const { existsSync, statSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');

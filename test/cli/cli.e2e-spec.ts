@@ -30,10 +30,10 @@ describe('admin CLI (e2e)', () => {
     sandbox.dispose();
   });
 
-  it('--help lists the platform commands under the npm script name', () => {
+  it('--help lists the platform commands under the installed command name', () => {
     const result = cli(['--help']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: npm run cli -- [options] [command]');
+    expect(result.stdout).toContain('Usage: aero [options] [command]');
     for (const command of ['db:migrate', 'db:seed', 'openapi:export'])
       expect(result.stdout).toContain(command);
   });
@@ -43,7 +43,7 @@ describe('admin CLI (e2e)', () => {
     (command) => {
       const result = cli([command, '--help']);
       expect(result.status).toBe(0);
-      expect(result.stdout).toContain(`Usage: npm run cli -- ${command} [options]`);
+      expect(result.stdout).toContain(`Usage: aero ${command} [options]`);
       expect(result.stdout).toContain('--help');
       expect(existsSync(env.DB_DATABASE as string) ? rowCounts() : {}).toEqual({});
     },
@@ -62,7 +62,9 @@ describe('admin CLI (e2e)', () => {
 
   it('db:migrate --revert undoes the latest migration, and db:migrate re-applies it', () => {
     json(cli(['db:migrate', '--json']));
-    expect(json(cli(['db:migrate', '--revert', '--json']))).toEqual({ reverted: true });
+    expect(json(cli(['db:migrate', '--revert', '--json']))).toEqual({
+      reverted: MIGRATIONS[MIGRATIONS.length - 1].name,
+    });
     expect(rowCounts().schema_migrations).toBe(MIGRATIONS.length - 1);
     expect(json(cli(['db:migrate', '--json']))).toEqual({
       applied: [MIGRATIONS[MIGRATIONS.length - 1].name],

@@ -2,7 +2,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { ApiKeysService } from '@aero/api-keys';
 import { UsersService } from '@aero/auth';
 import { BookingsSeedService } from '@aero/bookings';
-import { print } from './output';
+import { printResult } from '@aero/core';
 
 interface Options {
   json?: boolean;
@@ -35,7 +35,7 @@ export class DbSeedCommand extends CommandRunner {
     // Venue domain: AeroSports Toronto, a week of sessions, members with and without waivers, bookings.
     Object.assign(created, await this.venueDemo.seed());
     const shown = Object.keys(secrets).length > 0 ? { secrets } : {};
-    print({ created, ...shown }, options.json, () =>
+    printResult({ created, ...shown }, options.json, () =>
       [
         `Seed complete: ${Object.entries(created).map(([what, n]) => `${what} +${n}`).join(', ')}.`,
         ...Object.entries(secrets).map(([what, value]) => `${what} (shown once): ${value}`),

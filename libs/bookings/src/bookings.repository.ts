@@ -374,6 +374,10 @@ export class BookingsRepository {
     return this.bookings.findOneBy({ id });
   }
 
+  findBookingByReference(reference: string): Promise<BookingEntity | null> {
+    return this.bookings.findOneBy({ reference });
+  }
+
   findBookingByExternalRef(externalScope: string, externalRef: string): Promise<BookingEntity | null> {
     return this.bookings.findOneBy({ externalScope, externalRef });
   }

@@ -133,6 +133,15 @@ export class BookingsService {
     });
   }
 
+  /** A booking by its front-desk reference (`K7Q2-M9XD`, any case, dash optional); 404 as for ids. */
+  async getByReference(principal: Principal, reference: string): Promise<BookingResponseDto> {
+    const compact = reference.trim().toUpperCase().replace(/-/g, '');
+    const normalized = compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
+    const found = await this.tx.read(() => this.repo.findBookingByReference(normalized));
+    if (!found) throw new AppError(BookingsProblems.bookingNotFound, `No booking with reference ${reference}.`);
+    return this.get(principal, found.id);
+  }
+
   async get(principal: Principal, id: string): Promise<BookingResponseDto> {
     return this.tx.read(async () => {
       const booking = await this.findVisible(principal, id);

@@ -40,7 +40,7 @@ export class CliSandbox {
     return this.env.DB_DATABASE as string;
   }
 
-  /** Runs `npm run cli -- <args>` as an operator would. */
+  /** Runs `aero <args>` (the built CLI) as an operator would. */
   run(args: string[], extraEnv: Record<string, string> = {}): CliResult {
     const result = spawnSync(process.execPath, [CLI_ENTRY, ...args], {
       cwd: this.dir,

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { flattenValidationErrors } from '@aero/core';
+import { flattenValidationErrors, formatTable, printResult } from '@aero/core';
 import type { Scope } from '@aero/auth';
 import { ApiKeyCreateDto, MAX_GRACE_SECONDS } from '../api-key.dto';
 import type { ApiKeyDto } from '../api-key.dto';
@@ -101,9 +101,23 @@ export class ApiKeysListCommand extends CommandRunner {
 
   async run(_args: string[], options: { json?: boolean }): Promise<void> {
     const keys = await this.apiKeys.listAll();
-    const line = (k: ApiKeyDto): string =>
-      `${k.id}  ${k.status.padEnd(8)}  ${k.app.padEnd(8)}  …${k.last4}  ${k.name}  [${k.scopes.join(',')}]`;
-    out(keys, options.json, keys.length === 0 ? 'No API keys.' : keys.map(line).join('\n'));
+    printResult(keys, options.json, () =>
+      formatTable(
+        [
+          { header: 'ID', value: (k: ApiKeyDto) => k.id },
+          { header: 'STATUS', value: (k) => k.status },
+          { header: 'APP', value: (k) => k.app },
+          { header: 'KEY', value: (k) => `…${k.last4}` },
+          { header: 'LIMIT/MIN', value: (k) => k.rateLimitPerMinute, align: 'right' },
+          { header: 'VENUES', value: (k) => (k.venueIds ? k.venueIds.length : 'all'), align: 'right' },
+          { header: 'LAST USED', value: (k) => k.lastUsedAt?.slice(0, 16).replace('T', ' ') },
+          { header: 'NAME', value: (k) => k.name },
+          { header: 'SCOPES', value: (k) => k.scopes.join(',') },
+        ],
+        keys,
+        'No API keys.',
+      ),
+    );
   }
 
   @Option({ flags: '--json', description: 'print the result as JSON' })

@@ -37,6 +37,11 @@ export class AppConfig {
     mssqlEncrypt: boolean;
     mssqlTrustServerCertificate: boolean;
     transactionMaxRetries: number;
+    /**
+     * Not from the environment: false lets a process that only prints (CLI `--help`, `--version`) build the
+     * app without opening the database. Undefined means true.
+     */
+    openAtStart?: boolean;
   };
   readonly redisUrl?: string;
   readonly jwt!: {
@@ -69,7 +74,8 @@ export class ConfigError extends Error {
   }
 }
 
-const DEV_SECRETS_FILE = 'data/dev-secrets.json';
+/** Where development secrets are generated once, outside production (relative to the working directory). */
+export const DEV_SECRETS_FILE = 'data/dev-secrets.json';
 
 /** Secrets the service needs; outside production a missing one is generated once and kept under data/. */
 const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER'] as const;

@@ -31,6 +31,7 @@ const typeormLogger = new Logger('Database');
         }),
         autoLoadEntities: true,
         migrationsRun: config.db.migrationsRun,
+        manualInitialization: config.db.openAtStart === false,
         // Fail fast at boot; the readiness probe reports later outages.
         retryAttempts: 3,
         retryDelay: 1000,
