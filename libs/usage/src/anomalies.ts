@@ -120,7 +120,10 @@ export function detectAnomalies(
     }
     if (w.principalKind !== 'anonymous' && b.activeHours > 0) {
       const usual = b.maxClientIpsPerHour;
-      if (w.distinctClientIps >= rules.minClientIps && w.distinctClientIps >= rules.clientIpsFactor * Math.max(1, usual)) {
+      if (
+        w.distinctClientIps >= rules.minClientIps &&
+        w.distinctClientIps >= rules.clientIpsFactor * Math.max(1, usual)
+      ) {
         reasons.push({
           code: 'clientIps',
           observed: w.distinctClientIps,
@@ -152,7 +155,10 @@ function round1(value: number): number {
 
 /** How many flagged principals carry each reason (the `usage_anomalies` gauge). */
 export function countByReason(anomalies: Anomaly[]): Record<AnomalyReasonCode, number> {
-  const counts = Object.fromEntries(ANOMALY_REASONS.map((reason) => [reason, 0])) as Record<AnomalyReasonCode, number>;
+  const counts = Object.fromEntries(ANOMALY_REASONS.map((reason) => [reason, 0])) as Record<
+    AnomalyReasonCode,
+    number
+  >;
   for (const anomaly of anomalies) for (const reason of anomaly.reasons) counts[reason.code]++;
   return counts;
 }

@@ -198,7 +198,12 @@ export function totalsOf(groups: UsageGroup[]): UsageTotals {
 }
 
 /** One bucket per hour or UTC day from `from` to `to`, empty ones included (so charts keep their shape). */
-export function seriesOf(groups: UsageGroup[], from: number, to: number, granularity: Granularity): UsageBucket[] {
+export function seriesOf(
+  groups: UsageGroup[],
+  from: number,
+  to: number,
+  granularity: Granularity,
+): UsageBucket[] {
   const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
   const first = Math.floor(from / step) * step;
   const byBucket = new Map<number, UsageGroup[]>();
@@ -229,7 +234,9 @@ export function routesOf(groups: UsageGroup[], limit = 20): UsageRouteLine[] {
     line.errors += g.errors;
     line.throttled += g.throttled;
   }
-  return [...routes.values()].sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route)).slice(0, limit);
+  return [...routes.values()]
+    .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route))
+    .slice(0, limit);
 }
 
 export function round4(value: number): number {

@@ -4,7 +4,13 @@ import type { Principal } from '@aero/auth';
 import { isAdmin, UsersService } from '@aero/auth';
 import { ApiKeysService } from '@aero/api-keys';
 import type { Anomaly } from './anomalies';
-import type { UsageAnomalyDto, UsageQueryDto, UsageReportDto, UsageSummaryDto, UsageSummaryQueryDto } from './usage.dto';
+import type {
+  UsageAnomalyDto,
+  UsageQueryDto,
+  UsageReportDto,
+  UsageSummaryDto,
+  UsageSummaryQueryDto,
+} from './usage.dto';
 import { UsageProblems } from './usage.errors';
 import { resolveRange } from './usage-range';
 import type { PrincipalKind } from './usage-record';
@@ -66,7 +72,11 @@ export class UsageAccessService {
     query: UsageQueryDto,
     range = resolveRange(query, query.granularity ?? 'hour'),
   ): Promise<UsageReportDto> {
-    const report = await this.usage.report({ principalKind: kind, principalId: id }, range, query.granularity ?? 'hour');
+    const report = await this.usage.report(
+      { principalKind: kind, principalId: id },
+      range,
+      query.granularity ?? 'hour',
+    );
     return { principal: { kind, id }, ...report };
   }
 }

@@ -9,16 +9,20 @@ export const MAX_SPAN_MS: Record<Granularity, number> = { hour: 31 * DAY_MS, day
 export const DEFAULT_SPAN_MS: Record<Granularity, number> = { hour: 24 * HOUR_MS, day: 30 * DAY_MS };
 
 /**
- * Turns `from`/`to` (ISO 8601, validated by the DTO) into whole hours: `from` rounds down to its hour,
- * `to` up. Bad ranges are a 400 naming the field.
+ * Turns `from`/`to` (ISO 8601, validated by the DTO) into whole buckets (hours, or UTC days): `to` rounds
+ * up to the end of its bucket, `from` down to the start of its own, or is `to` minus the default span (24
+ * hours, 30 days). Bad ranges are a 400 naming the field.
  */
 export function resolveRange(
   input: { from?: string; to?: string },
   granularity: Granularity,
   now = Date.now(),
 ): UsageRange {
+  const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
   const to = input.to !== undefined ? Date.parse(input.to) : now;
-  const from = input.from !== undefined ? Date.parse(input.from) : to - DEFAULT_SPAN_MS[granularity];
+  const end = Math.ceil(to / step) * step;
+  if (input.from === undefined) return { from: end - DEFAULT_SPAN_MS[granularity], to: end };
+  const from = Date.parse(input.from);
   if (from >= to) throw new ValidationProblem([{ field: 'to', message: 'must be later than from' }]);
   if (to - from > MAX_SPAN_MS[granularity]) {
     const days = MAX_SPAN_MS[granularity] / DAY_MS;
@@ -26,5 +30,5 @@ export function resolveRange(
       { field: 'from', message: `must be at most ${days} days before to with granularity=${granularity}` },
     ]);
   }
-  return { from: Math.floor(from / HOUR_MS) * HOUR_MS, to: Math.ceil(to / HOUR_MS) * HOUR_MS };
+  return { from: Math.floor(from / step) * step, to: end };
 }

@@ -29,7 +29,8 @@ export class UsageController {
   @Authenticated()
   @ApiOperation({
     summary: 'Platform-wide usage: totals, busiest principals, error and throttle rates, anomalies (admin)',
-    description: 'Anomalies compare each principal’s last hour with its own previous 24 hours, whatever the range.',
+    description:
+      'Anomalies compare each principal’s last hour with its own previous 24 hours, whatever the range.',
   })
   @ApiOkResponse({ type: UsageSummaryDto })
   @ApiProblems(400)
@@ -40,7 +41,8 @@ export class UsageController {
   @Get('keys/:id')
   @Authenticated({ scopes: ['usage:read'] })
   @ApiOperation({
-    summary: "An API key's usage (admin, or a key with usage:read; a venue-restricted one sees keys of its venues)",
+    summary:
+      "An API key's usage (admin, or a key with usage:read; a venue-restricted one sees keys of its venues)",
   })
   @ApiOkResponse({ type: UsageReportDto })
   @ApiProblems(400, 404)
@@ -55,7 +57,8 @@ export class UsageController {
   @Get('users/:id')
   @Authenticated({ scopes: ['usage:read'] })
   @ApiOperation({
-    summary: "A user's usage (admin, or a key with usage:read; a venue-restricted one sees users of its venues)",
+    summary:
+      "A user's usage (admin, or a key with usage:read; a venue-restricted one sees users of its venues)",
   })
   @ApiOkResponse({ type: UsageReportDto })
   @ApiProblems(400, 404)

@@ -9,13 +9,13 @@ import type { PrincipalKind } from './usage-record';
 export const GRANULARITIES = ['hour', 'day'] as const;
 
 export class UsageQueryDto {
-  /** Start of the range (ISO 8601), rounded down to its hour; default 24 hours (per hour) or 30 days (per day) before `to`. */
+  /** Start of the range (ISO 8601), rounded down to its hour (or UTC day); default 24 hours (per hour) or 30 days (per day) before `to`. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
-  /** End of the range (ISO 8601, exclusive), rounded up to its hour; default now. */
+  /** End of the range (ISO 8601, exclusive), rounded up to the end of its hour (or UTC day); default now. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-02T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -35,7 +35,7 @@ export class UsageSummaryQueryDto {
   @IsISO8601({ strict: true })
   from?: string;
 
-  /** End of the range (ISO 8601, exclusive), rounded up to its hour; default now; at most 31 days after `from`. */
+  /** End of the range (ISO 8601, exclusive), rounded up to the end of its hour; default now; at most 31 days after `from`. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-02T00:00:00Z' })
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -127,10 +127,10 @@ export class UsageReportDto {
   /** Whose usage this is. */
   @ApiProperty({ type: UsagePrincipalRefDto })
   principal: UsagePrincipalRefDto;
-  /** Start of the range actually reported (rounded down to the hour). */
+  /** Start of the range actually reported (whole hours or UTC days). */
   @ApiProperty({ format: 'date-time' })
   from: string;
-  /** End of the range actually reported (exclusive, rounded up to the hour). */
+  /** End of the range actually reported (exclusive). */
   @ApiProperty({ format: 'date-time' })
   to: string;
   @ApiProperty({ enum: GRANULARITIES })

@@ -48,27 +48,29 @@ export class UsageRepository extends UsageSink {
 
   /** Multi-row INSERTs, chunked under the parameter limit; one statement per chunk, no transaction. */
   async insertEvents(records: UsageRecord[]): Promise<void> {
-    const rows = records.map(
-      (r): Omit<UsageEventEntity, never> => ({
-        id: randomUUID(),
-        occurredAt: new Date(r.at),
-        principalKind: r.principalKind,
-        principalId: r.principalId,
-        app: r.app.slice(0, 32),
-        method: r.method.slice(0, 10),
-        route: r.route.slice(0, 200),
-        status: r.status,
-        latencyUs: Math.min(r.latencyUs, 2_147_483_647),
-        responseBytes: Math.min(r.responseBytes, 2_147_483_647),
-        clientIp: r.clientIp.slice(0, 45),
-        throttled: r.throttled,
-        replayed: r.replayed,
-      }),
-    );
+    const rows = records.map((r): Omit<UsageEventEntity, never> => ({
+      id: randomUUID(),
+      occurredAt: new Date(r.at),
+      principalKind: r.principalKind,
+      principalId: r.principalId,
+      app: r.app.slice(0, 32),
+      method: r.method.slice(0, 10),
+      route: r.route.slice(0, 200),
+      status: r.status,
+      latencyUs: Math.min(r.latencyUs, 2_147_483_647),
+      responseBytes: Math.min(r.responseBytes, 2_147_483_647),
+      clientIp: r.clientIp.slice(0, 45),
+      throttled: r.throttled,
+      replayed: r.replayed,
+    }));
     await this.insertChunked(this.dataSource.manager, UsageEventEntity, rows);
   }
 
-  private async insertChunked(manager: EntityManager, entity: new () => ObjectLiteral, rows: ObjectLiteral[]): Promise<void> {
+  private async insertChunked(
+    manager: EntityManager,
+    entity: new () => ObjectLiteral,
+    rows: ObjectLiteral[],
+  ): Promise<void> {
     const size = rowsPerInsert(this.dataSource.getMetadata(entity).columns.length);
     for (const part of chunk(rows, size)) {
       await manager.createQueryBuilder().insert().into(entity).values(part).updateEntity(false).execute();
@@ -184,21 +186,24 @@ export class UsageRepository extends UsageSink {
    */
   async claimHour(hour: number, groups: UsageGroup[], now: Date): Promise<boolean> {
     try {
-      await this.tx.run(
-        async () => {
-          const manager = this.tx.manager;
-          await manager
-            .createQueryBuilder()
-            .insert()
-            .into(UsageRollupHourEntity)
-            .values({ hourStart: new Date(hour), rolledAt: now, groupCount: groups.length })
-            .updateEntity(false)
-            .execute();
-          const rows = groups.map((g) => ({ ...g, id: randomUUID(), hourStart: new Date(g.hourStart), createdAt: now }));
-          await this.insertChunked(manager, UsageHourlyEntity, rows);
-        },
-        { maxRetries: 0 },
-      );
+      // A busy database (another instance's claim in flight) is retried like any transient error.
+      await this.tx.run(async () => {
+        const manager = this.tx.manager;
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(UsageRollupHourEntity)
+          .values({ hourStart: new Date(hour), rolledAt: now, groupCount: groups.length })
+          .updateEntity(false)
+          .execute();
+        const rows = groups.map((g) => ({
+          ...g,
+          id: randomUUID(),
+          hourStart: new Date(g.hourStart),
+          createdAt: now,
+        }));
+        await this.insertChunked(manager, UsageHourlyEntity, rows);
+      });
       return true;
     } catch (error) {
       if (this.errors.isUniqueViolation(error)) return false;
@@ -221,7 +226,15 @@ export class UsageRepository extends UsageSink {
       .where('e.occurredAt >= :from AND e.occurredAt < :to', { from: new Date(from), to: new Date(to) })
       .groupBy('e.principalKind')
       .addGroupBy('e.principalId')
-      .getRawMany<{ kind: PrincipalKind; id: string; app: string | null; requests: unknown; errors: unknown; throttled: unknown; ips: unknown }>();
+      .getRawMany<{
+        kind: PrincipalKind;
+        id: string;
+        app: string | null;
+        requests: unknown;
+        errors: unknown;
+        throttled: unknown;
+        ips: unknown;
+      }>();
     return rows.map((r) => ({
       principalKind: r.kind,
       principalId: r.id,
@@ -256,7 +269,9 @@ export class UsageRepository extends UsageSink {
       .createQueryBuilder()
       .delete()
       .from(UsageRollupHourEntity)
-      .where('hour_start < :before', { before: new Date(Math.min(before, (await this.rollupWatermark() ?? 0) - HOUR_MS)) })
+      .where('hour_start < :before', {
+        before: new Date(Math.min(before, ((await this.rollupWatermark()) ?? 0) - HOUR_MS)),
+      })
       .execute();
     return result.affected ?? 0;
   }

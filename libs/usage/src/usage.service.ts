@@ -76,7 +76,11 @@ export class UsageService {
   ) {}
 
   /** Usage of one principal (or of everyone) over a range, bucketed per hour or UTC day. */
-  async report(principal: PrincipalFilter | undefined, range: UsageRange, granularity: Granularity): Promise<UsageReport> {
+  async report(
+    principal: PrincipalFilter | undefined,
+    range: UsageRange,
+    granularity: Granularity,
+  ): Promise<UsageReport> {
     const groups = await this.groups(range, principal);
     return {
       from: new Date(range.from).toISOString(),
@@ -105,7 +109,10 @@ export class UsageService {
   }
 
   /** One line per principal (busiest first), with hourly request counts: the CLI's report. */
-  async principalReport(principal: PrincipalFilter | undefined, range: UsageRange): Promise<UsageReportLine[]> {
+  async principalReport(
+    principal: PrincipalFilter | undefined,
+    range: UsageRange,
+  ): Promise<UsageReportLine[]> {
     return this.principalLines(await this.groups(range, principal), range);
   }
 
@@ -123,7 +130,14 @@ export class UsageService {
       const key = principalKey(g.principalKind, g.principalId);
       let b = baselines.get(key);
       if (!b) {
-        b = { requests: 0, errors: 0, throttled: 0, activeHours: 0, maxClientIpsPerHour: 0, hours: new Map() };
+        b = {
+          requests: 0,
+          errors: 0,
+          throttled: 0,
+          activeHours: 0,
+          maxClientIpsPerHour: 0,
+          hours: new Map(),
+        };
         baselines.set(key, b);
       }
       b.requests += g.requests;
@@ -163,9 +177,14 @@ export class UsageService {
   async prune(now = Date.now()): Promise<PruneResult> {
     const hoursRolledUp = await this.rollUpClosedHours(now);
     const watermark = await this.repo.rollupWatermark();
-    const rawCutoff = Math.min(now - this.config.usage.rawRetentionDays * DAY_MS, watermark ?? Number.NEGATIVE_INFINITY);
+    const rawCutoff = Math.min(
+      now - this.config.usage.rawRetentionDays * DAY_MS,
+      watermark ?? Number.NEGATIVE_INFINITY,
+    );
     const rawDeleted = Number.isFinite(rawCutoff) ? await this.repo.deleteEventsBefore(rawCutoff) : 0;
-    const rollupsDeleted = await this.repo.deleteRollupsBefore(now - this.config.usage.rollupRetentionDays * DAY_MS);
+    const rollupsDeleted = await this.repo.deleteRollupsBefore(
+      now - this.config.usage.rollupRetentionDays * DAY_MS,
+    );
     return { hoursRolledUp, rawDeleted, rollupsDeleted };
   }
 

@@ -16,7 +16,8 @@ export function parseSince(value: string): number {
 export function sparkline(values: number[], maxCells = SPARKLINE_MAX_CELLS): string {
   const per = Math.max(1, Math.ceil(values.length / maxCells));
   const cells: number[] = [];
-  for (let i = 0; i < values.length; i += per) cells.push(values.slice(i, i + per).reduce((a, b) => a + b, 0));
+  for (let i = 0; i < values.length; i += per)
+    cells.push(values.slice(i, i + per).reduce((a, b) => a + b, 0));
   const max = Math.max(0, ...cells);
   return cells
     .map((v) => (v === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]))
@@ -43,7 +44,9 @@ export function formatTable(lines: UsageReportLine[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const render = (cells: string[]): string =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
+      )
       .join('  ')
       .trimEnd();
   return [render(header), ...rows.map(render)].join('\n');
@@ -55,7 +58,17 @@ function csvCell(value: string | number): string {
 }
 
 export function formatCsv(lines: UsageReportLine[]): string {
-  const header = ['principal_kind', 'principal_id', 'app', 'requests', 'errors', 'throttled', 'error_rate', 'throttle_rate', 'p95_ms'];
+  const header = [
+    'principal_kind',
+    'principal_id',
+    'app',
+    'requests',
+    'errors',
+    'throttled',
+    'error_rate',
+    'throttle_rate',
+    'p95_ms',
+  ];
   const rows = lines.map((l) => [
     l.principalKind,
     l.principalId,

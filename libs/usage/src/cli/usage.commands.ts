@@ -37,7 +37,10 @@ export class UsageReportCommand extends CommandRunner {
     if (problems.length) throw new Error(problems.join('; '));
 
     const now = Date.now();
-    const range = { from: Math.floor((now - since) / HOUR_MS) * HOUR_MS, to: Math.ceil(now / HOUR_MS) * HOUR_MS };
+    const range = {
+      from: Math.floor((now - since) / HOUR_MS) * HOUR_MS,
+      to: Math.ceil(now / HOUR_MS) * HOUR_MS,
+    };
     const filter: PrincipalFilter | undefined = o.key
       ? { principalKind: 'apiKey', principalId: o.key }
       : o.user
@@ -61,7 +64,10 @@ export class UsageReportCommand extends CommandRunner {
     }
   }
 
-  @Option({ flags: '--since <duration>', description: 'how far back, e.g. 24h (default), 7d, 90m; at most 31d' })
+  @Option({
+    flags: '--since <duration>',
+    description: 'how far back, e.g. 24h (default), 7d, 90m; at most 31d',
+  })
   parseSince(v: string): number {
     return parseSince(v);
   }
@@ -84,7 +90,8 @@ export class UsageReportCommand extends CommandRunner {
 
 @Command({
   name: 'usage:prune',
-  description: 'Roll up closed hours, then delete raw usage older than USAGE_RAW_RETENTION_DAYS and roll-ups older than USAGE_ROLLUP_RETENTION_DAYS',
+  description:
+    'Roll up closed hours, then delete raw usage older than USAGE_RAW_RETENTION_DAYS and roll-ups older than USAGE_ROLLUP_RETENTION_DAYS',
 })
 export class UsagePruneCommand extends CommandRunner {
   constructor(
