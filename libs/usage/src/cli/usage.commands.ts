@@ -37,10 +37,9 @@ export class UsageReportCommand extends CommandRunner {
     if (problems.length) throw new Error(problems.join('; '));
 
     const now = Date.now();
-    const range = {
-      from: Math.floor((now - since) / HOUR_MS) * HOUR_MS,
-      to: Math.ceil(now / HOUR_MS) * HOUR_MS,
-    };
+    // Whole hours ending with the current one: --since 24h is 24 cells of the sparkline.
+    const end = Math.ceil(now / HOUR_MS) * HOUR_MS;
+    const range = { from: end - Math.ceil(since / HOUR_MS) * HOUR_MS, to: end };
     const filter: PrincipalFilter | undefined = o.key
       ? { principalKind: 'apiKey', principalId: o.key }
       : o.user
