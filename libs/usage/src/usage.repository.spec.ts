@@ -15,21 +15,33 @@ describe('UsageRepository.insertEvents', () => {
     }
   });
 
-  it('writes 1000 records as 7 statements, none over the parameter limit', async () => {
-    const statements: number[] = [];
-    const builder = {
-      insert: () => builder,
-      into: () => builder,
-      values: (rows: object[]) => {
-        statements.push(rows.length * Object.keys(rows[0]).length);
-        return builder;
-      },
-      updateEntity: () => builder,
-      execute: async () => undefined,
-    };
+  it('writes 1000 records as 7 statements, none over the parameter limit (SQL Server placeholders)', async () => {
+    const statements: Array<{ sql: string; params: unknown[] }> = [];
+    const properties = [
+      'id',
+      'occurredAt',
+      'principalKind',
+      'principalId',
+      'app',
+      'method',
+      'route',
+      'status',
+      'latencyUs',
+      'responseBytes',
+      'clientIp',
+      'throttled',
+      'replayed',
+    ];
     const dataSource = {
-      manager: { createQueryBuilder: () => builder },
-      getMetadata: () => ({ columns: new Array(EVENT_COLUMNS) }),
+      manager: { query: async (sql: string, params: unknown[]) => void statements.push({ sql, params }) },
+      driver: {
+        escape: (name: string) => `"${name}"`,
+        createParameter: (_name: string, index: number) => `@${index}`,
+      },
+      getMetadata: () => ({
+        tableName: 'usage_events',
+        columns: properties.map((propertyName) => ({ propertyName, databaseName: propertyName })),
+      }),
     } as unknown as DataSource;
     const repo = new UsageRepository(
       dataSource,
@@ -47,13 +59,22 @@ describe('UsageRepository.insertEvents', () => {
       latencyUs: 900,
       responseBytes: 10,
       clientIp: '::1',
-      throttled: false,
+      throttled: i % 2 === 0,
       replayed: false,
     }));
     await repo.insertEvents(records);
-    expect(statements).toHaveLength(7);
-    expect(Math.max(...statements)).toBeLessThanOrEqual(MAX_PARAMETERS_PER_STATEMENT);
-    // every row of the entity is one parameter per column
-    expect(statements[0]).toBe(153 * EVENT_COLUMNS);
+    expect(statements.map((s) => s.params.length)).toEqual([
+      ...new Array(6).fill(153 * EVENT_COLUMNS),
+      (1000 - 6 * 153) * EVENT_COLUMNS,
+    ]);
+    for (const { sql, params } of statements) {
+      expect(params.length).toBeLessThanOrEqual(MAX_PARAMETERS_PER_STATEMENT);
+      // one placeholder per parameter, numbered from 0 in each statement
+      expect(sql.match(/@\d+/g)).toHaveLength(params.length);
+      expect(sql).toContain(`@${params.length - 1})`);
+    }
+    expect(statements[0].sql.startsWith('INSERT INTO "usage_events" ("id", "occurredAt", ')).toBe(true);
+    // booleans become bits on SQL Server
+    expect(statements[0].params[11]).toBe(1);
   });
 });

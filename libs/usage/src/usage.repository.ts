@@ -36,6 +36,8 @@ const PAGE_SIZE = 5000;
 @Injectable()
 export class UsageRepository extends UsageSink {
   private readonly errors: DialectErrors;
+  /** A value as this dialect's driver stores it (what TypeORM's UTC datetime and boolean columns do). */
+  private readonly toParameter: (value: unknown) => unknown;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,6 +45,18 @@ export class UsageRepository extends UsageSink {
     config: AppConfig,
   ) {
     super();
+    const dialect = config.db.type;
+    this.toParameter =
+      dialect === 'sqlite'
+        ? (v) =>
+            v instanceof Date
+              ? v.toISOString().replace('T', ' ').slice(0, 23)
+              : typeof v === 'boolean'
+                ? Number(v)
+                : v
+        : dialect === 'mssql'
+          ? (v) => (typeof v === 'boolean' ? Number(v) : v)
+          : (v) => v;
     this.errors = dialectErrors(config.db.type);
   }
 
@@ -66,14 +80,34 @@ export class UsageRepository extends UsageSink {
     await this.insertChunked(this.dataSource.manager, UsageEventEntity, rows);
   }
 
+  /**
+   * Builds the multi-row INSERT itself: TypeORM's insert builder takes ~75 ms to render 150 rows (it grows
+   * faster than the row count) and its generic value preparation ~5 µs a value, more CPU than the requests
+   * being recorded. These tables hold only strings, numbers, booleans and UTC instants, converted here as
+   * the driver would; placeholders are the driver's own (`?`, `$n`, `@n`).
+   */
   private async insertChunked(
     manager: EntityManager,
     entity: new () => ObjectLiteral,
     rows: ObjectLiteral[],
   ): Promise<void> {
-    const size = rowsPerInsert(this.dataSource.getMetadata(entity).columns.length);
-    for (const part of chunk(rows, size)) {
-      await manager.createQueryBuilder().insert().into(entity).values(part).updateEntity(false).execute();
+    const driver = this.dataSource.driver;
+    const columns = this.dataSource.getMetadata(entity).columns.map((c) => c.propertyName);
+    const names = this.dataSource.getMetadata(entity).columns.map((c) => driver.escape(c.databaseName));
+    const head = `INSERT INTO ${driver.escape(this.dataSource.getMetadata(entity).tableName)} (${names.join(', ')}) VALUES `;
+    const value = this.toParameter;
+    for (const part of chunk(rows, rowsPerInsert(columns.length))) {
+      const params: unknown[] = [];
+      const tuples: string[] = [];
+      for (const row of part) {
+        const placeholders: string[] = [];
+        for (const column of columns) {
+          params.push(value(row[column]));
+          placeholders.push(driver.createParameter('', params.length - 1));
+        }
+        tuples.push(`(${placeholders.join(', ')})`);
+      }
+      await manager.query(head + tuples.join(', '), params);
     }
   }
 
