@@ -14,7 +14,10 @@ const { performance } = require('node:perf_hooks');
 const root = join(__dirname, '..');
 process.chdir(root);
 require('ts-node').register({ project: join(root, 'tsconfig.json'), transpileOnly: true, swc: true });
-require('tsconfig-paths').register({ baseUrl: root, paths: require('../tsconfig.json').compilerOptions.paths });
+require('tsconfig-paths').register({
+  baseUrl: root,
+  paths: require('../tsconfig.json').compilerOptions.paths,
+});
 require('reflect-metadata');
 
 const { DataSource } = require('typeorm');
@@ -23,10 +26,20 @@ const { UsageMetrics } = require('../libs/usage/src/usage.metrics');
 const { UsageMiddleware } = require('../libs/usage/src/usage.middleware');
 const { UsageRecorder, UsageSink } = require('../libs/usage/src/usage.recorder');
 const { UsageRepository } = require('../libs/usage/src/usage.repository');
-const { UsageEventEntity, UsageHourlyEntity, UsageRollupHourEntity } = require('../libs/usage/src/usage.entities');
+const {
+  UsageEventEntity,
+  UsageHourlyEntity,
+  UsageRollupHourEntity,
+} = require('../libs/usage/src/usage.entities');
 
 const N = Number(process.env.BENCH_USAGE_REQUESTS ?? 100_000);
-const principal = { kind: 'apiKey', id: '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b', app: 'kiosk', roles: [], scopes: [] };
+const principal = {
+  kind: 'apiKey',
+  id: '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b',
+  app: 'kiosk',
+  roles: [],
+  scopes: [],
+};
 const headers = { 'content-length': '312' };
 
 function pair() {
@@ -83,7 +96,10 @@ async function main() {
   let records = [];
   for (let round = 0; round < 3; round++) {
     base = Math.min(base, run(baseline));
-    usage = Math.min(usage, run((req, res, next) => middleware.use(req, res, next)));
+    usage = Math.min(
+      usage,
+      run((req, res, next) => middleware.use(req, res, next)),
+    );
     records = take();
   }
 
@@ -102,9 +118,15 @@ async function main() {
   await dataSource.destroy();
 
   const fmt = (n) => n.toFixed(2).padStart(8);
-  console.log(`usage recording, ${N.toLocaleString('en')} synthetic requests (best of 3), ${process.version}`);
-  console.log(`  request path, per request  ${fmt(usage - base)} µs   (middleware + buffer push; loop without it: ${base.toFixed(2)} µs)`);
-  console.log(`  write path, per record     ${fmt(writeUs)} µs   (off the request: 500-row batches into SQLite in memory)`);
+  console.log(
+    `usage recording, ${N.toLocaleString('en')} synthetic requests (best of 3), ${process.version}`,
+  );
+  console.log(
+    `  request path, per request  ${fmt(usage - base)} µs   (middleware + buffer push; loop without it: ${base.toFixed(2)} µs)`,
+  );
+  console.log(
+    `  write path, per record     ${fmt(writeUs)} µs   (off the request: 500-row batches into SQLite in memory)`,
+  );
   console.log(`  target: within 10 µs per request on the request path`);
 }
 
