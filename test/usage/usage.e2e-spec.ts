@@ -145,8 +145,11 @@ describe('usage ledger (e2e)', () => {
 
   it('flags a synthetic burst of errors from one key as an anomaly, with its reason, in the summary and /metrics', async () => {
     const key = await createApiKey(t, { scopes: ['members:read'], app: 'kiosk' });
+    const calm = await createApiKey(t, { scopes: ['members:read'], app: 'kiosk' });
     for (let i = 0; i < 25; i++) await t.http.get('/v1/api-keys').set(key.authHeader).expect(403);
+    for (let i = 0; i < 25; i++) await t.http.get('/v1/auth/me').set(calm.authHeader).expect(200);
     await usageShows(t, key.id, 25);
+    await usageShows(t, calm.id, 25);
 
     const summary = (await t.http.get('/v1/usage/summary').set(admin).expect(200)).body as {
       anomalies: Array<{
@@ -165,8 +168,8 @@ describe('usage ledger (e2e)', () => {
         message: expect.stringContaining('100% of 25 requests failed'),
       }),
     ]);
-    // A well-behaved key is not flagged.
-    expect(summary.anomalies.map((a) => a.principal.id)).not.toContain(admin.id);
+    // A key as busy but well-behaved is not flagged.
+    expect(summary.anomalies.map((a) => a.principal.id)).not.toContain(calm.id);
 
     await t.app.get(UsageScheduler).runOnce();
     const metrics = (await t.http.get('/metrics').expect(200)).text;
