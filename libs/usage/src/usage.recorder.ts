@@ -1,5 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { AppConfig } from '@aero/core';
 import type { UsageRecord } from './usage-record';
 import { UsageMetrics } from './usage.metrics';
@@ -33,6 +34,7 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown, O
     private readonly config: AppConfig,
     private readonly sink: UsageSink,
     private readonly metrics: UsageMetrics,
+    @Optional() private readonly httpHost?: HttpAdapterHost,
   ) {
     this.capacity = config.usage.bufferSize;
     this.batchSize = config.usage.flushBatchSize;
@@ -112,10 +114,14 @@ export class UsageRecorder implements OnModuleInit, BeforeApplicationShutdown, O
     }
   }
 
-  /** Before the HTTP server and the database close: let in-flight requests finish, then write everything. */
+  /** Before the database closes: let in-flight requests finish, then write everything. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     if (this.inFlight > 0) {
+      // Nest closes the listener only after this hook: stop taking connections now, so the wait ends.
+      const server: unknown = this.httpHost?.httpAdapter?.getHttpServer();
+      if (server && typeof (server as { close?: unknown }).close === 'function')
+        (server as { close(): void }).close();
       await new Promise<void>((resolve) => {
         const giveUp = setTimeout(resolve, this.config.http.shutdownGraceMs);
         giveUp.unref();
