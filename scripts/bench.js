@@ -175,6 +175,10 @@ async function main() {
       );
     }
     if (results.some((r) => r.ok === 0)) process.exitCode = 1;
+    // What usage recording adds to each request, measured in-process (scripts/bench-usage.js).
+    console.log('');
+    const usage = spawnSync(process.execPath, [join(__dirname, 'bench-usage.js')], { cwd: root, stdio: 'inherit' });
+    if (usage.status !== 0) process.exitCode = 1;
   } finally {
     api.kill('SIGTERM');
     rmSync(work, { recursive: true, force: true });

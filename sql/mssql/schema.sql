@@ -96,3 +96,21 @@ INSERT INTO session_allowances (session_id, subject, active, places, created)
        SELECT session_id, 'holder:' + owner_key, COUNT(*), SUM(quantity), COUNT(*)
        FROM holds WHERE status = 'active' GROUP BY session_id, owner_key;
 GO
+
+-- migration: CreateUsage1764700000000
+CREATE TABLE "usage_events" ("id" varchar(36) NOT NULL, "occurred_at" datetime2 NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" nvarchar(200) NOT NULL, "status" int NOT NULL, "latency_us" int NOT NULL, "response_bytes" int NOT NULL, "client_ip" varchar(45) NOT NULL, "throttled" bit NOT NULL, "replayed" bit NOT NULL, CONSTRAINT "PK_c9f17d50873fab2c46615f542bc" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_usage_events_occurred_at" ON "usage_events" ("occurred_at");
+GO
+CREATE INDEX "IX_usage_events_principal" ON "usage_events" ("principal_kind", "principal_id", "occurred_at");
+GO
+CREATE TABLE "usage_hourly" ("id" varchar(36) NOT NULL, "hour_start" datetime2 NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" nvarchar(200) NOT NULL, "status_class" varchar(3) NOT NULL, "requests" int NOT NULL, "errors" int NOT NULL, "throttled" int NOT NULL, "replayed" int NOT NULL, "latency_p50_us" int NOT NULL, "latency_p95_us" int NOT NULL, "response_bytes" bigint NOT NULL, "distinct_client_ips" int NOT NULL, "created_at" datetime2 NOT NULL, CONSTRAINT "PK_f683516582096f883352cdbd9ee" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_usage_hourly_hour_start" ON "usage_hourly" ("hour_start");
+GO
+CREATE INDEX "IX_usage_hourly_principal" ON "usage_hourly" ("principal_kind", "principal_id", "hour_start");
+GO
+CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly" ("hour_start", "principal_kind", "principal_id", "method", "route", "status_class");
+GO
+CREATE TABLE "usage_rollup_hours" ("hour_start" datetime2 NOT NULL, "rolled_at" datetime2 NOT NULL, "group_count" int NOT NULL, CONSTRAINT "PK_161d1093907cf7f28a7672669b0" PRIMARY KEY ("hour_start"));
+GO

@@ -75,3 +75,13 @@ INSERT INTO session_allowances (session_id, subject, active, places, created)
 INSERT INTO session_allowances (session_id, subject, active, places, created)
        SELECT session_id, 'holder:' || owner_key, COUNT(*), SUM(quantity), COUNT(*)
        FROM holds WHERE status = 'active' GROUP BY session_id, owner_key;
+
+-- migration: CreateUsage1764700000000
+CREATE TABLE "usage_events" ("id" varchar(36) PRIMARY KEY NOT NULL, "occurred_at" datetime NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" varchar(200) NOT NULL, "status" integer NOT NULL, "latency_us" integer NOT NULL, "response_bytes" integer NOT NULL, "client_ip" varchar(45) NOT NULL, "throttled" boolean NOT NULL, "replayed" boolean NOT NULL);
+CREATE INDEX "IX_usage_events_occurred_at" ON "usage_events" ("occurred_at");
+CREATE INDEX "IX_usage_events_principal" ON "usage_events" ("principal_kind", "principal_id", "occurred_at");
+CREATE TABLE "usage_hourly" ("id" varchar(36) PRIMARY KEY NOT NULL, "hour_start" datetime NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" varchar(200) NOT NULL, "status_class" varchar(3) NOT NULL, "requests" integer NOT NULL, "errors" integer NOT NULL, "throttled" integer NOT NULL, "replayed" integer NOT NULL, "latency_p50_us" integer NOT NULL, "latency_p95_us" integer NOT NULL, "response_bytes" bigint NOT NULL, "distinct_client_ips" integer NOT NULL, "created_at" datetime NOT NULL);
+CREATE INDEX "IX_usage_hourly_hour_start" ON "usage_hourly" ("hour_start");
+CREATE INDEX "IX_usage_hourly_principal" ON "usage_hourly" ("principal_kind", "principal_id", "hour_start");
+CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly" ("hour_start", "principal_kind", "principal_id", "method", "route", "status_class");
+CREATE TABLE "usage_rollup_hours" ("hour_start" datetime PRIMARY KEY NOT NULL, "rolled_at" datetime NOT NULL, "group_count" integer NOT NULL);

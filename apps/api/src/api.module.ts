@@ -21,6 +21,7 @@ import { ApiKeysModule } from '@aero/api-keys';
 import { AuthenticationGuard, AuthModule } from '@aero/auth';
 import { BookingsModule } from '@aero/bookings';
 import { MembersModule } from '@aero/members';
+import { UsageMiddleware, UsageModule } from '@aero/usage';
 
 /**
  * The HTTP API. Every request passes these stations, in this order (ARCHITECTURE.md, "The request
@@ -43,6 +44,7 @@ export class ApiModule implements NestModule {
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
         MembersModule, // /v1/members: profiles, dependants, waivers, membership
         BookingsModule, // /v1/venues, /v1/sessions, /v1/holds, /v1/bookings; the hold sweeper
+        UsageModule, // /v1/usage, the usage recorder and its roll-up/anomaly/retention job
       ],
       providers: [
         // 3–4. authentication + authorization: bearer JWT or X-API-Key → request.principal; deny by default, @Public() opts out, @Authenticated() roles/scopes
@@ -63,6 +65,8 @@ export class ApiModule implements NestModule {
         RequestIdMiddleware,
         // metrics: time every request by method, route template and status
         MetricsMiddleware,
+        // usage: every request (401s and 429s too) into the in-memory usage buffer when it finishes
+        UsageMiddleware,
         // 2. transport hygiene: security headers, CORS allowlist, timeout, JSON-only bodies within the limit
         helmet(),
         cors({ origin: corsOrigins.length > 0 ? corsOrigins : false, exposedHeaders: ['X-Request-Id'] }),

@@ -37,6 +37,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('sessions', 'Bookable time slots with capacity; the availability query')
     .addTag('bookings', 'Holds, bookings, cancellation and check-in')
     .addTag('members', 'Guests: profiles, dependants, waivers, membership')
+    .addTag('usage', 'Who uses the API: per-key and per-user usage, the platform summary and anomaly flags')
     .addTag('platform', 'Health probes, metrics and the problem-type catalogue (no credentials)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User access token from POST /v1/auth/login' }, BEARER_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Application API key (aero_…)' }, API_KEY_SCHEME)

@@ -6,6 +6,7 @@ import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
 import { MembersCommandsModule } from '@aero/members';
+import { UsageCommandsModule } from '@aero/usage';
 import { DbMigrateCommand } from './db-migrate.command';
 import { DbSeedCommand } from './db-seed.command';
 import { OpenApiExportCommand } from './openapi-export.command';
@@ -25,6 +26,7 @@ export class CliModule {
         ApiKeysCommandsModule,
         MembersCommandsModule,
         BookingsCommandsModule,
+        UsageCommandsModule,
       ],
       providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
     };

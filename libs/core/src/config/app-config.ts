@@ -63,6 +63,14 @@ export class AppConfig {
     maxHoldsPerMemberSession: number;
   };
   readonly members!: { waiverValidityDays: number };
+  readonly usage!: {
+    bufferSize: number;
+    flushIntervalMs: number;
+    flushBatchSize: number;
+    rawRetentionDays: number;
+    rollupRetentionDays: number;
+    rollupIntervalSeconds: number;
+  };
   /** Warnings to log once the logger exists (e.g. a generated development secret). */
   readonly warnings!: string[];
 }
@@ -209,6 +217,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       maxHoldsPerMemberSession: env.BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION,
     },
     members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
+    usage: {
+      bufferSize: env.USAGE_BUFFER_SIZE,
+      flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
+      flushBatchSize: env.USAGE_FLUSH_BATCH_SIZE,
+      rawRetentionDays: env.USAGE_RAW_RETENTION_DAYS,
+      rollupRetentionDays: env.USAGE_ROLLUP_RETENTION_DAYS,
+      rollupIntervalSeconds: env.USAGE_ROLLUP_INTERVAL_SECONDS,
+    },
     warnings,
   };
 }

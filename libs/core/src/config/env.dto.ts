@@ -217,4 +217,42 @@ export class EnvDto {
   @Min(1)
   @Max(3650)
   MEMBERS_WAIVER_VALIDITY_DAYS = 365;
+
+  // --- usage monitoring -----------------------------------------------------------
+  /** Records held in memory awaiting a flush; beyond it new records are dropped and counted. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(1000000)
+  USAGE_BUFFER_SIZE = 50000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  USAGE_FLUSH_INTERVAL_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  USAGE_FLUSH_BATCH_SIZE = 500;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  USAGE_RAW_RETENTION_DAYS = 14;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  USAGE_ROLLUP_RETENTION_DAYS = 400;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  USAGE_ROLLUP_INTERVAL_SECONDS = 60;
 }

@@ -5,6 +5,7 @@ import { CreateVenuesAndSessions1764200000000 } from './1764200000000-create-ven
 import { CreateMembersAndWaivers1764200000001 } from './1764200000001-create-members-and-waivers';
 import { CreateHoldsAndBookings1764200000002 } from './1764200000002-create-holds-and-bookings';
 import { MemberVenuesAndAllowances1764300000000 } from './1764300000000-member-venues-and-allowances';
+import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -19,4 +20,5 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateMembersAndWaivers1764200000001,
   CreateHoldsAndBookings1764200000002,
   MemberVenuesAndAllowances1764300000000,
+  CreateUsage1764700000000,
 ];

@@ -1,0 +1,56 @@
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@aero/core';
+import { countByReason } from './anomalies';
+import { HOUR_MS } from './rollup';
+import { UsageMetrics } from './usage.metrics';
+import { UsageService } from './usage.service';
+
+/**
+ * Every USAGE_ROLLUP_INTERVAL_SECONDS: rolls up closed hours and re-evaluates anomaly flags (the
+ * `usage_anomalies` gauge); once an hour it also applies retention. Each instance runs it; the roll-up
+ * claim makes that safe, and pruning twice deletes nothing twice.
+ */
+@Injectable()
+export class UsageScheduler implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(UsageScheduler.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private lastPruneAt = 0;
+
+  constructor(
+    private readonly usage: UsageService,
+    private readonly metrics: UsageMetrics,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => this.tick(), this.config.usage.rollupIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One run of the job; also what tests call instead of waiting for the timer. */
+  async runOnce(now = Date.now()): Promise<void> {
+    if (now - this.lastPruneAt >= HOUR_MS) {
+      this.lastPruneAt = now;
+      await this.usage.prune(now);
+    } else {
+      await this.usage.rollUpClosedHours(now);
+    }
+    this.metrics.setAnomalies(countByReason(await this.usage.anomalies(now)));
+  }
+
+  private tick(): void {
+    if (this.running) return;
+    this.running = this.runOnce()
+      .catch((error: unknown) =>
+        this.logger.warn(`usage job failed: ${error instanceof Error ? error.message : String(error)}`),
+      )
+      .finally(() => (this.running = undefined));
+  }
+}
