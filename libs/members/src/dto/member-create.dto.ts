@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsEmail,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -10,6 +9,10 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
+import { IsCalendarDate } from '@aero/core';
+
+/** A date of birth may lie before the years other dates are held to. */
+export const DATE_OF_BIRTH_YEARS = { minYear: 1900 };
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -29,10 +32,9 @@ export class MemberCreateDto {
   @Length(1, 100)
   lastName: string;
 
-  /** Calendar date of birth, `YYYY-MM-DD`. */
+  /** Calendar date of birth, `YYYY-MM-DD`, in 1900–2100. */
   @ApiProperty({ example: '2014-06-21', format: 'date' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dateOfBirth must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'dateOfBirth must be a valid calendar date' })
+  @IsCalendarDate(DATE_OF_BIRTH_YEARS)
   dateOfBirth: string;
 
   /** Unique (case-insensitively) across members. */
