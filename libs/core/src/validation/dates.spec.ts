@@ -6,7 +6,7 @@ describe('isCalendarDate', () => {
   });
 
   it('refuses days that do not exist instead of rolling them over', () => {
-    expect(['2027-02-30', '2027-02-29', '2100-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00'].filter(isCalendarDate)).toEqual([]);
+    expect(['2027-02-30', '2027-02-29', '2100-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00'].filter((d) => isCalendarDate(d))).toEqual([]);
   });
 
   it('refuses years outside 2000–2100 unless the field widens the range', () => {
