@@ -90,6 +90,15 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
       expect(fieldsOf(login.body)).toEqual(['email']);
     });
 
+    it('refuses a phone number longer than its column (a leading + made it 33 characters)', async () => {
+      const res = await t.http
+        .post('/v1/members')
+        .set(admin)
+        .send({ firstName: 'Long', lastName: 'Phone', dateOfBirth: '1990-01-01', phone: `+${'1'.repeat(32)}` })
+        .expect(400);
+      expect(fieldsOf(res.body)).toEqual(['phone']);
+    });
+
     it('keeps well-formed Unicode, astral characters included', async () => {
       const res = await t.http
         .post('/v1/members')

@@ -50,6 +50,7 @@ export class MemberCreateDto {
   @IsOptional()
   @Transform(trim)
   @Matches(/^\+?[0-9 ().-]{5,32}$/, { message: 'phone must be a phone number' })
+  @MaxLength(32) // the column's length, the leading + included
   phone?: string;
 
   /** Id of the adult member responsible for this minor. */

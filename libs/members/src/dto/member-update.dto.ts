@@ -52,6 +52,7 @@ export class MemberUpdateDto {
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @Matches(/^\+?[0-9 ().-]{5,32}$/, { message: 'phone must be a phone number' })
+  @MaxLength(32) // the column's length, the leading + included
   phone?: string | null;
 
   /** New guardian, or null to remove the guardian. */
