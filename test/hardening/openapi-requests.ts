@@ -196,9 +196,15 @@ function stringValue(s: Schema, field: string, pools: IdPools): fc.Arbitrary<unk
   if (s.format === 'email' || /email/i.test(field)) return fc.emailAddress();
   if (/password/i.test(field)) return fc.string({ minLength: 8, maxLength: 40 }).map((p) => `Pw-${p}-9`);
   if (field === 'timeZone') return fc.constantFrom('America/Toronto', 'Europe/London', 'Asia/Kolkata', 'UTC', 'Mars/Olympus');
-  if (field === 'phone') return fc.constantFrom('+1 416-555-0134', '(416) 555 0199', '12345');
+  if (field === 'phone') return fc.constantFrom('+1 416-555-0134', '(416) 555 0199', '12345', `+${'1'.repeat(31)}`, `+${'1'.repeat(32)}`);
   if (s.pattern && s.example !== undefined) {
     return fc.oneof(fc.constant(s.example), fc.stringMatching(new RegExp(s.pattern)));
+  }
+  if (s.maxLength !== undefined) {
+    // At the column's edge, in characters that take several bytes too.
+    const edge = fc.constantFrom('x'.repeat(s.maxLength), 'é'.repeat(s.maxLength), '🦘'.repeat(Math.ceil(s.maxLength / 2)), 'x'.repeat(s.maxLength + 1));
+    const usual = fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength, 30) });
+    return fc.oneof({ weight: 4, arbitrary: s.example !== undefined ? fc.oneof(fc.constant(s.example), usual) : usual }, { weight: 1, arbitrary: edge });
   }
   if (s.example !== undefined && typeof s.example === 'string') {
     return fc.oneof(fc.constant(s.example), fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 30, 30) }));
