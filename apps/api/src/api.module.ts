@@ -11,6 +11,7 @@ import {
   DatabaseModule,
   LoggingModule,
   MetricsMiddleware,
+  NoStoreMiddleware,
   PlatformModule,
   ProblemDetailsFilter,
   RequestIdMiddleware,
@@ -70,6 +71,8 @@ export class ApiModule implements NestModule {
         // 2. transport hygiene: security headers, CORS allowlist, timeout, JSON-only bodies within the limit
         helmet(),
         cors({ origin: corsOrigins.length > 0 ? corsOrigins : false, exposedHeaders: ['X-Request-Id'] }),
+        // Cache-Control: no-store unless a route sets its own (tokens and personal data never cached)
+        NoStoreMiddleware,
         RequestTimeoutMiddleware,
         BodyParsingMiddleware,
       )

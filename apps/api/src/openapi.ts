@@ -26,6 +26,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '',
         'Every error is `application/problem+json` (RFC 9457) with a `requestId`; problem `type`s are',
         'described under `/problems`. Send `X-Request-Id` to correlate your logs with ours.',
+        '',
+        'Responses carry `Cache-Control: no-store` (tokens and personal data are never cached) unless an',
+        'operation documents otherwise.',
       ].join('\n'),
     )
     .setVersion('1.0.0')

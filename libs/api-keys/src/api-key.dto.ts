@@ -7,7 +7,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -18,7 +17,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { PageQueryDto } from '@aero/core';
+import { IsInstant, PageQueryDto } from '@aero/core';
 import type { Scope } from '@aero/auth';
 import { SCOPES } from '@aero/auth';
 
@@ -49,10 +48,10 @@ export class ApiKeyCreateDto {
   @IsIn(SCOPES, { each: true })
   scopes: Scope[];
 
-  /** When the key stops working (ISO 8601, in the future); omit for no expiry. */
+  /** When the key stops working (ISO 8601 instant with offset, in the future, before 2101); omit for no expiry. */
   @ApiProperty({ required: false, format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   expiresAt?: string;
 
   /** Requests per minute this key may make; omit for the tier default. */
@@ -93,7 +92,7 @@ export class ApiKeyUpdateDto {
   @ApiProperty({ required: false, nullable: true, type: String, format: 'date-time' })
   @IsOptional()
   @ValidateIf((_o, value) => value !== null)
-  @IsISO8601({ strict: true })
+  @IsInstant()
   expiresAt?: string | null;
 
   /** false disables the key until enabled again. */

@@ -9,3 +9,4 @@ export * from './pagination/pagination';
 export * from './platform.module';
 export * from './shared-state';
 export * from './cli/cli-output';
+export * from './validation';

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { Principal } from '@aero/auth';
-import { flattenValidationErrors, TransactionService } from '@aero/core';
+import { TransactionService, unstorableStringProblem, validateInput } from '@aero/core';
 import { parseCsv } from './cli/csv';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { ageOn, MembersService } from './members.service';
@@ -72,11 +70,11 @@ export class MembersImportService {
       };
       if (v.email) plain.email = v.email;
       if (v.phone) plain.phone = v.phone;
-      const dto = plainToInstance(MemberCreateDto, plain);
-      const fieldErrors = flattenValidationErrors(
-        await validate(dto, { whitelist: true, forbidNonWhitelisted: true }),
-      );
-      if (fieldErrors.length) {
+      // The same rules as the API (no NUL or lone surrogate, real dates), not only the DTO's own.
+      const { value: dto, errors: fieldErrors } = await validateInput(MemberCreateDto, plain);
+      const guardianProblem = v.guardianEmail ? unstorableStringProblem(v.guardianEmail) : undefined;
+      if (guardianProblem) fieldErrors.push({ field: 'guardianEmail', message: guardianProblem });
+      if (!dto || guardianProblem) {
         errors.push({
           line: record.line,
           reason: fieldErrors.map((e) => `${e.field} ${e.message}`).join('; '),

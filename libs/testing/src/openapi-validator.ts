@@ -46,7 +46,9 @@ export class OpenApiValidator {
   /** Returns a list of problems; empty when the response matches the contract. */
   check(method: string, url: string, status: number, contentType: string | undefined, body: unknown): string[] {
     const path = url.split('?')[0];
-    const route = this.routes.find((r) => r.regex.test(path));
+    // A literal segment wins (/v1/users/me before /v1/users/{id}), unless only the template has the method.
+    const matching = this.routes.filter((r) => r.regex.test(path));
+    const route = matching.find((r) => r.item[method.toLowerCase()]) ?? matching[0];
     const where = `${method.toUpperCase()} ${path} → ${status}`;
     // The documentation routes serve the document itself.
     if (/^\/docs(-json|-yaml|\/|$)/.test(path)) return [];

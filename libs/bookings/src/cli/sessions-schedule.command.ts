@@ -1,5 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import type { Principal } from '@aero/auth';
+import { calendarDateRule, isCalendarDate } from '@aero/core';
 import { SessionsService } from '../sessions.service';
 
 interface Options {
@@ -20,7 +21,6 @@ function print(json: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(json, null, 2)}\n` : `${human()}\n`);
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** Parses `60m`, `90`, `1h`, `1h30m` into minutes; NaN when malformed. */
@@ -42,8 +42,9 @@ export class SessionsScheduleCommand extends CommandRunner {
   async run(_args: string[], o: Options): Promise<void> {
     const problems: string[] = [];
     if (!o.venue) problems.push('--venue <id> is required');
-    if (!o.from || !DATE.test(o.from)) problems.push('--from must be a date YYYY-MM-DD');
-    if (!o.to || !DATE.test(o.to)) problems.push('--to must be a date YYYY-MM-DD');
+    // Real days only: 2027-02-30 would otherwise roll over to 2 March.
+    if (!isCalendarDate(o.from)) problems.push(`--from must be ${calendarDateRule()}`);
+    if (!isCalendarDate(o.to)) problems.push(`--to must be ${calendarDateRule()}`);
     if (o.from && o.to && o.to < o.from) problems.push('--to must not be before --from');
     if (!o.times?.length || o.times.some((t) => !TIME.test(t)))
       problems.push('--times must be HH:MM[,HH:MM...]');

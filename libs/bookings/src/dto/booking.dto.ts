@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsUUID, Matches, Max, Min } from 'class-validator';
-import { PageQueryDto } from '@aero/core';
+import { IsDateOrInstant, PageQueryDto } from '@aero/core';
 import type { BookingStatus } from '../booking.entity';
 import { MAX_QUANTITY } from './hold.dto';
-import { IsDateOrInstant } from './validators';
 
 export const BOOKING_STATUSES: BookingStatus[] = ['confirmed', 'cancelled'];
 

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min } from 'class-validator';
-import { PageQueryDto } from '@aero/core';
+import { IsDateOrInstant, IsInstant, PageQueryDto } from '@aero/core';
 import type { SessionStatus } from '../session.entity';
-import { IsDateOrInstant, IsInstant } from './validators';
 
 export const SESSION_STATUSES: SessionStatus[] = ['scheduled', 'cancelled'];
 export const MAX_CAPACITY = 10000;

@@ -16,6 +16,8 @@ export class AppConfig {
     port: number;
     host: string;
     bodyLimitBytes: number;
+    jsonMaxDepth: number;
+    jsonMaxElements: number;
     corsOrigins: string[];
     trustProxy: boolean | number | string;
     requestTimeoutMs: number;
@@ -175,6 +177,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       port: env.PORT,
       host: env.HOST,
       bodyLimitBytes: env.HTTP_BODY_LIMIT_KB * 1024,
+      jsonMaxDepth: env.HTTP_JSON_MAX_DEPTH,
+      jsonMaxElements: env.HTTP_JSON_MAX_ELEMENTS,
       corsOrigins: env.HTTP_CORS_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),

@@ -116,6 +116,20 @@ export class EnvDto {
   @Max(10240)
   HTTP_BODY_LIMIT_KB = 100;
 
+  /** Deepest nesting of arrays/objects a JSON body may have; deeper bodies get 400 json-too-complex. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  HTTP_JSON_MAX_DEPTH = 32;
+
+  /** Most array elements plus object members, counted over the whole JSON body. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HTTP_JSON_MAX_ELEMENTS = 10000;
+
   /** Comma-separated list of allowed browser origins; empty means no cross-origin access. */
   @IsString()
   HTTP_CORS_ORIGINS = '';

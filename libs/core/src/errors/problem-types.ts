@@ -16,6 +16,14 @@ export const CoreProblems = {
     title: 'Malformed JSON body',
     description: 'The body is not valid JSON. Fix the syntax; nothing was processed.',
   }),
+  jsonTooComplex: defineProblemType({
+    code: 'JSON_TOO_COMPLEX',
+    slug: 'json-too-complex',
+    status: 400,
+    title: 'JSON body too complex',
+    description:
+      'The body nests arrays/objects deeper than `HTTP_JSON_MAX_DEPTH` (32 by default) or holds more array elements and object members than `HTTP_JSON_MAX_ELEMENTS` (10,000 by default); `maxDepth` and `maxElements` give the limits. Nothing was processed.',
+  }),
   validation: defineProblemType({
     code: 'VALIDATION_FAILED',
     slug: 'validation-failed',

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { ProblemTypeDefinition } from '../errors/app-error';
 import { AppError, problemTypeUri } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
-import { requestIdOf } from './request-id';
+import { ensureRequestId, requestIdOf } from './request-id';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -59,6 +59,12 @@ export function toAppError(exception: unknown, req: Request): AppError {
         ? (response as { message: unknown }).message
         : exception.message;
     const detail = Array.isArray(message) ? message.join('; ') : String(message);
+    // The router could not percent-decode a path segment (`%FF`, a lone surrogate's bytes).
+    if (status === HttpStatus.BAD_REQUEST && /^Failed to decode param/.test(detail)) {
+      return new AppError(CoreProblems.badRequest, 'The path is not valid percent-encoded UTF-8.', {
+        errors: [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }],
+      });
+    }
     return new AppError({ ...problem, status }, detail);
   }
   return new AppError(CoreProblems.internal, 'An unexpected error occurred. Quote the requestId when reporting it.');
@@ -66,6 +72,8 @@ export function toAppError(exception: unknown, req: Request): AppError {
 
 export function problemBody(error: AppError, req: Request): ProblemBody {
   return {
+    // Every 400 has the shape of a validation problem (the OpenAPI document says so), even with no field to name.
+    ...(error.status === HttpStatus.BAD_REQUEST ? { errors: [] } : {}),
     ...error.extensions,
     type: problemTypeUri(error.problem.slug),
     title: error.problem.title,
@@ -79,6 +87,8 @@ export function problemBody(error: AppError, req: Request): ProblemBody {
 
 /** Writes a problem+json response; used by the global filter and by middleware that answers itself. */
 export function writeProblem(req: Request, res: Response, exception: unknown): void {
+  // Errors raised before the request-id middleware ran (the router's own) still get an id.
+  ensureRequestId(req, res);
   const error = toAppError(exception, req);
   if (error.status >= 500 && !(exception instanceof AppError) && !(exception instanceof HttpException)) {
     // The one place an unexpected error's stack is logged; the client only sees the request id.

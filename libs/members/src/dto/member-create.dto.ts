@@ -2,7 +2,6 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsEmail,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -11,6 +10,10 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
+import { IsCalendarDate } from '@aero/core';
+
+/** A date of birth may lie before the years other dates are held to. */
+export const DATE_OF_BIRTH_YEARS = { minYear: 1900 };
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -30,10 +33,9 @@ export class MemberCreateDto {
   @Length(1, 100)
   lastName: string;
 
-  /** Calendar date of birth, `YYYY-MM-DD`. */
+  /** Calendar date of birth, `YYYY-MM-DD`, in 1900–2100. */
   @ApiProperty({ example: '2014-06-21', format: 'date' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dateOfBirth must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'dateOfBirth must be a valid calendar date' })
+  @IsCalendarDate(DATE_OF_BIRTH_YEARS)
   dateOfBirth: string;
 
   /** Unique (case-insensitively) across members. */
@@ -49,6 +51,7 @@ export class MemberCreateDto {
   @IsOptional()
   @Transform(trim)
   @Matches(/^\+?[0-9 ().-]{5,32}$/, { message: 'phone must be a phone number' })
+  @MaxLength(32) // the column's length, the leading + included
   phone?: string;
 
   /** Id of the adult member responsible for this minor. */

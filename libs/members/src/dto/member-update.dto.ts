@@ -2,7 +2,6 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsEmail,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -11,6 +10,8 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
+import { IsCalendarDate } from '@aero/core';
+import { DATE_OF_BIRTH_YEARS } from './member-create.dto';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -32,11 +33,10 @@ export class MemberUpdateDto {
   @Length(1, 100)
   lastName?: string;
 
-  /** Calendar date of birth, `YYYY-MM-DD`. */
+  /** Calendar date of birth, `YYYY-MM-DD`, in 1900–2100. */
   @ApiPropertyOptional({ example: '2014-06-21', format: 'date' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dateOfBirth must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'dateOfBirth must be a valid calendar date' })
+  @IsCalendarDate(DATE_OF_BIRTH_YEARS)
   dateOfBirth?: string;
 
   /** New email, or null to remove it. */
@@ -52,6 +52,7 @@ export class MemberUpdateDto {
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @Matches(/^\+?[0-9 ().-]{5,32}$/, { message: 'phone must be a phone number' })
+  @MaxLength(32) // the column's length, the leading + included
   phone?: string | null;
 
   /** New guardian, or null to remove the guardian. */

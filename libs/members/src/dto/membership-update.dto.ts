@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsCalendarDate } from '@aero/core';
 import type { MembershipStatus } from '../member.entity';
 
 export const MEMBERSHIP_STATUSES: MembershipStatus[] = ['active', 'paused', 'cancelled'];
@@ -18,10 +19,9 @@ export class MembershipUpdateDto {
   @Length(1, 100)
   plan?: string;
 
-  /** Last day the membership is valid, `YYYY-MM-DD`. */
+  /** Last day the membership is valid, `YYYY-MM-DD`, in 2000–2100. */
   @ApiPropertyOptional({ example: '2027-11-30', format: 'date' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'validUntil must be a date as YYYY-MM-DD' })
-  @IsISO8601({ strict: true }, { message: 'validUntil must be a valid calendar date' })
+  @IsCalendarDate()
   validUntil?: string;
 }
