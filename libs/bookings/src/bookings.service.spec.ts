@@ -45,6 +45,7 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
     findVenuesByIds: jest.fn().mockResolvedValue([{ id: 'v1', timeZone: 'America/Toronto' }]),
     cancelBooking: jest.fn().mockResolvedValue(opts.cancelMatches ?? true),
     checkInBooking: jest.fn().mockResolvedValue(true),
+    releaseAllowance: jest.fn().mockResolvedValue(undefined),
   };
   const capacity = { release: jest.fn().mockResolvedValue(undefined) };
   const members = {
@@ -79,10 +80,12 @@ describe('BookingsService rules', () => {
     const first = setup(booking());
     await first.service.cancel(staff, 'b1');
     expect(first.capacity.release).toHaveBeenCalledWith('s1', 2, expect.any(Date));
+    expect(first.repo.releaseAllowance).toHaveBeenCalledWith('s1', `member:${booking().memberId}`, 2);
     // A concurrent cancel got there first: the conditional update matches nothing, nothing is released.
     const raced = setup(booking(), { cancelMatches: false });
     await raced.service.cancel(staff, 'b1');
     expect(raced.capacity.release).not.toHaveBeenCalled();
+    expect(raced.repo.releaseAllowance).not.toHaveBeenCalled();
   });
 
   it('returns an already cancelled booking without touching anything', async () => {

@@ -42,6 +42,7 @@ function repoMock() {
   return {
     takePlaces: jest.fn<Promise<boolean>, [string, number, Date]>(),
     releasePlaces: jest.fn<Promise<void>, [string, number, Date]>().mockResolvedValue(undefined),
+    releaseAllowance: jest.fn<Promise<void>, [string, string, number]>().mockResolvedValue(undefined),
     lapsedHolds: jest.fn<Promise<HoldEntity[]>, [Date, number, string?]>().mockResolvedValue([]),
     transitionHold: jest.fn<Promise<boolean>, [string, string, string]>().mockResolvedValue(true),
     findSession: jest.fn<Promise<SessionEntity | null>, [string]>(),
@@ -131,5 +132,8 @@ describe('CapacityService', () => {
     expect(await capacity.expire(hold(), now)).toBe(true);
     expect(await capacity.expire(hold(), now)).toBe(false);
     expect(repo.releasePlaces).toHaveBeenCalledTimes(1);
+    // The holder's allowance (live holds and held places) comes back once too.
+    expect(repo.releaseAllowance).toHaveBeenCalledTimes(1);
+    expect(repo.releaseAllowance).toHaveBeenCalledWith(hold().sessionId, `holder:${hold().ownerKey}`, hold().quantity);
   });
 });
