@@ -1,5 +1,6 @@
 export * from './api-problems.decorator';
 export * from './body-parsing.middleware';
+export * from './created.decorator';
 export * from './problem-details';
 export * from './problem-details.filter';
 export * from './problem-type.dto';

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { ProblemTypeDefinition } from '../errors/app-error';
 import { AppError, problemTypeUri } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
-import { requestIdOf } from './request-id';
+import { ensureRequestId, requestIdOf } from './request-id';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -79,6 +79,8 @@ export function problemBody(error: AppError, req: Request): ProblemBody {
 
 /** Writes a problem+json response; used by the global filter and by middleware that answers itself. */
 export function writeProblem(req: Request, res: Response, exception: unknown): void {
+  // Errors raised before the request-id station (a path that is not valid percent-encoding) get one here.
+  ensureRequestId(req, res);
   const error = toAppError(exception, req);
   if (error.status >= 500 && !(exception instanceof AppError) && !(exception instanceof HttpException)) {
     // The one place an unexpected error's stack is logged; the client only sees the request id.
