@@ -91,6 +91,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     addSharedResponses(document, path, method, operation);
     describeSuccess(operation);
     describeAccess(operation);
+    describeDeprecation(operation);
   }
   return sortKeys(document);
 }
@@ -271,6 +272,14 @@ function successDescription(status: number, schema: string | undefined): string 
     return `A page of ${noun.replace(/ page$/, '')}s; pass \`nextCursor\` as \`cursor\` for the next one (null on the last page)`;
   }
   return noun ? `The ${noun}` : 'OK';
+}
+
+/** A deprecated operation's description says since when, until when, and where to read how to move on. */
+function describeDeprecation(operation: Operation): void {
+  const deprecation = operation['x-deprecation'] as { since: string; sunset: string; link: string } | undefined;
+  if (!deprecation) return;
+  const note = `**Deprecated** since ${deprecation.since}; stops working on ${deprecation.sunset}. Migration: ${deprecation.link}`;
+  operation.description = operation.description ? `${note}\n\n${operation.description}` : note;
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './api-problems.decorator';
 export * from './body-parsing.middleware';
 export * from './created.decorator';
+export * from './deprecated.decorator';
 export * from './problem-details';
 export * from './problem-details.filter';
 export * from './problem-type.dto';
