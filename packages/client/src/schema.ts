@@ -1786,7 +1786,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            /** @description Every problem type, by slug */
             200: {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
