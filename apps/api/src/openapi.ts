@@ -144,11 +144,11 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   const v1 = path.startsWith('/v1/');
   const touchesDatabase = v1 || path === '/health/ready';
 
+  if (params.length > 0 || operation.requestBody) add(400, CoreProblems.validation);
+  if (WITH_BODY.has(method)) add(400, CoreProblems.malformedJson);
   // A path that is not valid percent-encoding, or a malformed header, is a plain bad request.
   add(400, CoreProblems.badRequest);
-  if (params.length > 0 || operation.requestBody) add(400, CoreProblems.validation);
   if (WITH_BODY.has(method)) {
-    add(400, CoreProblems.malformedJson);
     add(413, CoreProblems.payloadTooLarge);
     add(415, CoreProblems.unsupportedMediaType);
   }
@@ -169,8 +169,9 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   add(503, CoreProblems.timeout);
   add(500, CoreProblems.internal);
 
+  // The operation's own problem types come first, then what the pipeline adds.
   for (const [status, problems] of shared) {
-    responses[status] = mergeProblemResponses(problemResponse(status, problems), responses[status] ?? problemResponse(status, []));
+    responses[status] = mergeProblemResponses(responses[status] ?? problemResponse(status, []), problemResponse(status, problems));
     responses[status].description = problemResponse(status, []).description;
   }
   const field = firstField(document, operation, params);
@@ -307,14 +308,12 @@ function describeAccess(operation: Operation): void {
 }
 
 /** Deep copy with object keys sorted (arrays keep their order). */
-export function sortKeys<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(sortKeys) as T;
+export function sortKeys<T>(value: T, parentKey?: string): T {
+  if (Array.isArray(value)) return value.map((item) => sortKeys(item)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    ) as T;
+    // Examples keep their order: Swagger UI shows the first one, the most likely problem of the operation.
+    const keys = parentKey === 'examples' ? Object.keys(value) : Object.keys(value).sort();
+    return Object.fromEntries(keys.map((key) => [key, sortKeys((value as Record<string, unknown>)[key], key)])) as T;
   }
   return value;
 }
