@@ -8,6 +8,9 @@ import { createApiKey, createMember, createSession, createTestApp, createVenue, 
 
 const HOUR = 3600_000;
 
+// Booting the app and hashing a password take a while on a loaded CI machine.
+jest.setTimeout(30_000);
+
 interface Seen {
   method: string;
   path: string;

@@ -3,6 +3,9 @@ import { adminAuth, createApiKey, createMember, createSession, createTestApp, cr
 
 const HOUR = 3600_000;
 
+// Booting the app and hashing a password take a while on a loaded CI machine.
+jest.setTimeout(30_000);
+
 describe('HTTP conventions: Location, ETag, conditional requests, availability (e2e)', () => {
   let t: TestApp;
   let admin: Record<string, string>;
