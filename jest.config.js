@@ -16,6 +16,7 @@ const swc = [
 const moduleNameMapper = {
   '^@aero/(core|auth|api-keys|members|bookings|usage|testing)$': '<rootDir>/libs/$1/src',
   '^@aero/(core|auth|api-keys|members|bookings|usage|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@aero/client$': '<rootDir>/packages/client/src',
 };
 
 const common = {
@@ -29,7 +30,7 @@ const common = {
 module.exports = {
   maxWorkers: process.env.CI ? 2 : '50%',
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,packages,scripts}/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
     {
       ...common,
       displayName: 'e2e',

@@ -65,13 +65,13 @@ describe('authentication guard: credentials × routes (e2e)', () => {
     admin: '/v1/users',
   } as const;
 
-  // [credential, public, user-only, key-allowed, admin, problem slug for the failures]
-  const matrix: [string, number, number, number, number, string?][] = [
+  // [credential, public, user-only, key-allowed, admin, problem slug for the failures, slug on user-only if other]
+  const matrix: [string, number, number, number, number, string?, string?][] = [
     ['none', 200, 401, 401, 401, 'unauthenticated'],
     ['memberJwt', 200, 200, 200, 403, 'role-required'],
     ['adminJwt', 200, 200, 200, 200],
-    ['key', 200, 403, 200, 403, 'scope-missing'],
-    ['adminKey', 200, 403, 200, 200, 'forbidden'],
+    ['key', 200, 403, 200, 403, 'scope-missing', 'user-required'],
+    ['adminKey', 200, 403, 200, 200, 'user-required'],
     ['both', 200, 400, 400, 400, 'ambiguous-credentials'],
     ['expiredJwt', 200, 401, 401, 401, 'token-expired'],
     ['badSignatureJwt', 200, 401, 401, 401, 'invalid-token'],
@@ -86,7 +86,7 @@ describe('authentication guard: credentials × routes (e2e)', () => {
   ];
 
   it.each(matrix)('%s → public %i, user-only %i, key-allowed %i, admin %i', async (name, ...rest) => {
-    const [expectPublic, expectUser, expectKey, expectAdmin, slug] = rest;
+    const [expectPublic, expectUser, expectKey, expectAdmin, slug, userOnlySlug] = rest;
     const expected: Record<keyof typeof routes, number> = {
       public: expectPublic,
       userOnly: expectUser,
@@ -98,7 +98,7 @@ describe('authentication guard: credentials × routes (e2e)', () => {
       expect({ route, status: res.status }).toEqual({ route, status: expected[route] });
       if (res.status >= 400) {
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(res.body.type).toBe(`/problems/${slug}`);
+        expect(res.body.type).toBe(`/problems/${route === 'userOnly' ? (userOnlySlug ?? slug) : slug}`);
       }
     }
   });

@@ -169,7 +169,7 @@ describe('sign-in and sessions (e2e)', () => {
       .set(key.authHeader)
       .send({ currentPassword: 'whatever-it-is', newPassword: randomPassword() })
       .expect(403);
-    expect(res.body.type).toBe('/problems/forbidden');
+    expect(res.body.type).toBe('/problems/user-required');
   });
 
   it('changing roles ends sessions so no token carries the old roles', async () => {

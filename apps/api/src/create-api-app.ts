@@ -34,7 +34,9 @@ export async function createApiApp(
   if (!options.quiet) app.useLogger(app.get(PinoLogger));
   app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
-  app.set('etag', false);
+  // A strong ETag (hash of the body) on every JSON response that has none of its own (members send their
+  // version); Express answers a matching If-None-Match on GET/HEAD with 304.
+  app.set('etag', 'strong');
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.enableShutdownHooks();
   if (config.http.docsEnabled) {
@@ -45,7 +47,7 @@ export async function createApiApp(
       jsonDocumentUrl: 'docs-json',
       yamlDocumentUrl: 'docs-yaml',
       customSiteTitle: 'AeroSports Core API',
-      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true, tagsSorter: 'alpha' },
+      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
     });
   }
   for (const warning of config.warnings) app.get(PinoLogger).warn(warning);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '@aero/core';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, Created } from '@aero/core';
+import { ApiKeyProblems } from './api-keys.errors';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal, uuidParam } from '@aero/auth';
 import {
@@ -23,8 +24,7 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
-  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
-  @ApiProblems(400)
+  @Created(ApiKeyCreatedDto, (k) => `/v1/api-keys/${k.id}`)
   create(@Body() body: ApiKeyCreateDto, @CurrentPrincipal() principal: Principal): Promise<ApiKeyCreatedDto> {
     return this.apiKeys.create(body, actor(principal));
   }
@@ -32,7 +32,6 @@ export class ApiKeysController {
   @Get()
   @ApiOperation({ summary: 'List API keys, oldest first (never the keys themselves)' })
   @ApiOkResponse({ type: ApiKeyPageDto })
-  @ApiProblems(400)
   list(@Query() query: ApiKeyListQueryDto): Promise<ApiKeyPageDto> {
     return this.apiKeys.list(query.limit ?? 20, query.cursor);
   }
@@ -40,7 +39,7 @@ export class ApiKeysController {
   @Get(':id')
   @ApiOperation({ summary: 'Get an API key' })
   @ApiOkResponse({ type: ApiKeyDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(ApiKeyProblems.notFound)
   get(@Param('id', uuidParam('id')) id: string): Promise<ApiKeyDto> {
     return this.apiKeys.get(id);
   }
@@ -48,7 +47,7 @@ export class ApiKeysController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change name, scopes, expiry, enabled, rate limit or venues (effective at once)' })
   @ApiOkResponse({ type: ApiKeyDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(ApiKeyProblems.notFound)
   update(@Param('id', uuidParam('id')) id: string, @Body() body: ApiKeyUpdateDto): Promise<ApiKeyDto> {
     return this.apiKeys.update(id, body);
   }
@@ -57,15 +56,15 @@ export class ApiKeysController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key; the next request with it fails' })
   @ApiNoContentResponse({ description: 'Revoked' })
-  @ApiProblems(400, 404)
+  @ApiProblems(ApiKeyProblems.notFound)
   revoke(@Param('id', uuidParam('id')) id: string): Promise<void> {
     return this.apiKeys.revoke(id);
   }
 
   @Post(':id/rotate')
   @ApiOperation({ summary: 'Issue a new key with the same settings; the old one works until the grace period ends' })
-  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
-  @ApiProblems(400, 404, 409)
+  @Created(ApiKeyCreatedDto, (k) => `/v1/api-keys/${k.id}`)
+  @ApiProblems(ApiKeyProblems.notFound, ApiKeyProblems.notRotatable)
   rotate(
     @Param('id', uuidParam('id')) id: string,
     @Body() body: ApiKeyRotateDto,

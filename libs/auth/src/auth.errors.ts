@@ -74,6 +74,13 @@ export const AuthProblems = {
     title: 'API key scope missing',
     description: 'The API key lacks a scope this operation requires; `missingScopes` names them.',
   }),
+  userRequired: defineProblemType({
+    code: 'AUTH_USER_REQUIRED',
+    slug: 'user-required',
+    status: 403,
+    title: 'User sign-in required',
+    description: 'The operation is about a user account; an API key cannot call it. Sign in and send the access token.',
+  }),
   emailTaken: defineProblemType({
     code: 'USERS_EMAIL_TAKEN',
     slug: 'email-taken',

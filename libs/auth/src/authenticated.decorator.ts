@@ -12,6 +12,11 @@ export interface AuthRequirements {
    * scope always passes).
    */
   scopes?: Scope[];
+  /**
+   * `false`: only user tokens, never an API key (not even an `admin` one), for operations on "my
+   * account" that an application key has no meaning for (`/v1/users/me`, `/v1/auth/password`).
+   */
+  apiKeys?: false;
 }
 
 /** Metadata read by the authentication guard. */
@@ -24,17 +29,21 @@ export const AuthRequirementsMetadata = Reflector.createDecorator<AuthRequiremen
  * authentication and is admin-only.
  */
 export function Authenticated(requirements: AuthRequirements = {}): MethodDecorator & ClassDecorator {
-  // Both schemes are always listed: an admin user or an `admin`-scoped key passes every route. OAS 3.0
-  // allows scopes only on OAuth schemes, so what a route needs is stated in `x-required-roles` and
-  // `x-required-scopes`, which the document builder also turns into the operation's description.
+  // Both schemes are listed unless API keys are refused: an admin user or an `admin`-scoped key passes
+  // every other route. OAS 3.0 allows scopes only on OAuth schemes, so what a route needs is stated in
+  // `x-required-roles` and `x-required-scopes`, which the document builder also turns into the
+  // operation's description.
   const roles = requirements.roles?.length ? requirements.roles : ['admin'];
-  const scopes = requirements.scopes ?? ['admin'];
+  // `x-api-keys: false` also tells the document builder to drop a key scheme inherited from the controller.
+  const keys =
+    requirements.apiKeys === false
+      ? [ApiExtension('x-api-keys', false)]
+      : [ApiSecurity('api-key'), ApiExtension('x-required-scopes', requirements.scopes ?? ['admin'])];
   return applyDecorators(
     AuthRequirementsMetadata(requirements),
-    ApiProblems(400, 401, 403), // 400: both credentials at once (ambiguous-credentials)
+    ApiProblems(401, 403),
     ApiBearerAuth('bearer'),
-    ApiSecurity('api-key'),
+    ...keys,
     ApiExtension('x-required-roles', roles),
-    ApiExtension('x-required-scopes', scopes),
   );
 }

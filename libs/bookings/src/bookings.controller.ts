@@ -1,8 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Created } from '@aero/core';
+import { MembersProblems } from '@aero/members';
+import { BookingsProblems } from './bookings.errors';
 import { BookingsService } from './bookings.service';
 import { BookingCreateDto, BookingPageDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -18,8 +20,19 @@ export class BookingsController {
   @ApiOperation({
     summary: 'Book places for a member, optionally converting a hold (409 session-full says how many remain)',
   })
-  @ApiCreatedResponse({ type: BookingResponseDto })
-  @ApiProblems(404, 409)
+  @Created(BookingResponseDto, (b) => `/v1/bookings/${b.id}`)
+  @ApiProblems(
+    BookingsProblems.sessionNotFound,
+    BookingsProblems.holdNotFound,
+    MembersProblems.memberNotFound,
+    BookingsProblems.sessionFull,
+    BookingsProblems.sessionCancelled,
+    BookingsProblems.sessionOver,
+    BookingsProblems.venueInactive,
+    BookingsProblems.holdNotActive,
+    BookingsProblems.bookingLimit,
+    BookingsProblems.externalRefTaken,
+  )
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: BookingCreateDto,
@@ -42,7 +55,7 @@ export class BookingsController {
   @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
   @ApiOperation({ summary: 'Get a booking' })
   @ApiOkResponse({ type: BookingResponseDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.bookingNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<BookingResponseDto> {
     return this.bookings.get(principal, id);
   }
@@ -55,7 +68,7 @@ export class BookingsController {
     summary: 'Cancel a booking and give its places back; cancelling again returns the same booking',
   })
   @ApiOkResponse({ type: BookingResponseDto })
-  @ApiProblems(404, 409)
+  @ApiProblems(BookingsProblems.bookingNotFound, BookingsProblems.bookingCheckedIn, BookingsProblems.cancelTooLate)
   cancel(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -71,7 +84,12 @@ export class BookingsController {
     summary: 'Check a booking in; needs a waiver valid on the session date (409 waiver-required)',
   })
   @ApiOkResponse({ type: BookingResponseDto })
-  @ApiProblems(404, 409)
+  @ApiProblems(
+    BookingsProblems.bookingNotFound,
+    BookingsProblems.bookingCancelled,
+    BookingsProblems.checkInClosed,
+    BookingsProblems.waiverRequired,
+  )
   checkIn(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
-  ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -8,7 +7,9 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Created } from '@aero/core';
+import { MembersProblems } from '@aero/members';
+import { BookingsProblems } from './bookings.errors';
 import { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
 import { HoldsService } from './holds.service';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -24,8 +25,16 @@ export class HoldsController {
   @ApiOperation({
     summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)',
   })
-  @ApiCreatedResponse({ type: HoldResponseDto })
-  @ApiProblems(404, 409)
+  @Created(HoldResponseDto, (h) => `/v1/holds/${h.id}`)
+  @ApiProblems(
+    BookingsProblems.sessionNotFound,
+    MembersProblems.memberNotFound,
+    BookingsProblems.sessionFull,
+    BookingsProblems.sessionCancelled,
+    BookingsProblems.sessionOver,
+    BookingsProblems.venueInactive,
+    BookingsProblems.holdLimit,
+  )
   create(@CurrentPrincipal() principal: Principal, @Body() dto: HoldCreateDto): Promise<HoldResponseDto> {
     return this.holds.create(principal, dto);
   }
@@ -35,7 +44,7 @@ export class HoldsController {
   @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')
   @ApiOperation({ summary: 'Get a hold you made' })
   @ApiOkResponse({ type: HoldResponseDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.holdNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<HoldResponseDto> {
     return this.holds.get(principal, id);
   }
@@ -46,7 +55,7 @@ export class HoldsController {
   @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')
   @ApiOperation({ summary: 'Release a hold, giving its places back (idempotent)' })
   @ApiNoContentResponse({ description: 'Released (or already released, expired or converted)' })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.holdNotFound)
   release(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
     return this.holds.release(principal, id);
   }

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Created } from '@aero/core';
+import { BookingsProblems } from './bookings.errors';
 import {
   SessionCreateDto,
   SessionPageDto,
@@ -22,8 +23,8 @@ export class SessionsController {
   @Post()
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Schedule a session' })
-  @ApiCreatedResponse({ type: SessionResponseDto })
-  @ApiProblems(404, 409)
+  @Created(SessionResponseDto, (s) => `/v1/sessions/${s.id}`)
+  @ApiProblems(BookingsProblems.venueNotFound, BookingsProblems.venueInactive, BookingsProblems.sessionExists)
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: SessionCreateDto,
@@ -38,7 +39,7 @@ export class SessionsController {
       'Availability: sessions of a venue in a date range, with places booked, held and remaining, in UTC and venue-local time',
   })
   @ApiOkResponse({ type: SessionPageDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.venueNotFound)
   list(@CurrentPrincipal() principal: Principal, @Query() query: SessionQueryDto): Promise<SessionPageDto> {
     return this.sessions.list(principal, query);
   }
@@ -48,7 +49,7 @@ export class SessionsController {
   @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Get a session with its availability' })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.sessionNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<SessionResponseDto> {
     return this.sessions.get(principal, id);
   }
@@ -58,7 +59,7 @@ export class SessionsController {
   @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Change capacity (never below places taken) or cancel the session' })
   @ApiOkResponse({ type: SessionResponseDto })
-  @ApiProblems(404, 409)
+  @ApiProblems(BookingsProblems.sessionNotFound, BookingsProblems.capacityBelowTaken)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,

@@ -12,6 +12,7 @@ import type {
   SessionCreateDto,
   SessionQueryDto,
   SessionResponseDto,
+  SessionUnbookableReason,
   SessionUpdateDto,
 } from './dto/session.dto';
 import { isDateOnly } from './dto/validators';
@@ -134,12 +135,14 @@ export class SessionsService {
         rows.slice(0, limit).map((s) => s.id),
         now,
       );
-      return toPage(
+      const page = toPage(
         rows,
         limit,
-        (s) => this.toResponse(s, venue, totals.get(s.id)),
+        (s) => this.toResponse(s, venue, totals.get(s.id), now),
         (s) => ({ s: new Date(s.startsAt).toISOString(), id: s.id }),
       );
+      // Filtered after paging, so the cursor stays the keyset position: a page may come back short.
+      return query.bookableOnly ? { ...page, data: page.data.filter((s) => s.bookable) } : page;
     });
   }
 
@@ -190,11 +193,21 @@ export class SessionsService {
     return { session, venue };
   }
 
-  toResponse(s: SessionEntity, venue: VenueEntity, totals: HoldTotals | undefined): SessionResponseDto {
+  toResponse(
+    s: SessionEntity,
+    venue: VenueEntity,
+    totals: HoldTotals | undefined,
+    now = new Date(),
+  ): SessionResponseDto {
     const held = totals?.held ?? 0;
     const lapsed = totals?.lapsed ?? 0;
     const startsAt = new Date(s.startsAt);
     const endsAt = new Date(s.endsAt);
+    // The same rules as CapacityService.take: cancelled or ended sessions take nothing; started ones do.
+    const closed: SessionUnbookableReason | null =
+      s.status === 'cancelled' ? 'cancelled' : endsAt <= now ? 'ended' : null;
+    const remaining = closed ? 0 : Math.max(0, s.capacity - s.booked + lapsed);
+    const unbookableReason = closed ?? (remaining === 0 ? 'full' : null);
     return {
       id: s.id,
       venueId: s.venueId,
@@ -208,7 +221,9 @@ export class SessionsService {
       capacity: s.capacity,
       booked: Math.max(0, s.booked - held - lapsed),
       held,
-      remaining: s.status === 'cancelled' ? 0 : Math.max(0, s.capacity - s.booked + lapsed),
+      remaining,
+      bookable: unbookableReason === null,
+      unbookableReason,
     };
   }
 

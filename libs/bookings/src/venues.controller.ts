@@ -1,8 +1,9 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, PageQueryDto } from '@aero/core';
+import { ApiProblems, Created, PageQueryDto } from '@aero/core';
+import { BookingsProblems } from './bookings.errors';
 import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
 import { ApiIdParam, uuid } from './uuid-param';
 import { VenuesService } from './venues.service';
@@ -16,7 +17,7 @@ export class VenuesController {
   @Post()
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Create a venue with its IANA time zone' })
-  @ApiCreatedResponse({ type: VenueResponseDto })
+  @Created(VenueResponseDto, (v) => `/v1/venues/${v.id}`)
   create(@CurrentPrincipal() principal: Principal, @Body() dto: VenueCreateDto): Promise<VenueResponseDto> {
     return this.venues.create(principal, dto);
   }
@@ -34,7 +35,7 @@ export class VenuesController {
   @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Get a venue' })
   @ApiOkResponse({ type: VenueResponseDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.venueNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<VenueResponseDto> {
     return this.venues.get(principal, id);
   }
@@ -44,7 +45,7 @@ export class VenuesController {
   @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Rename a venue, change its time zone, or (de)activate it' })
   @ApiOkResponse({ type: VenueResponseDto })
-  @ApiProblems(404)
+  @ApiProblems(BookingsProblems.venueNotFound)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,

@@ -14,7 +14,6 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -25,7 +24,8 @@ import {
 import type { Response } from 'express';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, ValidationProblem } from '@aero/core';
+import { ApiProblems, Created, ValidationProblem } from '@aero/core';
+import { MembersProblems } from './members.errors';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { MemberQueryDto } from './dto/member-query.dto';
 import { MemberPageDto, MemberResponseDto, WaiverResponseDto } from './dto/member-response.dto';
@@ -37,6 +37,11 @@ import { MembersService } from './members.service';
 
 const ETAG_HEADER = {
   ETag: { description: "The member's version, for `If-Match`", schema: { type: 'string', example: '"3"' } },
+};
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag from your last read, e.g. `"3"`; 412 when the member changed since',
 };
 const ApiIdParam = (): MethodDecorator =>
   ApiParam({
@@ -64,8 +69,8 @@ export class MembersController {
   @Post()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiOperation({ summary: 'Create a member (a member user creates dependants under themself)' })
-  @ApiCreatedResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
-  @ApiProblems(409)
+  @Created(MemberResponseDto, (m) => `/v1/members/${m.id}`)
+  @ApiProblems(MembersProblems.emailTaken, MembersProblems.invalidGuardian)
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: MemberCreateDto,
@@ -87,7 +92,7 @@ export class MembersController {
   @ApiIdParam()
   @ApiOperation({ summary: 'Get a member; the ETag header carries its version' })
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
-  @ApiProblems(404)
+  @ApiProblems(MembersProblems.memberNotFound)
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -102,9 +107,9 @@ export class MembersController {
   @ApiOperation({
     summary: 'Update a member; send If-Match with the ETag to avoid lost updates (412 when stale)',
   })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a previous read, e.g. `"3"`' })
+  @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
-  @ApiProblems(404, 409, 412)
+  @ApiProblems(MembersProblems.memberNotFound, MembersProblems.emailTaken, MembersProblems.invalidGuardian, 412)
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -121,7 +126,7 @@ export class MembersController {
   @ApiIdParam()
   @ApiOperation({ summary: 'Delete a member (soft: their bookings stay readable to staff)' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(404, 409)
+  @ApiProblems(MembersProblems.memberNotFound, MembersProblems.hasDependants)
   remove(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<void> {
     return this.members.remove(principal, id);
   }
@@ -130,8 +135,8 @@ export class MembersController {
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({ summary: 'Record a signed waiver; an empty body means signed now by the member' })
-  @ApiCreatedResponse({ type: WaiverResponseDto })
-  @ApiProblems(404, 409)
+  @Created(WaiverResponseDto, (w) => `/v1/members/${w.memberId}`, 'Recorded: the waiver; `Location` is the member, whose profile shows it')
+  @ApiProblems(MembersProblems.memberNotFound, MembersProblems.guardianMustSign)
   signWaiver(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
@@ -143,15 +148,19 @@ export class MembersController {
   @Put(':id/membership')
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
   @ApiIdParam()
-  @ApiOperation({ summary: 'Set membership plan and status (active, paused, cancelled)' })
+  @ApiOperation({
+    summary: 'Set membership plan and status (active, paused, cancelled); If-Match guards against lost updates',
+  })
+  @ApiHeader(IF_MATCH)
   @ApiOkResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
-  @ApiProblems(404, 409, 412)
+  @ApiProblems(MembersProblems.memberNotFound, MembersProblems.invalidTransition, 412)
   async changeMembership(
     @CurrentPrincipal() principal: Principal,
     @Param('id', uuid) id: string,
     @Body() dto: MembershipUpdateDto,
+    @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MemberResponseDto> {
-    return withEtag(res, await this.members.changeMembership(principal, id, dto));
+    return withEtag(res, await this.members.changeMembership(principal, id, dto, ifMatch));
   }
 }

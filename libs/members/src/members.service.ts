@@ -268,10 +268,13 @@ export class MembersService {
     principal: Principal,
     memberId: string,
     dto: MembershipUpdateDto,
+    ifMatch?: string,
   ): Promise<MemberWithEtag> {
+    const expected = versionFromIfMatch(ifMatch);
     const now = new Date();
     return this.tx.run(async () => {
       const member = await this.findVisible(principal, memberId);
+      if (expected !== undefined && expected !== member.version) throw this.stale();
       const from = member.membershipStatus;
       if (!canTransitionMembership(from, dto.status)) {
         throw new AppError(

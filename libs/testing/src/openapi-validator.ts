@@ -4,8 +4,16 @@ import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
+interface MediaType {
+  schema?: unknown;
+  examples?: Record<string, { value?: { type?: unknown } }>;
+}
+interface ResponseObject {
+  content?: Record<string, MediaType>;
+  headers?: Record<string, { required?: boolean }>;
+}
 interface Operation {
-  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses?: Record<string, ResponseObject>;
 }
 type PathItem = Record<string, Operation>;
 interface OpenApiDoc {
@@ -17,8 +25,10 @@ const DOC_ID = 'openapi.json';
 
 /**
  * Checks a response against the committed `openapi.json`: the route and method must be documented, the
- * status must be listed for the operation, and a JSON body must match its schema. So an undocumented or
- * mis-documented response fails the test that received it.
+ * status must be listed for the operation, a JSON body (error bodies included) must match its schema, a
+ * problem's `type` must be one the operation lists among that status's examples, and headers documented
+ * as required (`Location` on a 201) must be there. So an undocumented or mis-documented response fails
+ * the test that received it.
  */
 export class OpenApiValidator {
   private readonly ajv: Ajv;
@@ -44,7 +54,14 @@ export class OpenApiValidator {
   }
 
   /** Returns a list of problems; empty when the response matches the contract. */
-  check(method: string, url: string, status: number, contentType: string | undefined, body: unknown): string[] {
+  check(
+    method: string,
+    url: string,
+    status: number,
+    contentType: string | undefined,
+    body: unknown,
+    headers: Record<string, unknown> = {},
+  ): string[] {
     const path = url.split('?')[0];
     // A literal segment wins (/v1/users/me before /v1/users/{id}), unless only the template has the method.
     const matching = this.routes.filter((r) => r.regex.test(path));
@@ -63,6 +80,10 @@ export class OpenApiValidator {
     }
     const response = operation.responses?.[String(status)] ?? operation.responses?.default;
     if (!response) return [`${where}: status ${status} not documented for ${method.toUpperCase()} ${route.template}`];
+    const missing = Object.entries(response.headers ?? {})
+      .filter(([name, header]) => header.required && headers[name.toLowerCase()] === undefined)
+      .map(([name]) => `${where}: documented header ${name} is missing`);
+    if (missing.length > 0) return missing;
     if (!response.content || body === undefined || body === '' || status === 204) return [];
     const mediaType = (contentType ?? '').split(';')[0].trim();
     const media = response.content[mediaType];
@@ -70,7 +91,18 @@ export class OpenApiValidator {
       return [`${where}: content type '${mediaType}' not documented (has ${Object.keys(response.content).join(', ')})`];
     }
     if (!media.schema || !mediaType.includes('json')) return [];
-    return this.validate(`${method} ${route.template} ${status} ${mediaType}`, media.schema, body, where);
+    const invalid = this.validate(`${method} ${route.template} ${status} ${mediaType}`, media.schema, body, where);
+    if (invalid.length > 0) return invalid;
+    return this.problemTypeListed(media, body, where);
+  }
+
+  /** A problem's `type` must be among the examples the operation documents for the status (when it has any). */
+  private problemTypeListed(media: MediaType, body: unknown, where: string): string[] {
+    const examples = Object.values(media.examples ?? {});
+    const type = (body as { type?: unknown } | null)?.type;
+    if (examples.length === 0 || typeof type !== 'string') return [];
+    const listed = examples.map((e) => e.value?.type);
+    return listed.includes(type) ? [] : [`${where}: problem type ${type} is not documented (lists ${listed.join(', ')})`];
   }
 
   private validate(key: string, schema: unknown, body: unknown, where: string): string[] {

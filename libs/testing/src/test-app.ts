@@ -92,7 +92,7 @@ function checked(test: Test, method: string, url: string, contract: OpenApiValid
   const originalThen = test.then.bind(test);
   test.then = ((onFulfilled?: (res: Response) => unknown, onRejected?: (err: unknown) => unknown) =>
     originalThen((res: Response) => {
-      const problems = contract.check(method, url, res.status, res.headers['content-type'], res.body);
+      const problems = contract.check(method, url, res.status, res.headers['content-type'], res.body, res.headers);
       if (problems.length > 0) {
         throw new Error(`Response does not match openapi.json:\n  ${problems.join('\n  ')}`);
       }

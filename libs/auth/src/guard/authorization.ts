@@ -10,10 +10,14 @@ import { isAdmin } from '../principal';
  * - a user passes when they hold ANY of `roles`; `roles` absent (or empty) means admins only;
  * - an API key passes when it holds ALL of `scopes`; `scopes` absent means admin keys only, while
  *   `scopes: []` means any valid key;
+ * - `apiKeys: false` refuses every API key, admin ones included (user-account operations);
  * - a route without `@Authenticated` has no requirements and is therefore admin-only (deny by default).
  * Throws 403 problems naming what is missing.
  */
 export function authorize(principal: Principal, requirements: AuthRequirements | undefined): void {
+  if (principal.kind !== 'user' && requirements?.apiKeys === false) {
+    throw new AppError(AuthProblems.userRequired, 'This operation is about a user account: sign in; API keys are not accepted.');
+  }
   if (isAdmin(principal)) return;
   const { roles, scopes } = requirements ?? {};
   if (principal.kind === 'user') {

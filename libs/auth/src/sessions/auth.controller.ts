@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { ApiProblems, PROBLEM_CONTENT_TYPE, ProblemDto, Public } from '@aero/core';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, Public } from '@aero/core';
+import { AuthProblems } from '../auth.errors';
 import { Authenticated } from '../authenticated.decorator';
 import { CurrentPrincipal } from '../current-principal.decorator';
 import type { Principal } from '../principal';
@@ -18,13 +19,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password; returns an access and a refresh token' })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(401)
-  @ApiResponse({
-    status: 429,
-    description: 'Too many failed sign-ins for this account or address; wait Retry-After seconds',
-    headers: { 'Retry-After': { description: 'Seconds until sign-in is allowed again', schema: { type: 'integer' } } },
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
-  })
+  @ApiProblems(AuthProblems.invalidCredentials, AuthProblems.loginThrottled)
   login(@Body() body: LoginDto, @Ip() ip: string): Promise<TokenPairDto> {
     return this.sessions.login(body.email, body.password, ip);
   }
@@ -34,7 +29,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair; a reused token revokes its session' })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(401)
+  @ApiProblems(AuthProblems.invalidRefreshToken, AuthProblems.refreshTokenReused)
   refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
     return this.sessions.refresh(body.refreshToken);
   }
@@ -50,10 +45,10 @@ export class AuthController {
 
   @Post('password')
   @HttpCode(200)
-  @Authenticated({ roles: [...ROLES] })
+  @Authenticated({ roles: [...ROLES], apiKeys: false })
   @ApiOperation({ summary: 'Change your own password; every other session ends, this one continues with new tokens' })
   @ApiOkResponse({ type: TokenPairDto })
-  @ApiProblems(400, 429)
+  @ApiProblems(AuthProblems.invalidCredentials, AuthProblems.loginThrottled)
   changePassword(
     @Body() body: PasswordChangeDto,
     @CurrentPrincipal() principal: Principal,

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '@aero/core';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, Created } from '@aero/core';
+import { AuthProblems } from '../auth.errors';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
 import { CurrentPrincipal } from '../current-principal.decorator';
@@ -18,8 +19,8 @@ export class UsersController {
 
   @Post()
   @ApiOperation({ summary: 'Create a user (admin)' })
-  @ApiCreatedResponse({ type: UserDto })
-  @ApiProblems(400, 409)
+  @Created(UserDto, (u) => `/v1/users/${u.id}`)
+  @ApiProblems(AuthProblems.emailTaken)
   create(@Body() body: UserCreateDto): Promise<UserDto> {
     return this.users.create(body);
   }
@@ -27,13 +28,12 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List users, oldest first (admin)' })
   @ApiOkResponse({ type: UserPageDto })
-  @ApiProblems(400)
   list(@Query() query: UserListQueryDto): Promise<UserPageDto> {
     return this.users.list(query.limit ?? 20, query.cursor);
   }
 
   @Get('me')
-  @Authenticated({ roles: [...ROLES] })
+  @Authenticated({ roles: [...ROLES], apiKeys: false })
   @ApiOperation({ summary: 'The signed-in user’s own account (user tokens only)' })
   @ApiOkResponse({ type: UserDto })
   me(@CurrentPrincipal() principal: Principal): Promise<UserDto> {
@@ -43,7 +43,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a user (admin)' })
   @ApiOkResponse({ type: UserDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(AuthProblems.userNotFound)
   get(@Param('id', uuidParam('id')) id: string): Promise<UserDto> {
     return this.users.get(id);
   }
@@ -51,7 +51,7 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change roles, links, password or disable a user (admin); may end their sessions' })
   @ApiOkResponse({ type: UserDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(AuthProblems.userNotFound, AuthProblems.emailTaken)
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UserUpdateDto): Promise<UserDto> {
     return this.users.update(id, body);
   }

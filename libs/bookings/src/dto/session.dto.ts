@@ -5,6 +5,8 @@ import { IsDateOrInstant, IsInstant, PageQueryDto } from '@aero/core';
 import type { SessionStatus } from '../session.entity';
 
 export const SESSION_STATUSES: SessionStatus[] = ['scheduled', 'cancelled'];
+export const SESSION_UNBOOKABLE_REASONS = ['cancelled', 'ended', 'full'] as const;
+export type SessionUnbookableReason = (typeof SESSION_UNBOOKABLE_REASONS)[number];
 export const MAX_CAPACITY = 10000;
 
 /** A bookable slot at a venue. */
@@ -85,6 +87,16 @@ export class SessionQueryDto extends PageQueryDto {
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   includeCancelled?: boolean;
+
+  /**
+   * Leave out sessions that cannot be booked now (ended or full; cancelled ones unless `includeCancelled`).
+   * Filtered within each page, so a page may hold fewer than `limit` sessions: keep following `nextCursor`.
+   */
+  @ApiPropertyOptional({ example: true })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  bookableOnly?: boolean;
 }
 
 export class SessionResponseDto {
@@ -119,9 +131,15 @@ export class SessionResponseDto {
   /** Places in unexpired holds (checkouts in progress). */
   @ApiProperty({ example: 2, type: 'integer' })
   held: number;
-  /** Places still for sale (0 when cancelled). */
+  /** Places still for sale (0 when cancelled or ended). */
   @ApiProperty({ example: 7, type: 'integer' })
   remaining: number;
+  /** Whether a hold or booking can be made now; sessions already under way take bookings until they end. */
+  @ApiProperty({ example: true })
+  bookable: boolean;
+  /** Why not, when `bookable` is false: `cancelled`, `ended` or `full`; null when bookable. */
+  @ApiProperty({ enum: [...SESSION_UNBOOKABLE_REASONS, null], nullable: true, example: null, type: String })
+  unbookableReason: SessionUnbookableReason | null;
 }
 
 export class SessionPageDto {

@@ -3,6 +3,8 @@ export * from './body-parsing.middleware';
 export * from './input-inspection';
 export * from './json-limits';
 export * from './no-store.middleware';
+export * from './created.decorator';
+export * from './deprecated.decorator';
 export * from './problem-details';
 export * from './problem-details.filter';
 export * from './problem-type.dto';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class ProblemTypeDto {
   /** The `type` member of problems of this kind. */
@@ -46,8 +46,9 @@ export class FieldErrorDto {
   message: string;
 }
 
+/** A 400: the same problem members, plus `errors` when the cause is one or more invalid fields. */
 export class ValidationProblemDto extends ProblemDto {
-  /** One entry per invalid field. */
-  @ApiProperty({ type: [FieldErrorDto] })
-  errors: FieldErrorDto[];
+  /** One entry per invalid field; present when `type` is `/problems/validation-failed`. */
+  @ApiPropertyOptional({ type: [FieldErrorDto] })
+  errors?: FieldErrorDto[];
 }

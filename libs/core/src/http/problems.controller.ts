@@ -13,7 +13,7 @@ import { Public } from './public.decorator';
 export class ProblemsController {
   @Get()
   @ApiOperation({ summary: 'List every problem type this API can answer with' })
-  @ApiOkResponse({ type: [ProblemTypeDto] })
+  @ApiOkResponse({ type: [ProblemTypeDto], description: 'Every problem type, by slug' })
   list(): ProblemTypeDto[] {
     return problemTypes().map(toDto);
   }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ValidationProblem } from '../http/validation.pipe';
@@ -5,6 +6,7 @@ import { ValidationProblem } from '../http/validation.pipe';
 /** `limit` and `cursor` of every list endpoint; extend it with the list's own filters. */
 export class PageQueryDto {
   /** How many items to return (1–100). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, example: 5, description: 'How many items to return (1–100)' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +15,10 @@ export class PageQueryDto {
   limit?: number = 20;
 
   /** Opaque cursor from the previous page's `nextCursor`. */
+  @ApiPropertyOptional({
+    maxLength: 512,
+    description: "Opaque cursor: the previous page's `nextCursor`; leave empty for the first page",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)

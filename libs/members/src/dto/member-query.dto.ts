@@ -5,8 +5,8 @@ import { PageQueryDto } from '@aero/core';
 
 /** Member search: prefix of first name, last name ("last first") or email, case-insensitive. */
 export class MemberQueryDto extends PageQueryDto {
-  /** Prefix to look for, e.g. `sin` finds Maya Singh; `maya.s` finds maya.singh@example.com. */
-  @ApiPropertyOptional({ example: 'sin' })
+  /** Prefix to look for, e.g. `chen` finds Olivia and Liam Chen; `sofia.r` finds sofia.rossi@example.com. */
+  @ApiPropertyOptional({ example: 'chen' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
