@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE, ProblemDto, ValidationProblemDto } from '@aero/core';
+import { documentRateLimits, PROBLEM_CONTENT_TYPE, ProblemDto, ValidationProblemDto } from '@aero/core';
 
 export const BEARER_SCHEME = 'bearer';
 export const API_KEY_SCHEME = 'api-key';
@@ -47,6 +47,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       `${controllerKey.replace(/Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${methodKey}`,
   });
   addSharedResponses(document);
+  documentRateLimits(document);
   describeAccess(document);
   return sortKeys(document);
 }

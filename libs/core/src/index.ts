@@ -8,3 +8,4 @@ export * from './metrics/metrics.service';
 export * from './pagination/pagination';
 export * from './platform.module';
 export * from './shared-state';
+export * from './rate-limit';

@@ -73,6 +73,7 @@ export class AuthController {
     if (principal.venueIds) me.venueIds = principal.venueIds;
     if (principal.app) me.app = principal.app;
     if (principal.rateLimitPerMinute !== undefined) me.rateLimitPerMinute = principal.rateLimitPerMinute;
+    if (principal.monthlyQuota !== undefined) me.monthlyQuota = principal.monthlyQuota;
     return me;
   }
 }

@@ -40,15 +40,14 @@ export class SessionsService {
   /** Checks the credentials and starts a session. Failures never say which part was wrong. */
   async login(email: string, password: string, clientIp: string): Promise<TokenPairDto> {
     const normalized = email.trim().toLowerCase();
-    this.throttle.assertAllowed(normalized, clientIp);
+    const attempt = await this.throttle.begin(normalized, clientIp);
     const user = await this.tx.read(() => this.users.findByEmail(normalized));
     const ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
     if (!user || !ok || user.disabled) {
-      this.throttle.recordFailure(normalized, clientIp);
       this.logger.warn({ userId: user?.id }, 'sign-in failed');
       throw new AppError(AuthProblems.invalidCredentials, 'The email or password is incorrect.');
     }
-    this.throttle.recordSuccess(normalized);
+    await attempt.succeeded();
     return this.tx.run(() => this.startSession(user));
   }
 
@@ -108,11 +107,11 @@ export class SessionsService {
     if (principal.kind !== 'user') throw new AppError(CoreProblems.forbidden, 'Only a signed-in user has a password.');
     const user = await this.tx.read(() => this.users.findById(principal.id));
     if (!user || user.disabled) throw new AppError(AuthProblems.invalidCredentials);
-    this.throttle.assertAllowed(user.email, clientIp);
+    const attempt = await this.throttle.begin(user.email, clientIp);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
-      this.throttle.recordFailure(user.email, clientIp);
       throw new ValidationProblem([{ field: 'currentPassword', message: 'is incorrect' }]);
     }
+    await attempt.succeeded();
     this.passwords.assertAcceptable(newPassword, user.email, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
     return this.tx.run(async () => {
