@@ -74,3 +74,7 @@ CREATE INDEX "IX_bookings_member_start" ON "bookings" ("member_id", "session_sta
 GO
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 GO
+
+-- migration: AddApiKeyMonthlyQuota1764600000000
+ALTER TABLE "api_keys" ADD "monthly_quota" int;
+GO

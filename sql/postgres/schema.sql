@@ -43,3 +43,6 @@ CREATE UNIQUE INDEX "UQ_bookings_external_ref" ON "bookings"  ("external_scope",
 CREATE INDEX "IX_bookings_session_member" ON "bookings"  ("session_id", "member_id", "status");
 CREATE INDEX "IX_bookings_member_start" ON "bookings"  ("member_id", "session_starts_at", "id");
 CREATE INDEX "IX_bookings_venue_start" ON "bookings"  ("venue_id", "session_starts_at", "id");
+
+-- migration: AddApiKeyMonthlyQuota1764600000000
+ALTER TABLE "api_keys" ADD "monthly_quota" int;

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { remainingOf, resetSecondsOf, windowSeconds } from '../rate-limit.headers';
@@ -23,6 +24,8 @@ interface TargetOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// Injectable so its constructor's parameter types are recorded for the commands that extend it.
+@Injectable()
 abstract class RateLimitTargetCommand extends CommandRunner {
   constructor(
     protected readonly limiter: RateLimiterService,
