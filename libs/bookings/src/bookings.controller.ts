@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, pageCost, RateLimitCost } from '@aero/core';
 import { BookingsService } from './bookings.service';
 import { BookingCreateDto, BookingPageDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -29,6 +29,7 @@ export class BookingsController {
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @RateLimitCost(pageCost)
   @ApiOperation({
     summary: 'List bookings by session start, filtered by member, session, venue, status and dates',
   })

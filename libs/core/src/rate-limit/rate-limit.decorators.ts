@@ -26,3 +26,16 @@ export function pageCost(request: Request): number {
   const limit = Number(request.query.limit);
   return Number.isFinite(limit) && limit > 50 ? Math.ceil(limit / 50) : 1;
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Cost of a date-range query (`?from=&to=`, dates or instants): one unit per started fortnight, plus the
+ * page cost beyond the first unit. Unparseable input costs 1 (validation answers it with a 400 anyway).
+ */
+export function rangeCost(request: Request, defaultDays = 7): number {
+  const from = Date.parse(String(request.query.from ?? ''));
+  const to = Date.parse(String(request.query.to ?? ''));
+  const days = Number.isFinite(from) && Number.isFinite(to) && to > from ? (to - from) / DAY_MS : defaultDays;
+  return Math.max(1, Math.ceil(days / 14)) + pageCost(request) - 1;
+}
