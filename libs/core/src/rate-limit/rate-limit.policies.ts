@@ -37,13 +37,20 @@ export function tierLimits(config: RateLimitConfig, tracker: Tracker, subject?: 
   return { perMinute: override, burst: Math.min(override, Math.max(base.burst, evenShare)) };
 }
 
+let month = { start: 0, end: 0, suffix: '' };
+
 /** Calendar month (UTC) of `now`: its key suffix, its length and the time left, in ms. */
 export function monthWindow(now: number): { suffix: string; lengthMs: number; remainingMs: number } {
-  const date = new Date(now);
-  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-  const end = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-  const suffix = `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
-  return { suffix, lengthMs: end - start, remainingMs: end - now };
+  if (now < month.start || now >= month.end) {
+    // Computed once a month (per process), not per request.
+    const date = new Date(now);
+    month = {
+      start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1),
+      end: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1),
+      suffix: `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`,
+    };
+  }
+  return { suffix: month.suffix, lengthMs: month.end - month.start, remainingMs: month.end - now };
 }
 
 /** Storage keys keep a subject's windows in one Redis hash slot (`{...}`), so one script covers them. */
