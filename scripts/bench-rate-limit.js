@@ -76,7 +76,7 @@ async function main() {
 
   // --- Redis -----------------------------------------------------------------------------------------
   const storage = new core.RateLimitStorage(config(true), moduleRef);
-  storage.onModuleInit();
+  await storage.onModuleInit();
   const client = storage['redis'];
   await new Promise((resolve, reject) => {
     if (client.status === 'ready') return resolve();

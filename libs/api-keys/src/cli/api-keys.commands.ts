@@ -36,8 +36,8 @@ interface CreateOptions {
 }
 
 /** `--rate-limit-per-minute 120`, `--monthly-quota 100000`; `none` (update only) clears the setting. */
-function positiveIntOrNone(value: string, flag: string, allowNone: boolean): number | null {
-  if (allowNone && value.trim().toLowerCase() === 'none') return null;
+function positiveIntOrNone(value: string, flag: string, allowNone: boolean): number | 'none' {
+  if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer${allowNone ? ' or none' : ''}`);
   return n;
@@ -172,10 +172,15 @@ export class ApiKeysRotateCommand extends CommandRunner {
 
 interface UpdateOptions {
   name?: string;
-  rateLimitPerMinute?: number | null;
-  monthlyQuota?: number | null;
+  rateLimitPerMinute?: number | 'none';
+  monthlyQuota?: number | 'none';
   enabled?: boolean;
   json?: boolean;
+}
+
+/** The option parser cannot return null (the CLI library would keep the raw text): `none` becomes null here. */
+function orNull(value: number | 'none' | undefined): number | null | undefined {
+  return value === 'none' ? null : value;
 }
 
 @Command({
@@ -191,8 +196,8 @@ export class ApiKeysUpdateCommand extends CommandRunner {
   async run([id]: string[], options: UpdateOptions): Promise<void> {
     const patch = plainToInstance(ApiKeyUpdateDto, {
       name: options.name,
-      rateLimitPerMinute: options.rateLimitPerMinute,
-      monthlyQuota: options.monthlyQuota,
+      rateLimitPerMinute: orNull(options.rateLimitPerMinute),
+      monthlyQuota: orNull(options.monthlyQuota),
       enabled: options.enabled,
     });
     const errors = flattenValidationErrors(validateSync(patch, { whitelist: true, forbidUnknownValues: false }));
@@ -212,12 +217,12 @@ export class ApiKeysUpdateCommand extends CommandRunner {
   }
 
   @Option({ flags: '--rate-limit-per-minute <n>', description: 'per-key request limit per minute, or none for the tier default' })
-  parseRateLimit(value: string): number | null {
+  parseRateLimit(value: string): number | 'none' {
     return positiveIntOrNone(value, '--rate-limit-per-minute', true);
   }
 
   @Option({ flags: '--monthly-quota <n>', description: 'requests per calendar month (UTC), or none to remove the quota' })
-  parseMonthlyQuota(value: string): number | null {
+  parseMonthlyQuota(value: string): number | 'none' {
     return positiveIntOrNone(value, '--monthly-quota', true);
   }
 

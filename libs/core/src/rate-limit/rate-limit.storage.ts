@@ -46,7 +46,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
     return this.down ? 'local-redis-down' : 'redis';
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     // Also reached through @nestjs/throttler's storage provider, which hands out this same instance.
     if (this.initialized) return;
     this.initialized = true;
@@ -55,16 +55,24 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
     if (!url) return;
     const { redisTimeoutMs, redisKeyPrefix } = this.config.rateLimit;
     this.redis = new Redis(url, {
-      lazyConnect: false,
+      lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: redisTimeoutMs,
-      connectTimeout: 1000,
+      connectTimeout: 5000,
       retryStrategy: () => 500,
     });
     // Connection errors are reported once, as a state change, by the breaker.
     this.redis.on('error', () => undefined);
     this.shared = new RedisRateLimitStore(this.redis, redisKeyPrefix);
+    try {
+      // Boot waits (briefly) for Redis, so the first requests already share; ioredis keeps reconnecting after.
+      await this.withTimeout(this.redis.connect(), 5000);
+      // Loaded now, so the first request's EVALSHA does not need a second round trip.
+      await this.withTimeout(this.shared.load(), 5000);
+    } catch (error) {
+      this.markDown(error as Error, Date.now());
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -79,11 +87,11 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
   }
 
   /** Checks and counts every window of one request at once (see RateLimitStore). */
-  async consume(windows: WindowRequest[], now = Date.now()): Promise<ConsumeResult> {
+  async consume(windows: WindowRequest[], now = Date.now(), timeoutMs?: number): Promise<ConsumeResult> {
     const store = this.currentStore(now);
     if (store === this.memory) return this.memory.consumeSync(windows, now);
     try {
-      const result = await this.withTimeout(store.consume(windows, now));
+      const result = await this.withTimeout(store.consume(windows, now), timeoutMs);
       this.markUp();
       return result;
     } catch (error) {

@@ -69,7 +69,8 @@ export class RateLimiterService {
     const tracker = trackerFor(subject, clientIp);
     const windows: WindowRequest[] = windowsFor(this.config.rateLimit, tracker, subject, 0, now);
     if (!subject) windows.push(authFailureWindow(this.config.rateLimit, clientIp, 0));
-    const result = await this.storage.consume(windows, now);
+    // Operators' reads are not on a request's path: they may wait for a slow Redis.
+    const result = await this.storage.consume(windows, now, 5000);
     return { tracker, windows: result.windows };
   }
 

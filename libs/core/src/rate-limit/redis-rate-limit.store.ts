@@ -66,6 +66,11 @@ export class RedisRateLimitStore implements RateLimitStore {
     };
   }
 
+  /** Loads the script into Redis's cache ahead of the first request. */
+  async load(): Promise<void> {
+    await this.redis.script('LOAD', CONSUME_SCRIPT);
+  }
+
   async reset(keyPrefix: string): Promise<number> {
     let cursor = '0';
     let removed = 0;
