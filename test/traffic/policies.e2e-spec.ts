@@ -113,6 +113,20 @@ describe('failed credentials are limited per client IP (e2e)', () => {
     const key = await createApiKey(t, { scopes: ['members:read'] });
     await t.http.get('/v1/auth/me').set(key.authHeader).expect(200);
   });
+
+  it('limits guessing refresh tokens the same way', async () => {
+    // The anonymous budget is wider here, so the failed-credentials one is what runs out.
+    const own = await createTestApp({ env: { ...LIMITS, RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100', RATE_LIMIT_ANONYMOUS_BURST: '100' } });
+    try {
+      const refresh = () => own.http.post('/v1/auth/refresh').send({ refreshToken: `guess-${Math.random()}` });
+      for (let i = 0; i < 5; i++) expect((await refresh()).status).toBe(401);
+      const res = await refresh().expect(429);
+      expect(res.body).toMatchObject({ type: '/problems/rate-limited', policy: 'auth-failures' });
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('client IP and X-Forwarded-For (e2e)', () => {

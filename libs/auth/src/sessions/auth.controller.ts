@@ -35,8 +35,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair; a reused token revokes its session' })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiProblems(401)
-  refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
-    return this.sessions.refresh(body.refreshToken);
+  refresh(@Body() body: RefreshDto, @Ip() ip: string): Promise<TokenPairDto> {
+    return this.sessions.refresh(body.refreshToken, ip);
   }
 
   @Public()

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, AppError, CoreProblems, TransactionService, ValidationProblem } from '@aero/core';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig, AppError, CoreProblems, RateLimiterService, TransactionService, ValidationProblem } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import type { Principal } from '../principal';
 import { TokenService } from '../tokens/token.service';
@@ -35,6 +35,7 @@ export class SessionsService {
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottle,
     private readonly revocations: SessionRevocations,
+    @Optional() private readonly rateLimits?: RateLimiterService,
   ) {}
 
   /** Checks the credentials and starts a session. Failures never say which part was wrong. */
@@ -60,7 +61,8 @@ export class SessionsService {
     });
   }
 
-  async refresh(refreshToken: string): Promise<TokenPairDto> {
+  /** Rotates a refresh token. An unknown or reused token spends the client IP's failed-credentials budget. */
+  async refresh(refreshToken: string, clientIp?: string): Promise<TokenPairDto> {
     const tokenHash = this.tokens.hashRefreshToken(refreshToken);
     const outcome = await this.tx.run(async (): Promise<RefreshOutcome> => {
       const now = new Date();
@@ -81,9 +83,13 @@ export class SessionsService {
     if (outcome.kind === 'reused') {
       this.revocations.end([outcome.familyId]);
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reused: session revoked');
+      await this.rateLimits?.countFailedCredential(clientIp);
       throw new AppError(AuthProblems.refreshTokenReused);
     }
-    if (outcome.kind === 'invalid') throw new AppError(AuthProblems.invalidRefreshToken);
+    if (outcome.kind === 'invalid') {
+      await this.rateLimits?.countFailedCredential(clientIp);
+      throw new AppError(AuthProblems.invalidRefreshToken);
+    }
     return outcome.pair;
   }
 

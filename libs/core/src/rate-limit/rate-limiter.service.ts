@@ -64,6 +64,13 @@ export class RateLimiterService {
     for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
   }
 
+  /** A failed credential outside the guard (an unknown refresh token): spends the same per-IP budget. */
+  async countFailedCredential(clientIp: string | undefined): Promise<void> {
+    if (!this.enabled) return;
+    const decision = await this.authenticationFailed(clientIp);
+    if (decision.error) throw decision.error;
+  }
+
   /** Current counters of a tracker without spending anything (CLI status). */
   async peek(subject: RateLimitSubject | undefined, clientIp?: string, now = Date.now()): Promise<{ tracker: Tracker; windows: WindowState[] }> {
     const tracker = trackerFor(subject, clientIp);
