@@ -23,7 +23,8 @@ class RedisTimeoutError extends Error {}
  * its own (requests never fail because Redis did), then Redis is tried again and sharing resumes by itself.
  * Each change of state is logged once and shown in /metrics and /health/ready.
  *
- * Also the @nestjs/throttler storage (`increment`), so the package's own decorators keep working.
+ * Also fulfils @nestjs/throttler's storage contract (`increment`, one window per call) for the package's own
+ * guard; the API's RateLimitGuard calls `consume` instead, once per request for every window.
  */
 @Injectable()
 export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
@@ -107,7 +108,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
     return this.withTimeout(this.shared.reset(keyPrefix), 5000);
   }
 
-  /** @nestjs/throttler's storage contract, for its own decorators: one window per call. */
+  /** @nestjs/throttler's storage contract: one window per call. */
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const result = await this.consume([{ key: `throttler:${throttlerName}:${key}`, policy: throttlerName, limit, windowMs: ttl, cost: 1 }]);
     const window = result.windows[0];
