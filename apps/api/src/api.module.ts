@@ -14,6 +14,9 @@ import {
   NoStoreMiddleware,
   PlatformModule,
   ProblemDetailsFilter,
+  RATE_LIMIT_HEADER_NAMES,
+  RateLimitGuard,
+  RateLimitModule,
   RequestIdMiddleware,
   RequestTimeoutMiddleware,
   SharedStateModule,
@@ -41,6 +44,7 @@ export class ApiModule implements NestModule {
         DatabaseModule,
         SharedStateModule, // Redis pub/sub between instances when REDIS_URL is set
         PlatformModule, // /health, /metrics, /problems
+        RateLimitModule, // traffic control: @nestjs/throttler on shared counters (Redis when REDIS_URL is set)
         AuthModule, // users, sessions, /v1/auth, /v1/users
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
         MembersModule, // /v1/members: profiles, dependants, waivers, membership
@@ -50,6 +54,8 @@ export class ApiModule implements NestModule {
       providers: [
         // 3–4. authentication + authorization: bearer JWT or X-API-Key → request.principal; deny by default, @Public() opts out, @Authenticated() roles/scopes
         { provide: APP_GUARD, useClass: AuthenticationGuard },
+        // 5. rate limiting: API key, else user, else client IP; burst + minute + monthly quota in one storage call; RateLimit headers
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         // 6. validation: unknown fields rejected, types transformed, every bad field listed
         { provide: APP_PIPE, useFactory: createValidationPipe },
         // 10. errors: everything leaves as RFC 9457 application/problem+json
@@ -70,7 +76,7 @@ export class ApiModule implements NestModule {
         UsageMiddleware,
         // 2. transport hygiene: security headers, CORS allowlist, timeout, JSON-only bodies within the limit
         helmet(),
-        cors({ origin: corsOrigins.length > 0 ? corsOrigins : false, exposedHeaders: ['X-Request-Id'] }),
+        cors({ origin: corsOrigins.length > 0 ? corsOrigins : false, exposedHeaders: ['X-Request-Id', ...RATE_LIMIT_HEADER_NAMES] }),
         // Cache-Control: no-store unless a route sets its own (tokens and personal data never cached)
         NoStoreMiddleware,
         RequestTimeoutMiddleware,

@@ -5,9 +5,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ProblemTypeDefinition } from '@aero/core';
 import {
   CoreProblems,
+  documentRateLimits,
   mergeProblemResponses,
   PROBLEM_CONTENT_TYPE,
   problemResponse,
+  RateLimitProblems,
   problemTypes,
   ProblemDto,
   ValidationProblemDto,
@@ -96,6 +98,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     describeAccess(operation);
     describeDeprecation(operation);
   }
+  documentRateLimits(document);
   return sortKeys(document);
 }
 
@@ -166,8 +169,9 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
     );
     add(403, ...types('role-required'), ...(keys ? types('scope-missing') : types('user-required')));
   }
-  // Every /v1 operation counts against the caller's rate limit.
-  if (v1) add(429, CoreProblems.tooManyRequests);
+  // Every /v1 operation counts against the caller's rate limit (and a key's monthly quota); failed
+  // credentials count against the client IP's own budget.
+  if (v1) add(429, RateLimitProblems.rateLimited, RateLimitProblems.quotaExceeded);
   if (touchesDatabase) add(503, CoreProblems.databaseUnavailable);
   add(503, CoreProblems.timeout);
   add(500, CoreProblems.internal);

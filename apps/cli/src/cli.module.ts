@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
-import { ConfigModule, DatabaseModule, SharedStateModule } from '@aero/core';
+import { ConfigModule, DatabaseModule, RateLimitsCommandsModule, RateLimitSubjects, SharedStateModule } from '@aero/core';
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
@@ -10,6 +10,7 @@ import { UsageCommandsModule } from '@aero/usage';
 import { DbMigrateCommand } from './db-migrate.command';
 import { DbSeedCommand } from './db-seed.command';
 import { OpenApiExportCommand } from './openapi-export.command';
+import { CliRateLimitSubjects } from './rate-limit-subjects';
 
 /** The admin CLI: platform commands here, each feature's commands from its own commands module. */
 @Module({})
@@ -27,8 +28,15 @@ export class CliModule {
         MembersCommandsModule,
         BookingsCommandsModule,
         UsageCommandsModule,
+        RateLimitsCommandsModule,
       ],
-      providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
+      providers: [
+        DbMigrateCommand,
+        DbSeedCommand,
+        OpenApiExportCommand,
+        // rate-limits:* look up a key's override and quota, or a user's role, through the features' services
+        { provide: RateLimitSubjects, useClass: CliRateLimitSubjects },
+      ],
     };
   }
 }

@@ -61,6 +61,13 @@ export class ApiKeyCreateDto {
   @Max(1_000_000)
   rateLimitPerMinute?: number;
 
+  /** Requests this key may make per calendar month (UTC); past it, 429 `quota-exceeded` until next month. Omit for none. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_000_000_000)
+  monthlyQuota?: number;
+
   /** Restricts the key to these venues; omit for every venue. */
   @IsOptional()
   @IsArray()
@@ -109,6 +116,15 @@ export class ApiKeyUpdateDto {
   @Max(1_000_000)
   rateLimitPerMinute?: number | null;
 
+  /** New monthly quota (takes effect within seconds, counting what was used this month); null removes it. */
+  @ApiProperty({ required: false, nullable: true, type: Number })
+  @IsOptional()
+  @ValidateIf((_o, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(2_000_000_000)
+  monthlyQuota?: number | null;
+
   /** New venue restriction; null means every venue. */
   @ApiProperty({ required: false, nullable: true, type: [String] })
   @IsOptional()
@@ -155,6 +171,9 @@ export class ApiKeyDto {
   expiresAt: string | null;
   @ApiProperty({ type: Number, nullable: true })
   rateLimitPerMinute: number | null;
+  /** Requests per calendar month (UTC); null means no quota. */
+  @ApiProperty({ type: Number, nullable: true })
+  monthlyQuota: number | null;
   /** Who created it: `user:<id>`, `apiKey:<id>` or `cli`. */
   createdBy: string;
   @ApiProperty({ format: 'date-time' })

@@ -47,6 +47,10 @@ export class ApiKeyEntity {
   @Column({ name: 'rate_limit_per_minute', type: 'int', nullable: true })
   rateLimitPerMinute: number | null;
 
+  /** Requests per calendar month (UTC); null means no quota. */
+  @Column({ name: 'monthly_quota', type: 'int', nullable: true })
+  monthlyQuota: number | null;
+
   @Column({ name: 'created_by', length: 200 })
   createdBy: string;
 

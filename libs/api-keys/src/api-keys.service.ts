@@ -17,6 +17,7 @@ export interface ApiKeyCreateInput {
   /** ISO 8601 instant or Date; must be in the future. */
   expiresAt?: string | Date | null;
   rateLimitPerMinute?: number | null;
+  monthlyQuota?: number | null;
   venueIds?: string[] | null;
 }
 
@@ -89,6 +90,7 @@ export class ApiKeysService implements ApiKeyVerifier {
       if (expiresAt !== undefined) found.expiresAt = expiresAt;
       if (patch.enabled !== undefined) found.enabled = patch.enabled;
       if (patch.rateLimitPerMinute !== undefined) found.rateLimitPerMinute = patch.rateLimitPerMinute;
+      if (patch.monthlyQuota !== undefined) found.monthlyQuota = patch.monthlyQuota;
       if (patch.venueIds !== undefined) found.venueIds = patch.venueIds;
       found.updatedAt = now;
       await this.keys.save(found);
@@ -131,6 +133,7 @@ export class ApiKeysService implements ApiKeyVerifier {
           scopes: old.scopes,
           expiresAt: old.expiresAt,
           rateLimitPerMinute: old.rateLimitPerMinute,
+          monthlyQuota: old.monthlyQuota,
           venueIds: old.venueIds,
         },
         rotatedBy,
@@ -195,6 +198,7 @@ export class ApiKeysService implements ApiKeyVerifier {
     const principal: Principal = { kind: 'apiKey', id: entity.id, roles: [], scopes: entity.scopes, app: entity.app };
     if (entity.venueIds) principal.venueIds = entity.venueIds;
     if (entity.rateLimitPerMinute !== null) principal.rateLimitPerMinute = entity.rateLimitPerMinute;
+    if (entity.monthlyQuota !== null) principal.monthlyQuota = entity.monthlyQuota;
     return principal;
   }
 
@@ -226,6 +230,7 @@ export class ApiKeysService implements ApiKeyVerifier {
       expiresAt,
       enabled: true,
       rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+      monthlyQuota: input.monthlyQuota ?? null,
       createdBy,
       createdAt: now,
       updatedAt: now,
@@ -286,6 +291,7 @@ export function toApiKeyDto(key: ApiKeyEntity, now: Date): ApiKeyDto {
     enabled: key.enabled,
     expiresAt: iso(key.expiresAt),
     rateLimitPerMinute: key.rateLimitPerMinute,
+    monthlyQuota: key.monthlyQuota,
     createdBy: key.createdBy,
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RateLimitStorageModule } from '@aero/core';
 import { PasswordService } from './passwords/password.service';
 import { AuthController } from './sessions/auth.controller';
 import { LoginThrottle } from './sessions/login-throttle';
@@ -18,7 +19,8 @@ import { UsersService } from './users/users.service';
  * also imports ApiKeysModule for the API-key verifier.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity])],
+  // RateLimitStorageModule: sign-in throttling counts on the shared rate-limit storage.
+  imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]), RateLimitStorageModule],
   controllers: [AuthController, UsersController],
   providers: [
     UsersRepository,

@@ -33,6 +33,8 @@ export interface Principal {
   app?: string;
   /** Per-key rate limit for the traffic-control station; undefined means the tier default. */
   rateLimitPerMinute?: number;
+  /** Requests an API key may make per calendar month (UTC); undefined means no quota. */
+  monthlyQuota?: number;
   /** A user's email, for audit fields; never used for authorization. */
   email?: string;
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created } from '@aero/core';
+import { ApiProblems, Created, pageCost, RateLimitCost } from '@aero/core';
 import { MembersProblems } from '@aero/members';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsService } from './bookings.service';
@@ -42,6 +42,7 @@ export class BookingsController {
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  @RateLimitCost(pageCost)
   @ApiOperation({
     summary: 'List bookings by session start, filtered by member, session, venue, status and dates',
   })

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created } from '@aero/core';
+import { ApiProblems, Created, rangeCost, RateLimitCost } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import {
   SessionCreateDto,
@@ -34,6 +34,8 @@ export class SessionsController {
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:read'] })
+  // Long ranges and large pages read many sessions: one rate-limit unit per fortnight asked for.
+  @RateLimitCost(rangeCost)
   @ApiOperation({
     summary:
       'Availability: sessions of a venue in a date range, with places booked, held and remaining, in UTC and venue-local time',

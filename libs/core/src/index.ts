@@ -10,3 +10,4 @@ export * from './platform.module';
 export * from './shared-state';
 export * from './cli/cli-output';
 export * from './validation';
+export * from './rate-limit';

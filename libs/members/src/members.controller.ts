@@ -24,7 +24,7 @@ import {
 import type { Response } from 'express';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created, ValidationProblem } from '@aero/core';
+import { ApiProblems, Created, pageCost, RateLimitCost, ValidationProblem } from '@aero/core';
 import { MembersProblems } from './members.errors';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { MemberQueryDto } from './dto/member-query.dto';
@@ -81,6 +81,7 @@ export class MembersController {
 
   @Get()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:read'] })
+  @RateLimitCost(pageCost)
   @ApiOperation({ summary: 'List or search members by name or email prefix, alphabetically' })
   @ApiOkResponse({ type: MemberPageDto })
   list(@CurrentPrincipal() principal: Principal, @Query() query: MemberQueryDto): Promise<MemberPageDto> {

@@ -57,7 +57,7 @@ export async function createUser(
 /** Creates an API key through the service. */
 export async function createApiKey(
   t: TestApp,
-  opts: { scopes: Scope[]; app?: string; venueIds?: string[]; rateLimitPerMinute?: number; name?: string },
+  opts: { scopes: Scope[]; app?: string; venueIds?: string[]; rateLimitPerMinute?: number; monthlyQuota?: number; name?: string },
 ): Promise<CreatedApiKey> {
   const created = await t.app.get(ApiKeysService).create(
     {
@@ -66,6 +66,7 @@ export async function createApiKey(
       scopes: opts.scopes,
       venueIds: opts.venueIds ?? null,
       rateLimitPerMinute: opts.rateLimitPerMinute ?? null,
+      monthlyQuota: opts.monthlyQuota ?? null,
     },
     'test',
   );

@@ -42,6 +42,26 @@ export interface TestAppOptions {
 
 let validator: OpenApiValidator | undefined;
 
+/**
+ * Suites that fire many requests from one address (races, guard matrices) would meet the production
+ * defaults; traffic-control tests set their own limits through `env`.
+ */
+const GENEROUS_RATE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_API_KEY_PER_MINUTE: '100000',
+  RATE_LIMIT_API_KEY_BURST: '100000',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+  RATE_LIMIT_ADMIN_BURST: '100000',
+  RATE_LIMIT_STAFF_PER_MINUTE: '100000',
+  RATE_LIMIT_STAFF_BURST: '100000',
+  RATE_LIMIT_MEMBER_PER_MINUTE: '100000',
+  RATE_LIMIT_MEMBER_BURST: '100000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+  RATE_LIMIT_ANONYMOUS_BURST: '100000',
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '100000',
+  // Each app its own counters in a shared Redis, so suites never spend each other's budgets.
+  RATE_LIMIT_REDIS_KEY_PREFIX: `test:rl:${randomBytes(6).toString('hex')}:`,
+};
+
 /** Boots the real ApiModule on a fresh database (SQLite in memory, or PostgreSQL with DB_TYPE=postgres). */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const ownsDatabase = !options.database;
@@ -55,6 +75,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // write would land inside other suites' queryCount() windows.
     USAGE_FLUSH_INTERVAL_MS: '60000',
     USAGE_FLUSH_BATCH_SIZE: '10000',
+    ...GENEROUS_RATE_LIMITS,
     ...database.env,
     ...options.env,
   });

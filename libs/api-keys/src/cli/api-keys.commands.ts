@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { flattenValidationErrors, formatTable, printResult } from '@aero/core';
 import type { Scope } from '@aero/auth';
-import { ApiKeyCreateDto, MAX_GRACE_SECONDS } from '../api-key.dto';
+import { ApiKeyCreateDto, ApiKeyUpdateDto, MAX_GRACE_SECONDS } from '../api-key.dto';
 import type { ApiKeyDto } from '../api-key.dto';
 import { ApiKeysService, DEFAULT_GRACE_SECONDS } from '../api-keys.service';
 
@@ -30,8 +30,17 @@ interface CreateOptions {
   scopes: string[];
   expiresIn?: number;
   rateLimitPerMinute?: number;
+  monthlyQuota?: number;
   venues?: string[];
   json?: boolean;
+}
+
+/** `--rate-limit-per-minute 120`, `--monthly-quota 100000`; `none` (update only) clears the setting. */
+function positiveIntOrNone(value: string, flag: string, allowNone: boolean): number | 'none' {
+  if (allowNone && value.trim().toLowerCase() === 'none') return 'none';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer${allowNone ? ' or none' : ''}`);
+  return n;
 }
 
 @Command({ name: 'api-keys:create', description: 'Create an API key and print it (the only time it is shown)' })
@@ -47,6 +56,7 @@ export class ApiKeysCreateCommand extends CommandRunner {
       scopes: options.scopes,
       expiresAt: options.expiresIn === undefined ? undefined : new Date(Date.now() + options.expiresIn * 1000).toISOString(),
       rateLimitPerMinute: options.rateLimitPerMinute,
+      monthlyQuota: options.monthlyQuota,
       venueIds: options.venues,
     });
     const errors = flattenValidationErrors(validateSync(input, { whitelist: true, forbidUnknownValues: false }));
@@ -75,11 +85,14 @@ export class ApiKeysCreateCommand extends CommandRunner {
     return parseDuration(value, '--expires-in');
   }
 
-  @Option({ flags: '--rate-limit-per-minute <n>', description: 'per-key request limit' })
+  @Option({ flags: '--rate-limit-per-minute <n>', description: 'per-key request limit per minute (default: the API-key tier)' })
   parseRateLimit(value: string): number {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new Error('--rate-limit-per-minute must be a positive integer');
-    return n;
+    return positiveIntOrNone(value, '--rate-limit-per-minute', false) as number;
+  }
+
+  @Option({ flags: '--monthly-quota <n>', description: 'requests per calendar month (UTC); default: no quota' })
+  parseMonthlyQuota(value: string): number {
+    return positiveIntOrNone(value, '--monthly-quota', false) as number;
   }
 
   @Option({ flags: '--venues <ids>', description: 'comma-separated venue ids the key is restricted to' })
@@ -163,6 +176,74 @@ export class ApiKeysRotateCommand extends CommandRunner {
     const seconds = parseDuration(value, '--grace');
     if (seconds > MAX_GRACE_SECONDS) throw new Error('--grace must be at most 30d');
     return seconds;
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+interface UpdateOptions {
+  name?: string;
+  rateLimitPerMinute?: number | 'none';
+  monthlyQuota?: number | 'none';
+  enabled?: boolean;
+  json?: boolean;
+}
+
+/** The option parser cannot return null (the CLI library would keep the raw text): `none` becomes null here. */
+function orNull(value: number | 'none' | undefined): number | null | undefined {
+  return value === 'none' ? null : value;
+}
+
+@Command({
+  name: 'api-keys:update',
+  arguments: '<id>',
+  description: 'Change a key’s name, rate limit, monthly quota or enabled state (running instances follow within seconds)',
+})
+export class ApiKeysUpdateCommand extends CommandRunner {
+  constructor(private readonly apiKeys: ApiKeysService) {
+    super();
+  }
+
+  async run([id]: string[], options: UpdateOptions): Promise<void> {
+    const patch = plainToInstance(ApiKeyUpdateDto, {
+      name: options.name,
+      rateLimitPerMinute: orNull(options.rateLimitPerMinute),
+      monthlyQuota: orNull(options.monthlyQuota),
+      enabled: options.enabled,
+    });
+    const errors = flattenValidationErrors(validateSync(patch, { whitelist: true, forbidUnknownValues: false }));
+    if (errors.length > 0) throw new Error(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    if (Object.values(patch).every((value) => value === undefined)) {
+      throw new Error('nothing to change: pass --name, --rate-limit-per-minute, --monthly-quota or --enabled');
+    }
+    const updated = await this.apiKeys.update(id, patch);
+    const limit = updated.rateLimitPerMinute ?? 'tier default';
+    const quota = updated.monthlyQuota ?? 'none';
+    out(updated, options.json, `Updated API key ${updated.id} (${updated.status}; ${limit}/min; monthly quota ${quota})`);
+  }
+
+  @Option({ flags: '--name <name>', description: 'new name' })
+  parseName(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--rate-limit-per-minute <n>', description: 'per-key request limit per minute, or none for the tier default' })
+  parseRateLimit(value: string): number | 'none' {
+    return positiveIntOrNone(value, '--rate-limit-per-minute', true);
+  }
+
+  @Option({ flags: '--monthly-quota <n>', description: 'requests per calendar month (UTC), or none to remove the quota' })
+  parseMonthlyQuota(value: string): number | 'none' {
+    return positiveIntOrNone(value, '--monthly-quota', true);
+  }
+
+  @Option({ flags: '--enabled <true|false>', description: 'false disables the key until enabled again' })
+  parseEnabled(value: string): boolean {
+    if (value !== 'true' && value !== 'false') throw new Error('--enabled must be true or false');
+    return value === 'true';
   }
 
   @Option({ flags: '--json', description: 'print the result as JSON' })

@@ -1,8 +1,8 @@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
-import { AppError, CoreProblems, Public } from '@aero/core';
+import type { Request, Response } from 'express';
+import { AppError, CoreProblems, Public, RateLimiterService } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { AuthRequirementsMetadata } from '../authenticated.decorator';
 import type { Principal } from '../principal';
@@ -29,6 +29,7 @@ export class AuthenticationGuard implements CanActivate {
     private readonly tokens: TokenService,
     private readonly revocations: SessionRevocations,
     @Optional() @Inject(API_KEY_VERIFIER) private readonly apiKeys?: ApiKeyVerifier,
+    @Optional() private readonly rateLimits?: RateLimiterService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,7 +37,14 @@ export class AuthenticationGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride(Public, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = await this.authenticate(request);
+    let principal: Principal;
+    try {
+      principal = await this.authenticate(request);
+    } catch (error) {
+      // Failed credentials spend the client IP's strict budget, so guessing keys or tokens is limited too.
+      await this.rateLimits?.onAuthenticationFailure(request, context.switchToHttp().getResponse<Response>(), error);
+      throw error;
+    }
     request.principal = principal;
     authorize(principal, this.reflector.getAllAndOverride(AuthRequirementsMetadata, targets));
     return true;

@@ -30,8 +30,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair; a reused token revokes its session' })
   @ApiOkResponse({ type: TokenPairDto })
   @ApiProblems(AuthProblems.invalidRefreshToken, AuthProblems.refreshTokenReused)
-  refresh(@Body() body: RefreshDto): Promise<TokenPairDto> {
-    return this.sessions.refresh(body.refreshToken);
+  refresh(@Body() body: RefreshDto, @Ip() ip: string): Promise<TokenPairDto> {
+    return this.sessions.refresh(body.refreshToken, ip);
   }
 
   @Public()
@@ -68,6 +68,7 @@ export class AuthController {
     if (principal.venueIds) me.venueIds = principal.venueIds;
     if (principal.app) me.app = principal.app;
     if (principal.rateLimitPerMinute !== undefined) me.rateLimitPerMinute = principal.rateLimitPerMinute;
+    if (principal.monthlyQuota !== undefined) me.monthlyQuota = principal.monthlyQuota;
     return me;
   }
 }

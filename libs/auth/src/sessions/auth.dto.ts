@@ -80,4 +80,7 @@ export class MeDto {
   /** Per-minute limit of an API key, if set. */
   @ApiProperty({ required: false })
   rateLimitPerMinute?: number;
+  /** Monthly request quota of an API key, if set. */
+  @ApiProperty({ required: false })
+  monthlyQuota?: number;
 }

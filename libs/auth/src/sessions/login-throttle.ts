@@ -1,71 +1,69 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, AppError } from '@aero/core';
+import type { WindowRequest, WindowState } from '@aero/core';
+import { AppConfig, AppError, ipTrackerId, isRefused, RateLimitStorage } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
-
-interface Counter {
-  failures: number;
-  windowEndsAt: number;
-  lockedUntil: number;
-}
 
 /** One address may fail this many times more than one account before it is slowed (shared NATs, kiosks). */
 export const IP_FAILURE_MULTIPLIER = 4;
 
+/** A sign-in attempt in progress. Unless it `succeeded()`, it stays counted as a failure. */
+export interface LoginAttempt {
+  /** The password was right: the attempt is given back, and this address's failures for the account forgotten. */
+  succeeded(now?: number): Promise<void>;
+}
+
 /**
- * Slows password guessing: after AUTH_LOGIN_MAX_FAILURES failures for one account, or four times that from
- * one client IP, within AUTH_LOGIN_LOCKOUT_SECONDS, further attempts get 429 with `Retry-After` until the
- * lockout ends — without even checking the password. In memory, per instance.
+ * Slows password guessing without locking the owner out, on the shared rate-limit storage (Redis when
+ * configured, so every instance counts the same failures). Within AUTH_LOGIN_LOCKOUT_SECONDS:
+ * - AUTH_LOGIN_MAX_FAILURES failures for one account from one client IP,
+ * - four times that from one client IP across accounts,
+ * - AUTH_LOGIN_ACCOUNT_MAX_FAILURES for one account across every IP (a distributed attack),
+ * and further attempts get 429 with `Retry-After` without checking the password. The owner signing in from
+ * another address is refused only by the last, deliberately high, limit.
+ *
+ * Each attempt is counted before the password is checked (so parallel guesses cannot overshoot) and given
+ * back when it succeeds: one storage call per attempt, one more on success. (The three counters live in
+ * different Redis hash slots: a single Redis or a primary with replicas, not Redis Cluster.)
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly counters = new Map<string, Counter>();
+  constructor(
+    private readonly config: AppConfig,
+    private readonly storage: RateLimitStorage,
+  ) {}
 
-  constructor(private readonly config: AppConfig) {}
-
-  /** Throws 429 when the account or the address is locked out. */
-  assertAllowed(email: string, ip: string, now = Date.now()): void {
-    const lockedUntil = Math.max(this.lockedUntil(`a:${email}`, now), this.lockedUntil(`i:${ip}`, now));
-    if (lockedUntil > now) {
-      const retryAfter = Math.max(1, Math.ceil((lockedUntil - now) / 1000));
-      throw new AppError(
-        AuthProblems.loginThrottled,
-        `Too many failed sign-ins. Try again in ${retryAfter} seconds.`,
-        { retryAfterSeconds: retryAfter },
-        { 'Retry-After': String(retryAfter) },
-      );
-    }
+  /** Counts an attempt for (email, ip); throws 429 when any of its limits is spent. */
+  async begin(email: string, ip: string, now = Date.now()): Promise<LoginAttempt> {
+    const windows = this.windows(email, ip, 1);
+    const result = await this.storage.consume(windows, now);
+    if (!result.allowed) throw throttled(result.windows.filter(isRefused));
+    return {
+      succeeded: async (at = Date.now()) => {
+        const refund = this.windows(email, ip, -1);
+        refund[0].cost = -refund[0].limit;
+        await this.storage.consume(refund, at);
+      },
+    };
   }
 
-  recordFailure(email: string, ip: string, now = Date.now()): void {
-    const { maxFailures } = this.config.login;
-    this.bump(`a:${email}`, maxFailures, now);
-    this.bump(`i:${ip}`, maxFailures * IP_FAILURE_MULTIPLIER, now);
-    if (this.counters.size > 10_000) this.sweep(now);
+  private windows(email: string, ip: string, cost: number): WindowRequest[] {
+    const { maxFailures, lockoutSeconds, accountMaxFailures } = this.config.login;
+    const windowMs = lockoutSeconds * 1000;
+    const account = `{login:${email}}`;
+    return [
+      { key: `${account}:${ipTrackerId(ip)}`, policy: 'login-account-ip', limit: maxFailures, windowMs, cost },
+      { key: `{login:${ipTrackerId(ip)}}`, policy: 'login-ip', limit: maxFailures * IP_FAILURE_MULTIPLIER, windowMs, cost },
+      { key: account, policy: 'login-account', limit: accountMaxFailures, windowMs, cost },
+    ];
   }
+}
 
-  recordSuccess(email: string): void {
-    this.counters.delete(`a:${email}`);
-  }
-
-  private lockedUntil(key: string, now: number): number {
-    const counter = this.counters.get(key);
-    return counter && counter.lockedUntil > now ? counter.lockedUntil : 0;
-  }
-
-  private bump(key: string, max: number, now: number): void {
-    const windowMs = this.config.login.lockoutSeconds * 1000;
-    let counter = this.counters.get(key);
-    if (!counter || (counter.windowEndsAt <= now && counter.lockedUntil <= now)) {
-      counter = { failures: 0, windowEndsAt: now + windowMs, lockedUntil: 0 };
-      this.counters.set(key, counter);
-    }
-    counter.failures++;
-    if (counter.failures >= max) counter.lockedUntil = now + windowMs;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, counter] of this.counters) {
-      if (counter.windowEndsAt <= now && counter.lockedUntil <= now) this.counters.delete(key);
-    }
-  }
+function throttled(refused: WindowState[]): AppError {
+  const retryAfter = Math.max(1, ...refused.map((state) => Math.ceil(state.resetMs / 1000)));
+  return new AppError(
+    AuthProblems.loginThrottled,
+    `Too many failed sign-ins. Try again in ${retryAfter} seconds.`,
+    { retryAfterSeconds: retryAfter },
+    { 'Retry-After': String(retryAfter) },
+  );
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, AppError, CoreProblems, TransactionService, ValidationProblem } from '@aero/core';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { AppConfig, AppError, CoreProblems, RateLimiterService, TransactionService, ValidationProblem } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import type { Principal } from '../principal';
 import { TokenService } from '../tokens/token.service';
@@ -35,20 +35,20 @@ export class SessionsService {
     private readonly passwords: PasswordService,
     private readonly throttle: LoginThrottle,
     private readonly revocations: SessionRevocations,
+    @Optional() private readonly rateLimits?: RateLimiterService,
   ) {}
 
   /** Checks the credentials and starts a session. Failures never say which part was wrong. */
   async login(email: string, password: string, clientIp: string): Promise<TokenPairDto> {
     const normalized = email.trim().toLowerCase();
-    this.throttle.assertAllowed(normalized, clientIp);
+    const attempt = await this.throttle.begin(normalized, clientIp);
     const user = await this.tx.read(() => this.users.findByEmail(normalized));
     const ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
     if (!user || !ok || user.disabled) {
-      this.throttle.recordFailure(normalized, clientIp);
       this.logger.warn({ userId: user?.id }, 'sign-in failed');
       throw new AppError(AuthProblems.invalidCredentials, 'The email or password is incorrect.');
     }
-    this.throttle.recordSuccess(normalized);
+    await attempt.succeeded();
     return this.tx.run(() => this.startSession(user));
   }
 
@@ -61,7 +61,8 @@ export class SessionsService {
     });
   }
 
-  async refresh(refreshToken: string): Promise<TokenPairDto> {
+  /** Rotates a refresh token. An unknown or reused token spends the client IP's failed-credentials budget. */
+  async refresh(refreshToken: string, clientIp?: string): Promise<TokenPairDto> {
     const tokenHash = this.tokens.hashRefreshToken(refreshToken);
     const outcome = await this.tx.run(async (): Promise<RefreshOutcome> => {
       const now = new Date();
@@ -82,9 +83,13 @@ export class SessionsService {
     if (outcome.kind === 'reused') {
       this.revocations.end([outcome.familyId]);
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reused: session revoked');
+      await this.rateLimits?.countFailedCredential(clientIp);
       throw new AppError(AuthProblems.refreshTokenReused);
     }
-    if (outcome.kind === 'invalid') throw new AppError(AuthProblems.invalidRefreshToken);
+    if (outcome.kind === 'invalid') {
+      await this.rateLimits?.countFailedCredential(clientIp);
+      throw new AppError(AuthProblems.invalidRefreshToken);
+    }
     return outcome.pair;
   }
 
@@ -108,11 +113,11 @@ export class SessionsService {
     if (principal.kind !== 'user') throw new AppError(CoreProblems.forbidden, 'Only a signed-in user has a password.');
     const user = await this.tx.read(() => this.users.findById(principal.id));
     if (!user || user.disabled) throw new AppError(AuthProblems.invalidCredentials);
-    this.throttle.assertAllowed(user.email, clientIp);
+    const attempt = await this.throttle.begin(user.email, clientIp);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
-      this.throttle.recordFailure(user.email, clientIp);
       throw new ValidationProblem([{ field: 'currentPassword', message: 'is incorrect' }]);
     }
+    await attempt.succeeded();
     this.passwords.assertAcceptable(newPassword, user.email, 'newPassword');
     const passwordHash = await this.passwords.hash(newPassword);
     return this.tx.run(async () => {

@@ -54,7 +54,8 @@ export class AppConfig {
     refreshTtlSeconds: number;
   };
   readonly apiKeys!: { pepper: string; cacheTtlSeconds: number };
-  readonly login!: { maxFailures: number; lockoutSeconds: number };
+  readonly login!: { maxFailures: number; lockoutSeconds: number; accountMaxFailures: number };
+  readonly rateLimit!: RateLimitConfig;
   readonly bookings!: {
     holdTtlSeconds: number;
     holdSweepIntervalSeconds: number;
@@ -75,6 +76,29 @@ export class AppConfig {
   };
   /** Warnings to log once the logger exists (e.g. a generated development secret). */
   readonly warnings!: string[];
+}
+
+/** A policy's two windows: a short burst and a sustained minute. */
+export interface RateLimitTier {
+  perMinute: number;
+  burst: number;
+}
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  burstWindowSeconds: number;
+  apiKey: RateLimitTier;
+  admin: RateLimitTier;
+  staff: RateLimitTier;
+  member: RateLimitTier;
+  anonymous: RateLimitTier;
+  /** Failed credentials per client IP per minute. */
+  authFailuresPerMinute: number;
+  redisKeyPrefix: string;
+  /** A Redis call not answered within this counts as Redis being down. */
+  redisTimeoutMs: number;
+  /** How long the breaker stays open (local counting) before Redis is tried again. */
+  redisBreakerSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -212,7 +236,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
     },
     apiKeys: { pepper: secrets.API_KEY_PEPPER, cacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS },
-    login: { maxFailures: env.AUTH_LOGIN_MAX_FAILURES, lockoutSeconds: env.AUTH_LOGIN_LOCKOUT_SECONDS },
+    login: {
+      maxFailures: env.AUTH_LOGIN_MAX_FAILURES,
+      lockoutSeconds: env.AUTH_LOGIN_LOCKOUT_SECONDS,
+      accountMaxFailures: env.AUTH_LOGIN_ACCOUNT_MAX_FAILURES,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      burstWindowSeconds: env.RATE_LIMIT_BURST_WINDOW_SECONDS,
+      apiKey: { perMinute: env.RATE_LIMIT_API_KEY_PER_MINUTE, burst: env.RATE_LIMIT_API_KEY_BURST },
+      admin: { perMinute: env.RATE_LIMIT_ADMIN_PER_MINUTE, burst: env.RATE_LIMIT_ADMIN_BURST },
+      staff: { perMinute: env.RATE_LIMIT_STAFF_PER_MINUTE, burst: env.RATE_LIMIT_STAFF_BURST },
+      member: { perMinute: env.RATE_LIMIT_MEMBER_PER_MINUTE, burst: env.RATE_LIMIT_MEMBER_BURST },
+      anonymous: { perMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE, burst: env.RATE_LIMIT_ANONYMOUS_BURST },
+      authFailuresPerMinute: env.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+      redisKeyPrefix: env.RATE_LIMIT_REDIS_KEY_PREFIX,
+      redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+      redisBreakerSeconds: env.RATE_LIMIT_REDIS_BREAKER_SECONDS,
+    },
     bookings: {
       holdTtlSeconds: env.BOOKINGS_HOLD_TTL_SECONDS,
       holdSweepIntervalSeconds: env.BOOKINGS_HOLD_SWEEP_INTERVAL_SECONDS,

@@ -196,6 +196,93 @@ export class EnvDto {
   @Min(1)
   AUTH_LOGIN_LOCKOUT_SECONDS = 300;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  AUTH_LOGIN_ACCOUNT_MAX_FAILURES = 50;
+
+  // --- traffic control ------------------------------------------------------------
+  @Transform(toBoolean)
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  RATE_LIMIT_BURST_WINDOW_SECONDS = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_API_KEY_PER_MINUTE = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_API_KEY_BURST = 200;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ADMIN_PER_MINUTE = 1200;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ADMIN_BURST = 300;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_STAFF_PER_MINUTE = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_STAFF_BURST = 200;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MEMBER_PER_MINUTE = 300;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MEMBER_BURST = 100;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE = 120;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ANONYMOUS_BURST = 40;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE = 30;
+
+  @IsString()
+  @MinLength(1)
+  RATE_LIMIT_REDIS_KEY_PREFIX = 'aero:rl:';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(1000)
+  RATE_LIMIT_REDIS_TIMEOUT_MS = 50;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  RATE_LIMIT_REDIS_BREAKER_SECONDS = 5;
+
   // --- venue domain ---------------------------------------------------------------
   @Type(() => Number)
   @IsInt()

@@ -1,19 +1,23 @@
-import { Controller, Get, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Optional, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { Public } from '../http/public.decorator';
 import { HealthDto } from './health.dto';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorators';
+import { RateLimitStorage } from '../rate-limit/rate-limit.storage';
 
 /** Probes for load balancers and orchestrators. Not versioned, not authenticated, not rate limited. */
 @ApiTags('platform')
 @Public()
+@SkipRateLimit()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    @Optional() private readonly rateLimits?: RateLimitStorage,
   ) {}
 
   @Get('live')
@@ -29,6 +33,10 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto })
   @ApiProblems(503)
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 3000 }),
+      // Informational, never failing readiness: limits still apply per instance while Redis is down.
+      () => ({ rateLimits: { status: 'up' as const, sharing: this.rateLimits?.sharing ?? 'local' } }),
+    ]);
   }
 }

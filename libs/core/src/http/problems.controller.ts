@@ -5,10 +5,12 @@ import { CoreProblems } from '../errors/problem-types';
 import { ApiProblems } from './api-problems.decorator';
 import { ProblemTypeDto } from './problem-type.dto';
 import { Public } from './public.decorator';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorators';
 
 /** The catalogue every problem `type` URI resolves to. */
 @ApiTags('platform')
 @Public()
+@SkipRateLimit()
 @Controller({ path: 'problems', version: VERSION_NEUTRAL })
 export class ProblemsController {
   @Get()

@@ -2,9 +2,11 @@ import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../http/public.decorator';
 import { MetricsService } from './metrics.service';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorators';
 
 @ApiTags('platform')
 @Public()
+@SkipRateLimit()
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
