@@ -5,7 +5,9 @@ import { AuthController } from './sessions/auth.controller';
 import { LoginThrottle } from './sessions/login-throttle';
 import { RefreshTokenEntity } from './sessions/refresh-token.entity';
 import { RefreshTokensRepository } from './sessions/refresh-tokens.repository';
+import { SessionRevocationEntity } from './sessions/session-revocation.entity';
 import { SessionRevocations } from './sessions/session-revocations';
+import { SessionRevocationsRepository } from './sessions/session-revocations.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { TokenService } from './tokens/token.service';
 import { UserEntity } from './users/user.entity';
@@ -18,7 +20,7 @@ import { UsersService } from './users/users.service';
  * also imports ApiKeysModule for the API-key verifier.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity])],
+  imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity, SessionRevocationEntity])],
   controllers: [AuthController, UsersController],
   providers: [
     UsersRepository,
@@ -29,6 +31,7 @@ import { UsersService } from './users/users.service';
     TokenService,
     LoginThrottle,
     SessionRevocations,
+    SessionRevocationsRepository,
   ],
   exports: [UsersService, SessionsService, TokenService, SessionRevocations],
 })

@@ -7,6 +7,7 @@ import { AppError, BroadcastService, Public } from '@aero/core';
 import { Authenticated } from '../authenticated.decorator';
 import type { Principal } from '../principal';
 import { SessionRevocations } from '../sessions/session-revocations';
+import type { SessionRevocationsRepository } from '../sessions/session-revocations.repository';
 import { TokenService } from '../tokens/token.service';
 import type { ApiKeyVerifier } from './api-key-verifier';
 import { AuthenticationGuard } from './authentication.guard';
@@ -44,7 +45,8 @@ function context(handler: keyof Routes, headers: Record<string, string>): { ctx:
 
 describe('AuthenticationGuard', () => {
   const tokens = new TokenService(config);
-  const revocations = new SessionRevocations(config, new BroadcastService(config));
+  const rows = { insert: async () => undefined } as unknown as SessionRevocationsRepository;
+  const revocations = new SessionRevocations(config, new BroadcastService(config), rows);
   const verified: string[] = [];
   const verifier: ApiKeyVerifier = {
     verify: async (key) => {
@@ -88,7 +90,7 @@ describe('AuthenticationGuard', () => {
   it('refuses other schemes and tokens of ended sessions', async () => {
     expect(await outcome('staffOrReader', { authorization: 'Basic dXNlcjpwYXNz' })).toBe('401 invalid-token');
     const ended = tokens.signAccessToken({ userId: 'u2', sessionId: 's-ended', roles: ['staff'], email: 'e@example.test' });
-    revocations.end(['s-ended']);
+    await revocations.end('u2', ['s-ended']);
     expect(await outcome('staffOrReader', { authorization: `Bearer ${ended}` })).toBe('401 session-ended');
   });
 

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '@aero/core';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
@@ -54,5 +54,14 @@ export class UsersController {
   @ApiProblems(400, 404)
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UserUpdateDto): Promise<UserDto> {
     return this.users.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (admin); their sessions end and their access tokens are refused at once' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 404)
+  async delete(@Param('id', uuidParam('id')) id: string): Promise<void> {
+    await this.users.delete(id);
   }
 }

@@ -18,7 +18,7 @@ export interface UserCreateInput {
   venueIds?: string[] | null;
 }
 
-/** User accounts: creation, listing, changes. Password changes and disabling end every session. */
+/** User accounts: creation, listing, changes, deletion. Password changes, disabling and deletion end every session. */
 @Injectable()
 export class UsersService {
   constructor(
@@ -122,6 +122,19 @@ export class UsersService {
       return found;
     });
     return toUserDto(user);
+  }
+
+  /**
+   * Deletes a user for good. Their sessions end first, in the same transaction, so their access tokens
+   * are refused on every instance (the revocations outlive the user row).
+   */
+  async delete(id: string): Promise<void> {
+    await this.tx.run(async () => {
+      const found = await this.users.findById(id);
+      if (!found) throw new AppError(AuthProblems.userNotFound, `No user ${id}.`);
+      await this.sessions.endAllForUser(found.id);
+      await this.users.delete(found.id);
+    });
   }
 
   async disableByEmail(email: string): Promise<UserDto> {
