@@ -9,6 +9,7 @@ import { SessionRevocationEntity } from './sessions/session-revocation.entity';
 import { SessionRevocations } from './sessions/session-revocations';
 import { SessionRevocationsRepository } from './sessions/session-revocations.repository';
 import { SessionsService } from './sessions/sessions.service';
+import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokenService } from './tokens/token.service';
 import { UserEntity } from './users/user.entity';
 import { UsersController } from './users/users.controller';
@@ -17,7 +18,7 @@ import { UsersService } from './users/users.service';
 
 /**
  * Users, passwords and JWT sessions. `AuthenticationGuard` is registered globally by the API app, which
- * also imports ApiKeysModule for the API-key verifier.
+ * also imports ApiKeysModule for the `api-key` passport strategy; the `jwt` one is here.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity, SessionRevocationEntity])],
@@ -32,7 +33,8 @@ import { UsersService } from './users/users.service';
     LoginThrottle,
     SessionRevocations,
     SessionRevocationsRepository,
+    JwtStrategy,
   ],
-  exports: [UsersService, SessionsService, TokenService, SessionRevocations],
+  exports: [UsersService, SessionsService, TokenService, SessionRevocations, JwtStrategy],
 })
 export class AuthModule {}
