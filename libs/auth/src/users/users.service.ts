@@ -137,6 +137,13 @@ export class UsersService {
     });
   }
 
+  /** Deletes the user with this email (CLI); returns what they were. */
+  async deleteByEmail(email: string): Promise<UserDto> {
+    const user = await this.requireByEmail(email);
+    await this.delete(user.id);
+    return toUserDto(user);
+  }
+
   async disableByEmail(email: string): Promise<UserDto> {
     const user = await this.requireByEmail(email);
     return this.update(user.id, { disabled: true });

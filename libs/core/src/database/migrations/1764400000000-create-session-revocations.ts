@@ -4,8 +4,10 @@ import { SchemaTypes } from '../schema-types';
 
 /**
  * Sessions ended before their access tokens expire, kept one access-token lifetime so that every
- * instance (one restarted or started later included) refuses those tokens. No foreign key to users:
- * the rows must outlive a deleted user.
+ * instance (one restarted or started later included) refuses those tokens. A table of its own rather
+ * than a reading of `refresh_tokens.revoked_at`: those rows go with a deleted user (ON DELETE CASCADE)
+ * and live 30 days, while these must outlive the user, live only one access-token lifetime, and be read
+ * cheaply by time (`revoked_at`) for each instance's catch-up. Hence no foreign key to users either.
  */
 export class CreateSessionRevocations1764400000000 implements MigrationInterface {
   name = 'CreateSessionRevocations1764400000000';
