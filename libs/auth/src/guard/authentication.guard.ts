@@ -1,4 +1,4 @@
-import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { CanActivate, ExecutionContext, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -8,6 +8,7 @@ import { AppError, CoreProblems, Public } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { AuthRequirementsMetadata } from '../authenticated.decorator';
 import type { Principal } from '../principal';
+import { SessionRevocations } from '../sessions/session-revocations';
 import { JwtStrategy } from '../strategies/jwt.strategy';
 import { API_KEY_STRATEGY, API_KEY_STRATEGY_PROVIDER, JWT_STRATEGY } from '../strategies/strategy-names';
 import { authorize } from './authorization';
@@ -24,19 +25,29 @@ const NO_SESSION = { session: false } as const;
  * Public routes ignore credentials entirely. A further credential (say OIDC) is one more strategy here.
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
+export class AuthenticationGuard implements CanActivate, OnApplicationBootstrap, OnApplicationShutdown {
   /** This app's own passport instance: strategies of another app in the same process never answer here. */
   private readonly passport = new Authenticator();
   private readonly acceptsApiKeys: boolean;
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly revocations: SessionRevocations,
     jwt: JwtStrategy,
     @Optional() @Inject(API_KEY_STRATEGY_PROVIDER) apiKey?: Strategy,
   ) {
     this.passport.use(JWT_STRATEGY, jwt);
     if (apiKey) this.passport.use(API_KEY_STRATEGY, apiKey);
     this.acceptsApiKeys = apiKey !== undefined;
+  }
+
+  /** Where requests are authenticated, the list of ended sessions is loaded and kept current. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.revocations.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.revocations.stop();
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

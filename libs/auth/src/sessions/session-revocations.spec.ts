@@ -89,41 +89,41 @@ describe('SessionRevocations', () => {
       row('ended-before-boot', Date.now() - 60_000),
       row('long-expired', Date.now() - 2 * TTL_SECONDS * 1000),
     );
-    await revocations.onApplicationBootstrap();
+    await revocations.start();
     expect(rows.reads).toEqual(['live']);
     expect(revocations.isEnded('ended-before-boot')).toBe(true);
     expect(revocations.isEnded('long-expired')).toBe(false);
     expect(revocations.isEnded('never-ended')).toBe(false);
-    revocations.onApplicationShutdown();
+    revocations.stop();
   });
 
   it('polls for revocations recorded since its last read, minus the overlap', async () => {
     const { revocations, rows } = setup();
     const bootAt = Date.now();
-    await revocations.onApplicationBootstrap();
+    await revocations.start();
     rows.rows.push(row('ended-elsewhere', Date.now()));
     expect(revocations.isEnded('ended-elsewhere')).toBe(false);
     await jest.advanceTimersByTimeAsync(10_000);
     expect(rows.reads).toEqual(['live', `since ${bootAt - CATCH_UP_OVERLAP_MS}`]);
     expect(revocations.isEnded('ended-elsewhere')).toBe(true);
-    revocations.onApplicationShutdown();
+    revocations.stop();
   });
 
   it('catches up from the database when Redis (re)connects', async () => {
     const { revocations, rows, broadcast } = setup();
-    await revocations.onApplicationBootstrap();
+    await revocations.start();
     rows.rows.push(row('ended-while-redis-was-down', Date.now()));
     broadcast.connect();
     await jest.advanceTimersByTimeAsync(0);
     expect(rows.reads).toHaveLength(2);
     expect(revocations.isEnded('ended-while-redis-was-down')).toBe(true);
-    revocations.onApplicationShutdown();
+    revocations.stop();
   });
 
   it('after a failed read, the next one starts again from the last point that succeeded', async () => {
     const { revocations, rows } = setup();
     const bootAt = Date.now();
-    await revocations.onApplicationBootstrap();
+    await revocations.start();
     rows.failNext = true;
     await jest.advanceTimersByTimeAsync(10_000);
     await jest.advanceTimersByTimeAsync(10_000);
@@ -132,7 +132,7 @@ describe('SessionRevocations', () => {
       `since ${bootAt - CATCH_UP_OVERLAP_MS}`,
       `since ${bootAt - CATCH_UP_OVERLAP_MS}`,
     ]);
-    revocations.onApplicationShutdown();
+    revocations.stop();
   });
 
   it('stores, remembers and announces an ended session for one token lifetime plus the overlap', async () => {
@@ -158,13 +158,13 @@ describe('SessionRevocations', () => {
   it('prunes expired rows at most once per prune interval', async () => {
     const { revocations, rows } = setup();
     rows.rows.push(row('old', Date.now() - 2 * TTL_SECONDS * 1000));
-    await revocations.onApplicationBootstrap();
+    await revocations.start();
     expect(rows.pruned).toBe(1);
     rows.rows.push(row('old-again', Date.now() - 2 * TTL_SECONDS * 1000));
     await jest.advanceTimersByTimeAsync(10_000);
     expect(rows.pruned).toBe(1);
     await jest.advanceTimersByTimeAsync(PRUNE_INTERVAL_MS);
     expect(rows.pruned).toBe(2);
-    revocations.onApplicationShutdown();
+    revocations.stop();
   });
 });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, BroadcastService } from '@aero/core';
 import { SessionRevocationEntity } from './session-revocation.entity';
@@ -29,7 +28,7 @@ export const PRUNE_INTERVAL_MS = 10 * 60_000;
  * Rows and memory entries live one access-token lifetime (plus the overlap), then are pruned.
  */
 @Injectable()
-export class SessionRevocations implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SessionRevocations {
   private readonly logger = new Logger(SessionRevocations.name);
   private readonly endedUntil = new Map<string, number>();
   /** Local time at which the last successful catch-up started; undefined until the boot load. */
@@ -46,7 +45,7 @@ export class SessionRevocations implements OnApplicationBootstrap, OnApplication
     broadcast.subscribe(SESSIONS_ENDED_CHANNEL, (message) => this.receive(message));
     // Messages published while we were not subscribed are lost: read them from the database.
     broadcast.onConnectionChange((shared) => {
-      if (shared) void this.catchUp();
+      if (shared && this.timer) void this.catchUp();
     });
   }
 
@@ -60,14 +59,21 @@ export class SessionRevocations implements OnApplicationBootstrap, OnApplication
     return this.config.jwt.revocationsPollSeconds * 1000;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.catchUp();
+  /**
+   * Loads what is stored and keeps it current (poll, Redis reconnects). Started by the authentication
+   * guard, so only an app that authenticates requests does it (not the CLI, which may run before the
+   * table exists).
+   */
+  async start(): Promise<void> {
+    if (this.timer) return;
     this.timer = setInterval(() => void this.catchUp(), this.pollIntervalMs);
     this.timer.unref();
+    await this.catchUp();
   }
 
-  onApplicationShutdown(): void {
+  stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /**
