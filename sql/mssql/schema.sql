@@ -75,6 +75,10 @@ GO
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 GO
 
--- migration: AddApiKeyMonthlyQuota1764600000000
-ALTER TABLE "api_keys" ADD "monthly_quota" int;
+-- migration: CreateSessionRevocations1764400000000
+CREATE TABLE "session_revocations" ("id" varchar(36) NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" datetime2 NOT NULL, "expires_at" datetime2 NOT NULL, CONSTRAINT "PK_e2bb457860e744b8f24827fd4a0" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations" ("revoked_at");
+GO
+CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations" ("expires_at");
 GO

@@ -44,5 +44,7 @@ CREATE INDEX "IX_bookings_session_member" ON "bookings"  ("session_id", "member_
 CREATE INDEX "IX_bookings_member_start" ON "bookings"  ("member_id", "session_starts_at", "id");
 CREATE INDEX "IX_bookings_venue_start" ON "bookings"  ("venue_id", "session_starts_at", "id");
 
--- migration: AddApiKeyMonthlyQuota1764600000000
-ALTER TABLE "api_keys" ADD "monthly_quota" int;
+-- migration: CreateSessionRevocations1764400000000
+CREATE TABLE "session_revocations" ("id" varchar(36) NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" timestamptz NOT NULL, "expires_at" timestamptz NOT NULL, CONSTRAINT "PK_e2bb457860e744b8f24827fd4a0" PRIMARY KEY ("id"));
+CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations"  ("revoked_at");
+CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations"  ("expires_at");

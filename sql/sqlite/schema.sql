@@ -44,10 +44,7 @@ CREATE INDEX "IX_bookings_session_member" ON "bookings" ("session_id", "member_i
 CREATE INDEX "IX_bookings_member_start" ON "bookings" ("member_id", "session_starts_at", "id");
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 
--- migration: AddApiKeyMonthlyQuota1764600000000
-DROP INDEX "IX_api_keys_created_at_id";
-CREATE TABLE "temporary_api_keys" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(100) NOT NULL, "app" varchar(32) NOT NULL, "scopes" varchar(500) NOT NULL, "venue_ids" text, "secret_hash" varchar(64) NOT NULL, "last4" varchar(4) NOT NULL, "expires_at" datetime, "enabled" boolean NOT NULL DEFAULT (1), "rate_limit_per_minute" integer, "created_by" varchar(200) NOT NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime, "replaced_by_id" varchar(36), "grace_ends_at" datetime, "monthly_quota" integer);
-INSERT INTO "temporary_api_keys"("id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at") SELECT "id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at" FROM "api_keys";
-DROP TABLE "api_keys";
-ALTER TABLE "temporary_api_keys" RENAME TO "api_keys";
-CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
+-- migration: CreateSessionRevocations1764400000000
+CREATE TABLE "session_revocations" ("id" varchar(36) PRIMARY KEY NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" datetime NOT NULL, "expires_at" datetime NOT NULL);
+CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations" ("revoked_at");
+CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations" ("expires_at");

@@ -50,6 +50,15 @@ describe('identity CLI commands (e2e)', () => {
     expect(missing.stderr).toBe('error: No user with email nobody@example.test.\n');
   });
 
+  it('users:delete deletes a user for good', () => {
+    json(['users:create', '--email', 'leaver@example.test', '--role', 'staff', '--password', 'a long enough passphrase', '--json']);
+    const deleted = json<{ user: { email: string } }>(['users:delete', 'leaver@example.test', '--json']);
+    expect(deleted.user.email).toBe('leaver@example.test');
+    const again = cli(['users:delete', 'leaver@example.test']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe('error: No user with email leaver@example.test.\n');
+  });
+
   it('api-keys:create prints the key once with its settings; list never shows it', () => {
     const venue = '0b6f4a52-3f3e-4c1e-9d0a-8f0e6c7b5a41';
     const created = json<{ id: string; key: string; expiresAt: string; rateLimitPerMinute: number; venueIds: string[]; scopes: string[] }>([

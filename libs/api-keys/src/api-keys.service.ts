@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, AppError, decodeCursor, toPage, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
-import type { ApiKeyVerifier, Principal, Scope } from '@aero/auth';
+import type { Principal, Scope } from '@aero/auth';
 import { ApiKeyCache } from './api-key-cache';
 import type { ApiKeyCreatedDto, ApiKeyDto, ApiKeyStatus, ApiKeyUpdateDto } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
@@ -31,7 +31,7 @@ export const DEMO_KIOSK_KEY_NAME = 'Demo kiosk';
  * HMAC-SHA-256, a constant-time compare and a few field checks (~µs), no database query.
  */
 @Injectable()
-export class ApiKeysService implements ApiKeyVerifier {
+export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
   /** When lastUsedAt was last written (or read) per key. */
   private readonly lastUsedWritten = new Map<string, number>();

@@ -73,6 +73,27 @@ export class UsersDisableCommand extends CommandRunner {
 }
 
 @Command({
+  name: 'users:delete',
+  arguments: '<email>',
+  description: 'Delete a user for good; their sessions end and their access tokens are refused everywhere',
+})
+export class UsersDeleteCommand extends CommandRunner {
+  constructor(private readonly users: UsersService) {
+    super();
+  }
+
+  async run([email]: string[], options: { json?: boolean }): Promise<void> {
+    const user = await this.users.deleteByEmail(email);
+    out({ user }, options.json, `Deleted ${user.email}; their sessions are ended.`);
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+@Command({
   name: 'users:reset-password',
   arguments: '<email>',
   description: 'Set a new password (random unless --password) and end all sessions of the user',

@@ -1,14 +1,20 @@
 import 'reflect-metadata';
 import type { ExecutionContext } from '@nestjs/common';
 import { Controller, Get } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { PassportStatic } from 'passport';
+import { Strategy } from 'passport-custom';
 import { Reflector } from '@nestjs/core';
 import type { AppConfig } from '@aero/core';
 import { AppError, BroadcastService, Public } from '@aero/core';
 import { Authenticated } from '../authenticated.decorator';
 import type { Principal } from '../principal';
 import { SessionRevocations } from '../sessions/session-revocations';
+import type { SessionRevocationsRepository } from '../sessions/session-revocations.repository';
 import { TokenService } from '../tokens/token.service';
-import type { ApiKeyVerifier } from './api-key-verifier';
+import { JwtStrategy } from '../strategies/jwt.strategy';
+import { API_KEY_STRATEGY, UNSHARED_REGISTRY } from '../strategies/strategy-names';
 import { AuthenticationGuard } from './authentication.guard';
 
 const config = {
@@ -37,22 +43,27 @@ function context(handler: keyof Routes, headers: Record<string, string>): { ctx:
     getType: () => 'http',
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
   } as unknown as ExecutionContext;
   return { ctx, request };
 }
 
 describe('AuthenticationGuard', () => {
   const tokens = new TokenService(config);
-  const revocations = new SessionRevocations(config, new BroadcastService(config));
+  const rows = { insert: async () => undefined } as unknown as SessionRevocationsRepository;
+  const revocations = new SessionRevocations(config, new BroadcastService(config), rows);
   const verified: string[] = [];
-  const verifier: ApiKeyVerifier = {
-    verify: async (key) => {
-      verified.push(key);
+  /** Stands in for libs/api-keys' strategy: accepts any key. */
+  class AnyKeyStrategy extends PassportStrategy(Strategy, API_KEY_STRATEGY) {
+    getPassportInstance(): PassportStatic {
+      return UNSHARED_REGISTRY;
+    }
+    async validate(request: Request): Promise<Principal> {
+      verified.push(String(request.headers['x-api-key']));
       return keyPrincipal;
-    },
-  };
-  const guard = new AuthenticationGuard(new Reflector(), tokens, revocations, verifier);
+    }
+  }
+  const guard = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations), new AnyKeyStrategy());
   const staffToken = tokens.signAccessToken({ userId: 'u1', sessionId: 's1', roles: ['staff'], email: 's@example.test' });
 
   async function outcome(handler: keyof Routes, headers: Record<string, string>): Promise<string> {
@@ -88,7 +99,7 @@ describe('AuthenticationGuard', () => {
   it('refuses other schemes and tokens of ended sessions', async () => {
     expect(await outcome('staffOrReader', { authorization: 'Basic dXNlcjpwYXNz' })).toBe('401 invalid-token');
     const ended = tokens.signAccessToken({ userId: 'u2', sessionId: 's-ended', roles: ['staff'], email: 'e@example.test' });
-    revocations.end(['s-ended']);
+    await revocations.end('u2', ['s-ended']);
     expect(await outcome('staffOrReader', { authorization: `Bearer ${ended}` })).toBe('401 session-ended');
   });
 
@@ -97,5 +108,11 @@ describe('AuthenticationGuard', () => {
     expect(await outcome('undecorated', { 'x-api-key': 'aero_presented' })).toBe('403 scope-missing');
     const admin = tokens.signAccessToken({ userId: 'u3', sessionId: 's3', roles: ['admin'], email: 'a@example.test' });
     expect(await outcome('undecorated', { authorization: `Bearer ${admin}` })).toBe('allow user');
+  });
+
+  it('refuses API keys when no API-key strategy is registered', async () => {
+    const jwtOnly = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations));
+    const { ctx } = context('staffOrReader', { 'x-api-key': 'aero_presented' });
+    await expect(jwtOnly.canActivate(ctx)).rejects.toMatchObject({ status: 401, detail: 'API keys are not accepted by this server.' });
   });
 });

@@ -1,48 +1,68 @@
-import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { CanActivate, ExecutionContext, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { Authenticator } from 'passport';
+import type { Strategy } from 'passport';
 import { AppError, CoreProblems, Public, RateLimiterService } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { AuthRequirementsMetadata } from '../authenticated.decorator';
 import type { Principal } from '../principal';
 import { SessionRevocations } from '../sessions/session-revocations';
-import { TokenService } from '../tokens/token.service';
-import type { ApiKeyVerifier } from './api-key-verifier';
-import { API_KEY_VERIFIER } from './api-key-verifier';
+import { JwtStrategy } from '../strategies/jwt.strategy';
+import { API_KEY_STRATEGY, API_KEY_STRATEGY_PROVIDER, JWT_STRATEGY } from '../strategies/strategy-names';
 import { authorize } from './authorization';
 
 type AuthenticatedRequest = Request & { principal?: Principal };
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/i;
+const NO_SESSION = { session: false } as const;
 
 /**
  * The one global guard (stations 3 and 4). Deny by default: unless a route is `@Public()`, the caller
- * must present exactly one credential — a bearer access token or an `X-API-Key` — which becomes
- * `request.principal`; then the route's `@Authenticated` requirements are checked (see `authorize`).
- * Public routes ignore credentials entirely.
+ * must present exactly one credential — a bearer access token or an `X-API-Key`. The guard picks the
+ * passport strategy for it (`jwt`, `api-key`), whose only job is to turn the credential into a Principal
+ * (`request.principal`); then it checks the route's `@Authenticated` requirements (see `authorize`).
+ * Public routes ignore credentials entirely. A further credential (say OIDC) is one more strategy here.
  */
 @Injectable()
-export class AuthenticationGuard implements CanActivate {
+export class AuthenticationGuard implements CanActivate, OnApplicationBootstrap, OnApplicationShutdown {
+  /** This app's own passport instance: strategies of another app in the same process never answer here. */
+  private readonly passport = new Authenticator();
+  private readonly acceptsApiKeys: boolean;
+
   constructor(
     private readonly reflector: Reflector,
-    private readonly tokens: TokenService,
     private readonly revocations: SessionRevocations,
-    @Optional() @Inject(API_KEY_VERIFIER) private readonly apiKeys?: ApiKeyVerifier,
+    jwt: JwtStrategy,
+    @Optional() @Inject(API_KEY_STRATEGY_PROVIDER) apiKey?: Strategy,
     @Optional() private readonly rateLimits?: RateLimiterService,
-  ) {}
+  ) {
+    this.passport.use(JWT_STRATEGY, jwt);
+    if (apiKey) this.passport.use(API_KEY_STRATEGY, apiKey);
+    this.acceptsApiKeys = apiKey !== undefined;
+  }
+
+  /** Where requests are authenticated, the list of ended sessions is loaded and kept current. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.revocations.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.revocations.stop();
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride(Public, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
     let principal: Principal;
     try {
-      principal = await this.authenticate(request);
+      principal = await this.authenticate(request, http.getResponse<Response>());
     } catch (error) {
       // Failed credentials spend the client IP's strict budget, so guessing keys or tokens is limited too.
-      await this.rateLimits?.onAuthenticationFailure(request, context.switchToHttp().getResponse<Response>(), error);
+      await this.rateLimits?.onAuthenticationFailure(request, http.getResponse<Response>(), error);
       throw error;
     }
     request.principal = principal;
@@ -50,9 +70,13 @@ export class AuthenticationGuard implements CanActivate {
     return true;
   }
 
-  /** Station 3: exactly one credential → one Principal, or a 400/401 problem. */
-  async authenticate(request: Request): Promise<Principal> {
-    const authorization = request.headers.authorization;
+  /** Station 3: exactly one credential → its strategy → one Principal, or a 400/401 problem. */
+  authenticate(request: Request, response: Response): Promise<Principal> {
+    return this.run(this.strategyFor(request), request, response);
+  }
+
+  private strategyFor(request: Request): string {
+    const { authorization } = request.headers;
     const apiKey = request.headers['x-api-key'];
     if (authorization !== undefined && apiKey !== undefined) {
       // Shaped like a validation problem (the 400 every route documents), naming the conflicting header.
@@ -61,23 +85,24 @@ export class AuthenticationGuard implements CanActivate {
       });
     }
     if (apiKey !== undefined) {
-      if (!this.apiKeys) throw new AppError(CoreProblems.unauthenticated, 'API keys are not accepted by this server.');
-      return this.apiKeys.verify(Array.isArray(apiKey) ? apiKey.join(',') : apiKey);
+      if (!this.acceptsApiKeys) throw new AppError(CoreProblems.unauthenticated, 'API keys are not accepted by this server.');
+      return API_KEY_STRATEGY;
     }
     if (authorization === undefined) {
       throw new AppError(CoreProblems.unauthenticated, 'Send Authorization: Bearer <token> or X-API-Key.');
     }
-    const match = BEARER.exec(authorization);
-    if (!match) throw new AppError(AuthProblems.invalidToken, 'The Authorization header must be "Bearer <token>".');
-    return this.userPrincipal(match[1]);
+    return JWT_STRATEGY;
   }
 
-  private userPrincipal(token: string): Principal {
-    const claims = this.tokens.verifyAccessToken(token);
-    if (this.revocations.isEnded(claims.sid)) throw new AppError(AuthProblems.sessionEnded);
-    const principal: Principal = { kind: 'user', id: claims.sub, roles: claims.roles, scopes: [], email: claims.email };
-    if (claims.mid) principal.memberId = claims.mid;
-    if (claims.vids) principal.venueIds = claims.vids;
-    return principal;
+  /** Runs one strategy through passport; its problem (AppError) is rethrown as is. */
+  private run(strategy: string, request: Request, response: Response): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      const done = (error: unknown, principal?: Principal | false): void => {
+        if (error) reject(error);
+        else if (principal) resolve(principal);
+        else reject(new AppError(CoreProblems.unauthenticated));
+      };
+      this.passport.authenticate(strategy, NO_SESSION, done)(request, response, reject);
+    });
   }
 }

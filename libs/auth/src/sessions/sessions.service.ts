@@ -70,18 +70,19 @@ export class SessionsService {
       if (!current || current.revokedAt || current.expiresAt.getTime() <= now.getTime()) return { kind: 'invalid' };
       if (current.usedAt || !(await this.refreshTokens.markUsed(current.id, now))) {
         await this.refreshTokens.revokeFamily(current.familyId, now);
+        await this.revocations.end(current.userId, [current.familyId], now.getTime());
         return { kind: 'reused', familyId: current.familyId };
       }
       const user = await this.users.findById(current.userId);
       if (!user || user.disabled) {
         await this.refreshTokens.revokeFamily(current.familyId, now);
+        await this.revocations.end(current.userId, [current.familyId], now.getTime());
         return { kind: 'invalid' };
       }
       // The session keeps its absolute end: rotation never extends it past JWT_REFRESH_TTL_SECONDS from sign-in.
       return { kind: 'ok', pair: await this.issue(user, current.familyId, now, current.expiresAt) };
     });
     if (outcome.kind === 'reused') {
-      this.revocations.end([outcome.familyId]);
       this.logger.warn({ sessionId: outcome.familyId }, 'refresh token reused: session revoked');
       await this.rateLimits?.countFailedCredential(clientIp);
       throw new AppError(AuthProblems.refreshTokenReused);
@@ -96,13 +97,14 @@ export class SessionsService {
   /** Ends the session of this refresh token. Unknown tokens are ignored (nothing to end, nothing to tell). */
   async logout(refreshToken: string): Promise<void> {
     const tokenHash = this.tokens.hashRefreshToken(refreshToken);
-    const familyId = await this.tx.run(async () => {
+    await this.tx.run(async () => {
       const current = await this.refreshTokens.findByHash(tokenHash);
-      if (!current) return undefined;
-      await this.refreshTokens.revokeFamily(current.familyId, new Date());
-      return current.familyId;
+      // A session already ended was recorded when it ended.
+      if (!current || current.revokedAt) return;
+      const now = new Date();
+      await this.refreshTokens.revokeFamily(current.familyId, now);
+      await this.revocations.end(current.userId, [current.familyId], now.getTime());
     });
-    if (familyId) this.revocations.end([familyId]);
   }
 
   /**
@@ -133,10 +135,11 @@ export class SessionsService {
     });
   }
 
-  /** Ends every session of a user (password change, disable). Call inside the transaction of the change. */
+  /** Ends every session of a user (password change, disable, deletion). Call inside the transaction of the change. */
   async endAllForUser(userId: string): Promise<void> {
-    const families = await this.refreshTokens.revokeAllForUser(userId, new Date());
-    this.revocations.end(families);
+    const now = new Date();
+    const families = await this.refreshTokens.revokeAllForUser(userId, now);
+    await this.revocations.end(userId, families, now.getTime());
   }
 
   private startSession(user: UserEntity): Promise<TokenPairDto> {

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, Created } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { uuidParam } from '../uuid-param';
@@ -54,5 +54,14 @@ export class UsersController {
   @ApiProblems(AuthProblems.userNotFound, AuthProblems.emailTaken)
   update(@Param('id', uuidParam('id')) id: string, @Body() body: UserUpdateDto): Promise<UserDto> {
     return this.users.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user (admin); their sessions end and their access tokens are refused at once' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 404)
+  async delete(@Param('id', uuidParam('id')) id: string): Promise<void> {
+    await this.users.delete(id);
   }
 }

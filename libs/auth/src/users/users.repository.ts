@@ -20,6 +20,11 @@ export class UsersRepository {
     await this.repo.save(user);
   }
 
+  /** Deletes the user; their refresh tokens go with them (ON DELETE CASCADE). */
+  async delete(id: string): Promise<void> {
+    await this.repo.delete({ id });
+  }
+
   findById(id: string): Promise<UserEntity | null> {
     return this.repo.findOneBy({ id });
   }

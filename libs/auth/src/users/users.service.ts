@@ -18,7 +18,7 @@ export interface UserCreateInput {
   venueIds?: string[] | null;
 }
 
-/** User accounts: creation, listing, changes. Password changes and disabling end every session. */
+/** User accounts: creation, listing, changes, deletion. Password changes, disabling and deletion end every session. */
 @Injectable()
 export class UsersService {
   constructor(
@@ -121,6 +121,26 @@ export class UsersService {
       if (endSessions) await this.sessions.endAllForUser(found.id);
       return found;
     });
+    return toUserDto(user);
+  }
+
+  /**
+   * Deletes a user for good. Their sessions end first, in the same transaction, so their access tokens
+   * are refused on every instance (the revocations outlive the user row).
+   */
+  async delete(id: string): Promise<void> {
+    await this.tx.run(async () => {
+      const found = await this.users.findById(id);
+      if (!found) throw new AppError(AuthProblems.userNotFound, `No user ${id}.`);
+      await this.sessions.endAllForUser(found.id);
+      await this.users.delete(found.id);
+    });
+  }
+
+  /** Deletes the user with this email (CLI); returns what they were. */
+  async deleteByEmail(email: string): Promise<UserDto> {
+    const user = await this.requireByEmail(email);
+    await this.delete(user.id);
     return toUserDto(user);
   }
 

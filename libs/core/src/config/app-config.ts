@@ -52,6 +52,8 @@ export class AppConfig {
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
+    /** How often each instance reads new session revocations from the database. */
+    revocationsPollSeconds: number;
   };
   readonly apiKeys!: { pepper: string; cacheTtlSeconds: number };
   readonly login!: { maxFailures: number; lockoutSeconds: number; accountMaxFailures: number };
@@ -234,6 +236,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
       refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
+      revocationsPollSeconds: env.AUTH_REVOCATIONS_POLL_SECONDS,
     },
     apiKeys: { pepper: secrets.API_KEY_PEPPER, cacheTtlSeconds: env.API_KEY_CACHE_TTL_SECONDS },
     login: {

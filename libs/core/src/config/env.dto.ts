@@ -175,6 +175,12 @@ export class EnvDto {
   @Min(300)
   JWT_REFRESH_TTL_SECONDS = 2592000;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  AUTH_REVOCATIONS_POLL_SECONDS = 10;
+
   @IsOptional()
   @IsString()
   @MinLength(32)

@@ -19,13 +19,16 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
   private readonly connectionListeners = new Set<ConnectionListener>();
   private publisher?: Redis;
   private subscriber?: Redis;
-  private subscribed = false;
+  private subscriberReady = false;
+  private publisherReady = false;
+  private sharing = false;
+  private closing = false;
 
   constructor(private readonly config: AppConfig) {}
 
   /** Whether messages reach (and arrive from) other instances right now. */
   get shared(): boolean {
-    return this.subscribed;
+    return this.sharing;
   }
 
   /** Calls `listener` with every message published on `channel` by any instance (this one included). */
@@ -42,8 +45,8 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Told when sharing starts or stops. Messages may have been missed while disconnected, so listeners
-   * typically drop what they cached.
+   * Told when sharing starts or stops, including when Redis first becomes reachable after a boot without
+   * it. Messages may have been missed while disconnected, so listeners drop what they cached or re-read it.
    */
   onConnectionChange(listener: ConnectionListener): void {
     this.connectionListeners.add(listener);
@@ -74,12 +77,15 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const listener of this.listeners.get(channel) ?? []) listener(message);
     });
-    this.subscriber.on('close', () => this.setShared(false));
-    this.subscriber.on('ready', () => this.setShared(true));
+    this.subscriber.on('close', () => this.setReady('subscriber', false));
+    // Every (re)connection, the first one included when Redis was down at boot, subscribes to every
+    // channel before listeners hear that sharing (re)started.
+    this.subscriber.on('ready', () => void this.subscribeAll());
+    this.publisher.on('close', () => this.setReady('publisher', false));
+    this.publisher.on('ready', () => this.setReady('publisher', true));
     try {
       await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-      if (this.listeners.size > 0) await this.subscriber.subscribe(...this.listeners.keys());
-      this.setShared(true);
+      await this.subscribeAll();
     } catch (error) {
       this.logger.warn(
         `redis unavailable, instance-to-instance messages stay local: ${(error as Error).message}`,
@@ -88,7 +94,8 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.subscribed = false;
+    this.closing = true;
+    this.sharing = false;
     for (const client of [this.subscriber, this.publisher]) {
       if (!client) continue;
       try {
@@ -99,9 +106,24 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private setShared(shared: boolean): void {
-    if (this.subscribed === shared) return;
-    this.subscribed = shared;
-    for (const listener of this.connectionListeners) listener(shared);
+  private async subscribeAll(): Promise<void> {
+    const subscriber = this.subscriber;
+    if (!subscriber || subscriber.status !== 'ready') return;
+    try {
+      if (this.listeners.size > 0) await subscriber.subscribe(...this.listeners.keys());
+      this.setReady('subscriber', true);
+    } catch (error) {
+      this.logger.warn(`redis subscribe: ${(error as Error).message}`);
+    }
+  }
+
+  /** Sharing needs both connections: one to hear the others, one to tell them. */
+  private setReady(client: 'subscriber' | 'publisher', ready: boolean): void {
+    if (client === 'subscriber') this.subscriberReady = ready;
+    else this.publisherReady = ready;
+    const sharing = !this.closing && this.subscriberReady && this.publisherReady;
+    if (this.sharing === sharing) return;
+    this.sharing = sharing;
+    for (const listener of this.connectionListeners) listener(sharing);
   }
 }

@@ -5,6 +5,7 @@ import { CreateVenuesAndSessions1764200000000 } from './1764200000000-create-ven
 import { CreateMembersAndWaivers1764200000001 } from './1764200000001-create-members-and-waivers';
 import { CreateHoldsAndBookings1764200000002 } from './1764200000002-create-holds-and-bookings';
 import { MemberVenuesAndAllowances1764300000000 } from './1764300000000-member-venues-and-allowances';
+import { CreateSessionRevocations1764400000000 } from './1764400000000-create-session-revocations';
 import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-monthly-quota';
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateMembersAndWaivers1764200000001,
   CreateHoldsAndBookings1764200000002,
   MemberVenuesAndAllowances1764300000000,
+  CreateSessionRevocations1764400000000,
   AddApiKeyMonthlyQuota1764600000000,
   CreateUsage1764700000000,
 ];
