@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { PreparedSelect, TransactionService } from '@aero/core';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
 
@@ -18,6 +18,17 @@ export interface MemberListFilter {
 function likePrefix(value: string): string {
   return `${value.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
 }
+
+/** Member by id, on every member read: its SQL is rendered once, not per request. */
+const FIND_LIVE = new PreparedSelect<MemberEntity>(
+  (manager) =>
+    manager
+      .getRepository(MemberEntity)
+      .createQueryBuilder('m')
+      .where('m.id = :id')
+      .andWhere('m.deletedAt IS NULL'),
+  ['id'],
+);
 
 /** The only code in the members feature that knows TypeORM. */
 @Injectable()
@@ -38,11 +49,7 @@ export class MembersRepository {
 
   /** A member that is not deleted. */
   findLive(id: string): Promise<MemberEntity | null> {
-    return this.members
-      .createQueryBuilder('m')
-      .where('m.id = :id', { id })
-      .andWhere('m.deletedAt IS NULL')
-      .getOne();
+    return FIND_LIVE.one(this.tx.manager, { id });
   }
 
   /** Ids of live dependants of a guardian. */
