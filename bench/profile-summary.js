@@ -15,12 +15,21 @@ function areaOf(url) {
   return url;
 }
 
-function summarise(path, top = 15) {
+/**
+ * `window`: only the samples between `startMsBeforeEnd` and `endMsBeforeEnd` milliseconds before the
+ * profile ends (the load, not the boot or the shutdown).
+ */
+function summarise(path, { top = 15, window } = {}) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const deltas = profile.timeDeltas;
+  const from = window ? profile.endTime - window.startMsBeforeEnd * 1000 : -Infinity;
+  const to = window ? profile.endTime - window.endMsBeforeEnd * 1000 : Infinity;
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += deltas[i] ?? 0;
+    if (t < from || t > to) continue;
     self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (deltas[i] ?? 0));
   }
   let total = 0;

@@ -433,15 +433,23 @@ async function profileScenario(opts, scenarios, env, work) {
   log(`profiling ${scenario.name}…`);
   const target = { base, metrics: true };
   await measure(target, scenario, opts.warmupSeconds, opts.connections, api.pid);
+  const loadStart = Date.now();
   await measure(target, scenario, opts.seconds * 2, opts.connections, api.pid);
+  const loadEnd = Date.now();
   api.kill('SIGTERM');
   await new Promise((r) => api.once('exit', r));
+  const shutdownMs = Date.now() - loadEnd;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no CPU profile was written');
   const keep = join(root, 'bench/results', `${scenario.name}.cpuprofile`);
   writeFileSync(keep, readFileSync(join(dir, file)));
   log(`profile saved to ${keep} (${Math.round(statSync(keep).size / 1024)} kB; open it in Chrome DevTools)`);
-  return { scenario: scenario.name, ...summarise(keep) };
+  // The samples of the measured load only: neither the boot nor the warm-up nor the shutdown.
+  const exitedAt = loadEnd + shutdownMs;
+  return {
+    scenario: scenario.name,
+    ...summarise(keep, { window: { startMsBeforeEnd: exitedAt - loadStart, endMsBeforeEnd: exitedAt - loadEnd } }),
+  };
 }
 
 function printTable(report) {
