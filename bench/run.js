@@ -9,6 +9,7 @@
 //   npm run bench -- --db postgres        # the same on 127.0.0.1:5432 (its own throwaway database)
 //   npm run bench -- --quick              # CI smoke: small seed, 1 round of 1 s; fails only on errors
 //   npm run bench -- --profile memberByKey   # then a CPU profile of the server during that scenario
+//   npm run bench -- --baseline 7400bb8     # also a build of that commit, interleaved in the same rounds
 //   options: --rounds N --seconds S --connections C --members N --skip-build --out FILE
 'use strict';
 const { spawn, spawnSync, execSync } = require('node:child_process');
@@ -36,6 +37,7 @@ function parseArgs(argv) {
     else if (arg === '--profile') opts.profile = value();
     else if (arg === '--skip-build') opts.skipBuild = true;
     else if (arg === '--out') opts.out = value();
+    else if (arg === '--baseline') opts.baseline = value();
     else throw new Error(`unknown option ${arg}`);
   }
   if (!['sqlite', 'postgres'].includes(opts.db)) throw new Error('--db must be sqlite or postgres');
@@ -88,8 +90,8 @@ function serverEnv({ db, database, port }) {
 
 const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
-function run(cmd, args, env) {
-  const res = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+function run(cmd, args, env, cwd = root) {
+  const res = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${res.stderr}${res.stdout}`);
   return res.stdout;
 }
@@ -141,9 +143,9 @@ function rssMb(pid, field = 'VmRSS') {
   }
 }
 
-async function startProcess(args, env, logFile) {
+async function startProcess(args, env, logFile, cwd = root) {
   const out = openSync(logFile, 'a');
-  return spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', out, out] });
+  return spawn(process.execPath, args, { cwd, env, stdio: ['ignore', out, out] });
 }
 
 /** One autocannon run; rotates ids through `next()` so no scenario reads one cached row. */
@@ -234,6 +236,29 @@ function machine() {
   };
 }
 
+/**
+ * A build of `ref` for before/after comparisons: the commit's files exported (git archive) to a directory
+ * of its own, the shared node_modules linked in, `nest build api` there. Reused while it exists.
+ */
+function buildBaseline(ref) {
+  const sha = execSync(`git rev-parse --short ${ref}`, { cwd: root, encoding: 'utf8' }).trim();
+  const dir = join(os.tmpdir(), `aero-bench-baseline-${sha}`);
+  const main = join(dir, 'dist/apps/api/apps/api/src/main.js');
+  try {
+    statSync(main);
+    return { sha, dir, main };
+  } catch {
+    // not built yet
+  }
+  log(`building the baseline ${sha} in ${dir}…`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  execSync(`git archive ${sha} | tar -x -C ${dir}`, { cwd: root });
+  execSync(`ln -s ${join(root, 'node_modules')} ${join(dir, 'node_modules')}`);
+  run('npx', ['nest', 'build', 'api'], process.env, dir);
+  return { sha, dir, main };
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const startedAt = Date.now();
@@ -242,6 +267,7 @@ async function main() {
     run('npx', ['nest', 'build', 'api'], process.env);
     run('npx', ['nest', 'build', 'cli'], process.env);
   }
+  const baseline = opts.baseline ? buildBaseline(opts.baseline) : undefined;
   const work = mkdtempSync(join(os.tmpdir(), 'aero-bench-'));
   const pg = opts.db === 'postgres' ? await createPostgresDatabase() : undefined;
   const port = await freePort();
@@ -270,6 +296,16 @@ async function main() {
     children.push(floor);
     const floorBase = `http://127.0.0.1:${floorPort}`;
     await waitFor(floorBase, floor, 'floor server');
+
+    let baselineApi;
+    let baselineBase;
+    if (baseline) {
+      const baselinePort = await freePort();
+      baselineApi = await startProcess([baseline.main], { ...env, PORT: String(baselinePort) }, join(work, 'baseline.log'), baseline.dir);
+      children.push(baselineApi);
+      baselineBase = `http://127.0.0.1:${baselinePort}`;
+      await waitFor(`${baselineBase}/health/ready`, baselineApi, 'baseline API');
+    }
 
     const kiosk = { 'x-api-key': seed.kioskKey };
     const admin = { 'x-api-key': seed.adminKey };
@@ -325,20 +361,34 @@ async function main() {
         next: () => ({ path: `/v1/members?search=${searches[counter() % searches.length]}&limit=20` }),
       },
     ].map((s) => ({ target: apiTarget, pid: api.pid, ...s }));
+    // The same API scenarios against the baseline build, interleaved with the current ones.
+    const baselineScenarios = baseline
+      ? scenarios
+          .filter((s) => s.name !== 'floor')
+          .map((s) => ({ ...s, target: { base: baselineBase, metrics: true }, pid: baselineApi.pid, baseline: true }))
+      : [];
 
     log(`warming up (${opts.warmupSeconds} s per scenario)…`);
-    for (const s of scenarios) await measure(s.target, s, opts.warmupSeconds, opts.connections, s.pid);
+    for (const s of [...scenarios, ...baselineScenarios]) await measure(s.target, s, opts.warmupSeconds, opts.connections, s.pid);
 
     const rounds = [];
+    const baselineRounds = [];
     for (let r = 0; r < opts.rounds; r++) {
       // Each round starts at a different scenario, so none always runs first or last.
       const order = scenarios.map((_, k) => scenarios[(k + r) % scenarios.length]);
       const results = {};
+      const baselineResults = {};
       for (const s of order) {
-        log(`round ${r + 1}/${opts.rounds}: ${s.name}`);
-        results[s.name] = await measure(s.target, s, opts.seconds, opts.connections, s.pid);
+        const twin = baselineScenarios.find((b) => b.name === s.name);
+        // With a baseline, each scenario runs on both builds back to back, the first alternating by round.
+        const pair = twin ? (r % 2 ? [twin, s] : [s, twin]) : [s];
+        for (const x of pair) {
+          log(`round ${r + 1}/${opts.rounds}: ${x.name}${x.baseline ? ' (baseline)' : ''}`);
+          (x.baseline ? baselineResults : results)[x.name] = await measure(x.target, x, opts.seconds, opts.connections, x.pid);
+        }
       }
       rounds.push(results);
+      if (baseline) baselineRounds.push(baselineResults);
     }
 
     const scenarioReport = {};
@@ -366,6 +416,27 @@ async function main() {
     }
     const apiPeak = Math.max(...scenarios.filter((s) => s.pid === api.pid).map((s) => scenarioReport[s.name].peakRssMb));
     targets['peak RSS of the API under load (MB)'] = { value: apiPeak, lifetimeHighWaterMb: round(rssMb(api.pid, 'VmHWM'), 1), target: `≤ ${RSS_TARGET_MB}`, met: apiPeak <= RSS_TARGET_MB };
+
+    let comparison;
+    if (baseline) {
+      comparison = { baseline: baseline.sha, note: 'ratioToHealth of each build, and current ÷ baseline of those ratios (median of rounds)', scenarios: {} };
+      for (const s of baselineScenarios) {
+        const before = baselineRounds.map((r) => r[s.name].rps / r.health.rps);
+        const after = rounds.map((r) => r[s.name].rps / r.health.rps);
+        const change = rounds.map((r, k) => r[s.name].rps / r.health.rps / (baselineRounds[k][s.name].rps / baselineRounds[k].health.rps));
+        const per = baselineRounds.map((r) => r[s.name]);
+        comparison.scenarios[s.name] = {
+          baselineRps: round(median(per.map((x) => x.rps)), 1),
+          baselineRatioToHealth: round(median(before)),
+          ratioToHealth: round(median(after)),
+          change: round(median(change)),
+          baselineQueriesPerRequest: round(per.reduce((a, x) => a + x.queries, 0) / per.reduce((a, x) => a + x.requests, 0), 2),
+          baselinePeakRssMb: round(Math.max(...per.map((x) => x.peakRssMb)), 1),
+          baselineErrors: per.reduce((a, x) => a + x.errors, 0),
+        };
+      }
+      comparison.healthRpsChange = round(median(rounds.map((r, k) => r.health.rps / baselineRounds[k].health.rps)));
+    }
 
     let profile;
     if (opts.profile) profile = await profileScenario(opts, scenarios, env, work);
@@ -399,6 +470,7 @@ async function main() {
       },
       scenarios: scenarioReport,
       targets,
+      ...(comparison ? { comparison } : {}),
       ...(profile ? { profile } : {}),
       rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { rps: round(v.rps, 1), p99Ms: v.p99Ms, errors: v.errors }]))),
     };
@@ -463,6 +535,12 @@ function printTable(report) {
   console.log('\ntargets:');
   for (const [label, t] of Object.entries(report.targets)) {
     console.log(`  ${pad(label, 38)}${pad(t.median ?? t.value, 8)}${pad(t.target, 8)}${t.met ? 'met' : 'NOT met'}${t.spread ? `  (spread ${t.spread.join('–')})` : ''}`);
+  }
+  if (report.comparison) {
+    console.log(`\nagainst baseline ${report.comparison.baseline} (ratio to health, before → after; health rps × ${report.comparison.healthRpsChange}):`);
+    for (const [name, c] of Object.entries(report.comparison.scenarios)) {
+      console.log(`  ${pad(name, 18)}${pad(c.baselineRatioToHealth, 8)}→ ${pad(c.ratioToHealth, 8)}× ${pad(c.change, 8)}q/req ${c.baselineQueriesPerRequest} → ${report.scenarios[name].queriesPerRequest}, RSS ${c.baselinePeakRssMb} → ${report.scenarios[name].peakRssMb} MB`);
+    }
   }
   if (report.profile) {
     console.log(`\nCPU profile of ${report.profile.scenario} (self time):`);
