@@ -10,6 +10,7 @@
 //   npm run bench -- --quick              # CI smoke: small seed, 1 round of 1 s; fails only on errors
 //   npm run bench -- --profile memberByKey   # then a CPU profile of the server during that scenario
 //   npm run bench -- --baseline 7400bb8     # also a build of that commit, interleaved in the same rounds
+//   npm run bench -- --node-options "--max-old-space-size=128"   # try runtime flags on the API process
 //   options: --rounds N --seconds S --connections C --members N --skip-build --out FILE
 'use strict';
 const { spawn, spawnSync, execSync } = require('node:child_process');
@@ -38,6 +39,7 @@ function parseArgs(argv) {
     else if (arg === '--skip-build') opts.skipBuild = true;
     else if (arg === '--out') opts.out = value();
     else if (arg === '--baseline') opts.baseline = value();
+    else if (arg === '--node-options') opts.nodeOptions = value();
     else throw new Error(`unknown option ${arg}`);
   }
   if (!['sqlite', 'postgres'].includes(opts.db)) throw new Error('--db must be sqlite or postgres');
@@ -63,9 +65,10 @@ function parseArgs(argv) {
  * on every request: their variables belong in this object as soon as those features are part of the build,
  * so that every scenario pays for them as production does.
  */
-function serverEnv({ db, database, port }) {
+function serverEnv({ db, database, port, nodeOptions }) {
   return {
     PATH: process.env.PATH,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
@@ -129,9 +132,16 @@ async function call(base, method, path, headers = {}, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
-async function queriesSoFar(base) {
+/** The statement counter and the V8 heap figures (prom-client's default metrics) from /metrics. */
+async function scrape(base) {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^db_queries_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+  const metric = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    queries: metric('db_queries_total'),
+    heapUsedMb: metric('nodejs_heap_size_used_bytes') / 1048576,
+    heapTotalMb: metric('nodejs_heap_size_total_bytes') / 1048576,
+    externalMb: metric('nodejs_external_memory_bytes') / 1048576,
+  };
 }
 
 function rssMb(pid, field = 'VmRSS') {
@@ -150,7 +160,7 @@ async function startProcess(args, env, logFile, cwd = root) {
 
 /** One autocannon run; rotates ids through `next()` so no scenario reads one cached row. */
 async function measure(target, scenario, seconds, connections, pid) {
-  const before = target.metrics ? await queriesSoFar(target.base) : NaN;
+  const before = target.metrics ? (await scrape(target.base)).queries : NaN;
   let peak = rssMb(pid);
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(pid));
@@ -170,7 +180,7 @@ async function measure(target, scenario, seconds, connections, pid) {
   });
   clearInterval(sampler);
   peak = Math.max(peak, rssMb(pid));
-  const after = target.metrics ? await queriesSoFar(target.base) : NaN;
+  const end = target.metrics ? await scrape(target.base) : { queries: NaN };
   const total = result.requests.total;
   const unexpected = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
@@ -184,8 +194,11 @@ async function measure(target, scenario, seconds, connections, pid) {
     errors: Object.values(unexpected).reduce((a, b) => a + b, 0) + result.errors + result.timeouts,
     unexpected,
     // /metrics is scraped once between the two readings and runs no statement.
-    queries: after - before,
+    queries: end.queries - before,
     peakRssMb: peak,
+    heapTotalMb: end.heapTotalMb,
+    heapUsedMb: end.heapUsedMb,
+    externalMb: end.externalMb,
   };
 }
 
@@ -271,7 +284,7 @@ async function main() {
   const work = mkdtempSync(join(os.tmpdir(), 'aero-bench-'));
   const pg = opts.db === 'postgres' ? await createPostgresDatabase() : undefined;
   const port = await freePort();
-  const env = serverEnv({ db: opts.db, database: pg ? pg.name : join(work, 'bench.sqlite'), port });
+  const env = serverEnv({ db: opts.db, database: pg ? pg.name : join(work, 'bench.sqlite'), port, nodeOptions: opts.nodeOptions });
   const children = [];
   try {
     log(`seeding ${opts.members} members, ${opts.days} days × 3 venues × 20 sessions, ${opts.bookings} bookings (${opts.db})…`);
@@ -403,6 +416,14 @@ async function main() {
         errors: per.reduce((a, x) => a + x.errors, 0),
         queriesPerRequest: s.target.metrics ? round(per.reduce((a, x) => a + x.queries, 0) / requests, 2) : null,
         peakRssMb: round(Math.max(...per.map((x) => x.peakRssMb)), 1),
+        // Where the resident memory is: V8's heap (reserved and used) and memory held outside it, at the end.
+        ...(s.target.metrics
+          ? {
+              heapTotalMb: round(Math.max(...per.map((x) => x.heapTotalMb)), 1),
+              heapUsedMb: round(Math.max(...per.map((x) => x.heapUsedMb)), 1),
+              externalMb: round(Math.max(...per.map((x) => x.externalMb)), 1),
+            }
+          : {}),
         ratioToHealth: round(median(ratios)),
         ratioToHealthSpread: [round(Math.min(...ratios)), round(Math.max(...ratios))],
         ...(per.some((x) => Object.keys(x.unexpected).length) ? { unexpectedStatuses: per.map((x) => x.unexpected) } : {}),
