@@ -1,6 +1,6 @@
 import { HoldsService } from '@aero/bookings';
 import type { TestApp } from '@aero/testing';
-import { createMember, createSession, createTestApp, createUser } from '@aero/testing';
+import { createMember, createSession, createTestApp, createUser, createVenue } from '@aero/testing';
 
 // Capacity under concurrency: the conditional UPDATE and the CHECK constraint must never let a session
 // oversell, whatever the interleaving. Runs on SQLite and, with DB_TYPE=postgres, on a real server.
@@ -159,6 +159,33 @@ describe('bookings capacity (e2e)', () => {
     expect(await availability(session.id)).toMatchObject({ booked: 0, held: 0, remaining: 6 });
     const hold = await t.http.get(`/v1/holds/${held[0].body.id}`).set(staff).expect(200);
     expect(hold.body.status).toBe('expired');
+  });
+
+  it('lists a day of availability with the held places of each session, in two database statements', async () => {
+    const venue = await createVenue(t, { timeZone: 'America/Vancouver' });
+    const day = new Date(Date.now() + 3 * 24 * 3600_000);
+    day.setUTCHours(18, 0, 0, 0); // 10:00 or 11:00 in Vancouver
+    const sessions = [];
+    for (let i = 0; i < 3; i++) {
+      sessions.push(
+        await createSession(t, { venueId: venue.id, capacity: 10, startsAt: new Date(day.getTime() + i * 3600_000) }),
+      );
+    }
+    await t.http.post('/v1/holds').set(staff).send({ sessionId: sessions[0].id, quantity: 2 }).expect(201);
+    await t.http.post('/v1/holds').set(staff).send({ sessionId: sessions[0].id, quantity: 1 }).expect(201);
+    await t.http.post('/v1/holds').set(staff).send({ sessionId: sessions[2].id, quantity: 4 }).expect(201);
+    const date = sessions[0].startsAtLocal.slice(0, 10);
+
+    const before = t.queryCount();
+    const res = await t.http
+      .get(`/v1/sessions?venueId=${venue.id}&from=${date}&to=${date}`)
+      .set(staff)
+      .expect(200);
+    expect(t.queryCount() - before).toBeLessThanOrEqual(2);
+    const byId = new Map((res.body.data as { id: string; held: number; remaining: number }[]).map((s) => [s.id, s]));
+    expect(byId.get(sessions[0].id)).toMatchObject({ held: 3, remaining: 7 });
+    expect(byId.get(sessions[1].id)).toMatchObject({ held: 0, remaining: 10 });
+    expect(byId.get(sessions[2].id)).toMatchObject({ held: 4, remaining: 6 });
   });
 
   it('treats lapsed holds as free at read time, before any sweep', async () => {

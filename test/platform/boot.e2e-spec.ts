@@ -83,8 +83,8 @@ describe('API process (e2e)', () => {
     expect(api.output()).toContain('API_KEY_PEPPER: required when NODE_ENV=production');
   });
 
-  it('on SIGTERM stops accepting connections but lets an in-flight request finish', async () => {
-    api = await spawnApi();
+  it('on SIGTERM stops accepting connections, lets an in-flight request finish, logs it and exits 0', async () => {
+    api = await spawnApi({ LOG_LEVEL: 'info' });
     await waitUntilLive(api);
     const upload = await startSlowUpload(api.port);
     // Let the server read the headers, so the request is in flight when the signal arrives (generous:
@@ -102,8 +102,30 @@ describe('API process (e2e)', () => {
     expect(response).toMatch(/content-type: application\/problem\+json/i);
     expect(response).toContain('"detail":"No route matches POST /v1/uploads."');
 
-    // Nest re-raises the signal once closed, the conventional way to report a signalled shutdown.
-    expect(await api.exited).toBe('SIGTERM');
+    // A clean drain is a success: orchestrators read anything else as a crash.
+    expect(await api.exited).toBe(0);
+    const lines = api
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; signal?: string });
+    const messages = lines.map((line) => line.msg);
+    expect(messages.find((m) => m.startsWith('api started'))).toBeDefined();
+    expect(lines.find((line) => line.signal === 'SIGTERM')?.msg).toMatch(/shutting down/);
+    expect(messages[messages.length - 1]).toBe('api stopped');
+  });
+
+  it('logs readable lines with LOG_FORMAT=pretty, and no line per route or module at start', async () => {
+    api = await spawnApi({ LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+    await waitUntilLive(api);
+    await until(async () => api?.output().includes('api started') ?? false, 'the start line is written');
+    const startLine = api.output().split('\n').find((line) => line.includes('api started')) ?? '';
+    expect(startLine).toMatch(/INFO/);
+    expect(startLine.startsWith('{')).toBe(false);
+    expect(api.output()).not.toMatch(/Mapped \{|dependencies initialized|RoutesResolver/);
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toMatch(/api stopped/);
   });
 
   it('exits after HTTP_SHUTDOWN_GRACE_MS even when a client never finishes its request', async () => {

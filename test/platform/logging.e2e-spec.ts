@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
+import { QueryFailedError } from 'typeorm';
 import { loadConfig } from '@aero/core';
 import type { TestDatabase } from '@aero/testing';
 import { createTestDatabase } from '@aero/testing';
@@ -10,10 +12,13 @@ import { createApiApp } from '../../apps/api/src/create-api-app';
 interface LogLine {
   level: number;
   msg?: string;
+  requestId?: string;
+  method?: string;
+  url?: string;
   route?: string;
+  statusCode?: number;
   responseTime?: number;
-  req?: { id?: string; method?: string; url?: string; headers?: Record<string, string> };
-  res?: { statusCode?: number };
+  err?: Record<string, unknown>;
 }
 
 const SECRETS = {
@@ -35,7 +40,12 @@ describe('structured request logs (e2e)', () => {
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as LogLine);
   const lineFor = (requestId: string): LogLine | undefined =>
-    lines().find((line) => line.req?.id === requestId && line.responseTime !== undefined);
+    lines().find((line) => line.requestId === requestId && line.responseTime !== undefined);
+  const rawLineFor = (requestId: string): string | undefined =>
+    output
+      .join('')
+      .split('\n')
+      .find((line) => line.includes(`"requestId":"${requestId}"`) && line.includes('"responseTime"'));
 
   beforeAll(async () => {
     // The dialect of this e2e run (entity column types are fixed per dialect when the code loads).
@@ -49,22 +59,35 @@ describe('structured request logs (e2e)', () => {
     });
     app = await createApiApp(config, { logStream: { write: (line: string) => void output.push(line) } });
     await app.init();
+    app.flushLogs(); // what listen() does: Nest's own Logger buffers until then
   }, 30_000);
   afterAll(async () => {
     await app.close();
     await database.drop();
   }, 30_000);
 
-  it('logs one JSON line per request with request id, route template, status and latency', async () => {
-    await request(app.getHttpServer()).get('/problems/not-found').set('X-Request-Id', 'log-ok-1').expect(200);
+  it('logs one lean JSON line per request: request id, method, URL, route template, status and latency', async () => {
+    await request(app.getHttpServer())
+      .get('/problems/not-found')
+      .set('X-Request-Id', 'log-ok-1')
+      .set('User-Agent', 'log-test-agent/1.0')
+      .expect(200);
     const line = lineFor('log-ok-1');
     expect(line).toMatchObject({
       msg: 'request completed',
+      requestId: 'log-ok-1',
+      method: 'GET',
+      url: '/problems/not-found',
       route: '/problems/:slug',
-      req: { id: 'log-ok-1', method: 'GET', url: '/problems/not-found' },
-      res: { statusCode: 200 },
+      statusCode: 200,
     });
     expect(line?.responseTime).toEqual(expect.any(Number));
+    const raw = rawLineFor('log-ok-1') ?? '';
+    // Each key once, and neither request nor response headers.
+    expect(raw.match(/"route":/g)).toHaveLength(1);
+    expect(raw).not.toContain('log-test-agent');
+    expect(raw).not.toContain('headers');
+    expect(raw).not.toContain('content-type');
   });
 
   it('never writes credentials from headers to the log', async () => {
@@ -74,17 +97,50 @@ describe('structured request logs (e2e)', () => {
       .set('Authorization', `Bearer ${SECRETS.bearer}`)
       .set('X-API-Key', SECRETS.apiKey)
       .set('Cookie', SECRETS.cookie);
-    const line = lineFor('log-secret-1');
-    expect(line).toMatchObject({ route: '/problems/:slug', res: { statusCode: res.status } });
-    expect(line?.req?.headers).toMatchObject({
-      authorization: '[redacted]',
-      'x-api-key': '[redacted]',
-      cookie: '[redacted]',
-    });
+    expect(lineFor('log-secret-1')).toMatchObject({ route: '/problems/:slug', statusCode: res.status });
     const everything = output.join('');
     expect(everything).not.toContain(SECRETS.bearer);
     expect(everything).not.toContain(SECRETS.apiKey);
     expect(everything).not.toContain(SECRETS.cookie);
+  });
+
+  it('redacts credential-like query parameters from logged URLs and keeps the others', async () => {
+    await request(app.getHttpServer())
+      .get('/v1/members')
+      .query({ api_key: 'aero_querykey123', access_token: 'eyJquerytoken', limit: '5', Password: 'pw-in-url' })
+      .set('X-Request-Id', 'log-query-1')
+      .expect(401);
+    const line = lineFor('log-query-1');
+    expect(line?.url).toBe(
+      '/v1/members?api_key=[redacted]&access_token=[redacted]&limit=5&Password=[redacted]',
+    );
+    const everything = output.join('');
+    expect(everything).not.toContain('aero_querykey123');
+    expect(everything).not.toContain('eyJquerytoken');
+    expect(everything).not.toContain('pw-in-url');
+  });
+
+  it('logs a failed query with its SQL text and error code, never its parameters or the row it quotes', () => {
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint "UQ_users_email"'), {
+      code: '23505',
+      detail: 'Key (email)=(leaky@example.com) already exists.',
+      constraint: 'UQ_users_email',
+    });
+    const failure = new QueryFailedError(
+      'INSERT INTO "users"("email", "password_hash") VALUES ($1, $2)',
+      ['leaky@example.com', '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0aGFzaA'],
+      driverError,
+    );
+    new Logger('Errors').error({ err: failure, requestId: 'log-sql-1' }, 'unhandled error');
+    const line = lines().find((l) => l.msg === 'unhandled error' && l.requestId === 'log-sql-1');
+    expect(line?.err).toMatchObject({
+      type: 'QueryFailedError',
+      query: 'INSERT INTO "users"("email", "password_hash") VALUES ($1, $2)',
+      driver: { code: '23505', constraint: 'UQ_users_email' },
+    });
+    const everything = output.join('');
+    expect(everything).not.toContain('leaky@example.com');
+    expect(everything).not.toContain('c2VjcmV0aGFzaA');
   });
 
   it('never writes a password from a request body to the log', async () => {

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +8,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@aero/core';
-import { LogDestinationModule } from '@aero/core';
+import { LogDestinationModule, NestLogBridge } from '@aero/core';
 import { ApiModule } from './api.module';
 import { buildOpenApiDocument } from './openapi';
 
@@ -31,14 +32,15 @@ export async function createApiApp(
     logger: options.quiet ? false : undefined,
     abortOnError: false,
   });
-  if (!options.quiet) app.useLogger(app.get(PinoLogger));
+  if (!options.quiet) app.useLogger(new NestLogBridge(app.get(PinoLogger)));
+  limitSockets(app.getHttpServer() as Server, config);
   app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
   // A strong ETag (hash of the body) on every JSON response that has none of its own (members send their
   // version); Express answers a matching If-None-Match on GET/HEAD with 304.
   app.set('etag', 'strong');
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, log, exit 0).
   if (config.http.docsEnabled) {
     // Swagger's routes are mounted before the Nest middleware pipeline, so they get helmet's headers
     // (CSP included; Swagger UI loads only same-origin scripts) here, ahead of them.
@@ -52,4 +54,22 @@ export async function createApiApp(
   }
   for (const warning of config.warnings) app.get(PinoLogger).warn(warning);
   return app;
+}
+
+/**
+ * Socket limits, so a slow or idle client cannot hold a socket (Node's defaults allow a minute for
+ * headers, five for a request, and check only every 30 s) and a flood of connections cannot exhaust
+ * file descriptors.
+ */
+function limitSockets(server: Server, config: AppConfig): void {
+  const { headersTimeoutMs, receiveTimeoutMs, keepAliveTimeoutMs, maxConnections } = config.http;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = receiveTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  server.maxConnections = maxConnections;
+  // How often Node checks the two timeouts above; read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    1000,
+    Math.max(100, Math.floor(headersTimeoutMs / 4)),
+  );
 }

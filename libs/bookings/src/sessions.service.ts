@@ -121,29 +121,29 @@ export class SessionsService {
     }
     const limit = query.limit ?? 20;
     const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
-    return this.tx.read(async () => {
-      const rows = await this.repo.listSessions({
-        venueId: venue.id,
-        from,
-        to,
-        activity: query.activity,
-        includeCancelled: query.includeCancelled ?? false,
-        after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
-        limit,
-      });
-      const totals = await this.repo.holdTotals(
-        rows.slice(0, limit).map((s) => s.id),
+    // Two statements in all: the venue (its zone sets the range) and the sessions with their holds.
+    const rows = await this.tx.read(() =>
+      this.repo.listSessionsWithHolds(
+        {
+          venueId: venue.id,
+          from,
+          to,
+          activity: query.activity,
+          includeCancelled: query.includeCancelled ?? false,
+          after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+          limit,
+        },
         now,
-      );
-      const page = toPage(
-        rows,
-        limit,
-        (s) => this.toResponse(s, venue, totals.get(s.id), now),
-        (s) => ({ s: new Date(s.startsAt).toISOString(), id: s.id }),
-      );
-      // Filtered after paging, so the cursor stays the keyset position: a page may come back short.
-      return query.bookableOnly ? { ...page, data: page.data.filter((s) => s.bookable) } : page;
-    });
+      ),
+    );
+    const page = toPage(
+      rows,
+      limit,
+      (r) => this.toResponse(r.session, venue, r.totals, now),
+      (r) => ({ s: new Date(r.session.startsAt).toISOString(), id: r.session.id }),
+    );
+    // Filtered after paging, so the cursor stays the keyset position: a page may come back short.
+    return query.bookableOnly ? { ...page, data: page.data.filter((x) => x.bookable) } : page;
   }
 
   async get(principal: Principal, id: string): Promise<SessionResponseDto> {

@@ -52,4 +52,30 @@ describe('venue local time', () => {
     expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
     expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
   });
+
+  it('agrees with Intl at every quarter hour of a year, in zones whose changes fall mid-hour in UTC', () => {
+    const reference = (format: Intl.DateTimeFormat, instant: Date): string => {
+      const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+      return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+    };
+    // Lord Howe moves by 30 minutes at 02:00 local (15:30 UTC); Chatham is +12:45/+13:45.
+    for (const zone of [TORONTO, 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu']) {
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+      const mismatches: string[] = [];
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 15 * 60_000) {
+        const instant = new Date(t + 7_000); // off the minute, as real timestamps are
+        if (formatLocal(instant, zone).slice(0, 19) !== reference(format, instant)) mismatches.push(instant.toISOString());
+      }
+      expect({ zone, mismatches: mismatches.slice(0, 3) }).toEqual({ zone, mismatches: [] });
+    }
+  });
 });

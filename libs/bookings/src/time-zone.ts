@@ -60,23 +60,49 @@ function localParts(instant: Date, timeZone: string): LocalParts {
   };
 }
 
-/** Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). */
-export function offsetMinutes(instant: Date, timeZone: string): number {
+/** The offset straight from Intl: one `formatToParts` call (microseconds each; the reason for the cache). */
+function exactOffsetMinutes(instant: Date, timeZone: string): number {
   const p = localParts(instant, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   const whole = Math.floor(instant.getTime() / 1000) * 1000;
   return Math.round((asUtc - whole) / 60000);
 }
 
+const HOUR_MS = 3600_000;
+/** Offsets by zone and UTC hour; `null` marks an hour with a change inside it (computed exactly each time). */
+const offsetsByHour = new Map<string, number | null>();
+const MAX_CACHED_HOURS = 50_000; // ~3 zones × 2 years of hours; cleared, not grown, beyond that
+
+/**
+ * Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). Computed once per zone and UTC
+ * hour: an hour whose first and last millisecond share an offset has it throughout (zones change offset at
+ * most once an hour); an hour with a change inside it is computed exactly on every call.
+ */
+export function offsetMinutes(instant: Date, timeZone: string): number {
+  const hour = Math.floor(instant.getTime() / HOUR_MS);
+  const key = `${timeZone}@${hour}`;
+  let offset = offsetsByHour.get(key);
+  if (offset === undefined) {
+    const first = exactOffsetMinutes(new Date(hour * HOUR_MS), timeZone);
+    const last = exactOffsetMinutes(new Date(hour * HOUR_MS + HOUR_MS - 1), timeZone);
+    offset = first === last ? first : null;
+    if (offsetsByHour.size >= MAX_CACHED_HOURS) offsetsByHour.clear();
+    offsetsByHour.set(key, offset);
+  }
+  return offset ?? exactOffsetMinutes(instant, timeZone);
+}
+
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
 /** ISO 8601 local time with its offset, e.g. `2026-03-08T10:00:00-04:00`. */
 export function formatLocal(instant: Date, timeZone: string): string {
-  const p = localParts(instant, timeZone);
   const offset = offsetMinutes(instant, timeZone);
+  // The wall clock is the instant shifted by the offset, read in UTC: no Intl call once the hour is cached.
+  const wall = new Date(Math.floor(instant.getTime() / 1000) * 1000 + offset * 60000);
   const sign = offset < 0 ? '-' : '+';
   return (
-    `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}` +
+    `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}` +
+    `T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}` +
     `${sign}${pad(Math.trunc(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
   );
 }

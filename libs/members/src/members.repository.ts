@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { insertIfAbsent, TransactionService } from '@aero/core';
+import { insertIfAbsent, PreparedSelect, TransactionService } from '@aero/core';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
@@ -42,6 +42,17 @@ function knownAtVenues(qb: SelectQueryBuilder<MemberEntity>, venueIds: string[] 
   qb.andWhere(`EXISTS ${known}`, { knownAtVenueIds: venueIds });
 }
 
+/** Member by id, on every member read: its SQL is rendered once, not per request. */
+const FIND_LIVE = new PreparedSelect<MemberEntity>(
+  (manager) =>
+    manager
+      .getRepository(MemberEntity)
+      .createQueryBuilder('m')
+      .where('m.id = :id')
+      .andWhere('m.deletedAt IS NULL'),
+  ['id'],
+);
+
 /** The only code in the members feature that knows TypeORM. */
 @Injectable()
 export class MembersRepository {
@@ -59,8 +70,12 @@ export class MembersRepository {
     return this.members.insert(member);
   }
 
-  /** A member that is not deleted, and (with `venueIds`) known at one of those venues — in one query. */
+  /**
+   * A member that is not deleted, and (with `venueIds`) known at one of those venues — in one query. The
+   * unrestricted form, on every member read, runs SQL rendered once.
+   */
   findLive(id: string, venueIds?: string[]): Promise<MemberEntity | null> {
+    if (venueIds === undefined) return FIND_LIVE.one(this.tx.manager, { id });
     const qb = this.members.createQueryBuilder('m').where('m.id = :id', { id }).andWhere('m.deletedAt IS NULL');
     knownAtVenues(qb, venueIds);
     return qb.getOne();

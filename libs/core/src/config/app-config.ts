@@ -12,6 +12,7 @@ export class AppConfig {
   readonly env!: NodeEnv;
   readonly isProduction!: boolean;
   readonly logLevel!: string;
+  readonly logFormat!: 'pretty' | 'json';
   readonly http!: {
     port: number;
     host: string;
@@ -23,6 +24,11 @@ export class AppConfig {
     requestTimeoutMs: number;
     shutdownGraceMs: number;
     docsEnabled: boolean;
+    /** Socket limits of the Node HTTP server (slow clients, idle keep-alive, connection cap). */
+    headersTimeoutMs: number;
+    receiveTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
   };
   readonly db!: {
     type: DbType;
@@ -192,6 +198,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       if (!env[name]) problems.push(`${name}: required when DB_TYPE=${env.DB_TYPE}`);
     }
   }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_RECEIVE_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be greater than HTTP_RECEIVE_TIMEOUT_MS');
+  }
   const secrets = resolveSecrets(env, cwd, warnings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -199,6 +208,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === NodeEnv.Production,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === NodeEnv.Development ? 'pretty' : 'json'),
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -212,6 +222,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       shutdownGraceMs: env.HTTP_SHUTDOWN_GRACE_MS,
       docsEnabled: env.DOCS_ENABLED,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      receiveTimeoutMs: env.HTTP_RECEIVE_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
     },
     db: {
       type: env.DB_TYPE,

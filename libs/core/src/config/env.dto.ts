@@ -39,6 +39,11 @@ export class EnvDto {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** `json` (one JSON object a line, for log collectors) or `pretty` (coloured, for people); unset: pretty in development, json otherwise. */
+  @IsOptional()
+  @IsIn(['pretty', 'json'])
+  LOG_FORMAT?: 'pretty' | 'json';
+
   // --- database ---------------------------------------------------------------
   @IsIn(DB_TYPES)
   DB_TYPE: DbType = 'sqlite';
@@ -147,6 +152,34 @@ export class EnvDto {
   @IsInt()
   @Min(0)
   HTTP_SHUTDOWN_GRACE_MS = 10000;
+
+  /** Node's `server.headersTimeout`: a client must send all its request headers within this time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  HTTP_HEADERS_TIMEOUT_MS = 10000;
+
+  /** Node's `server.requestTimeout`: a client must send its whole request (headers and body) within this time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  HTTP_RECEIVE_TIMEOUT_MS = 30000;
+
+  /** Node's `server.keepAliveTimeout`: an idle keep-alive connection is closed after this time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  /** Node's `server.maxConnections`: connections beyond this many open sockets are dropped at once. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  HTTP_MAX_CONNECTIONS = 1000;
 
   @Transform(toBoolean)
   @IsBoolean()

@@ -7,3 +7,4 @@ export * from './migrations';
 export * from './query-counter.logger';
 export * from './schema-types';
 export * from './transaction.service';
+export * from './prepared-select';

@@ -1,16 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { Global, Module } from '@nestjs/common';
 import type { Request } from 'express';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
+import pinoPretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
 import { ensureRequestId } from '../http/request-id';
 import { routeTemplate } from '../http/route-template';
+import { redactUrl, serializeError } from './log-safety';
 
 /**
- * Paths pino must never print. Credentials travel in these headers and body fields; tests assert that a
- * login and an API-key request leave no secret in the log output.
+ * Paths pino must never print, should any log call pass a request, headers or a body: credentials travel
+ * in these. Request lines carry none of them (see `requestLine`); tests assert that a login and an API-key
+ * request leave no secret in the log output.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -41,7 +45,43 @@ export class LogDestinationModule {
   }
 }
 
-/** Structured JSON logs: one line per request with request id, route template, status and latency. */
+/** Probes and scrapes would drown the signal (and cost a line each at the probe's rate). */
+const UNLOGGED = /^\/(health|metrics)(\/|\?|$)/;
+
+/**
+ * The fields of the one line written when a request ends: who asked what, which route answered, how,
+ * and how fast. No headers (each request's would add about a kilobyte), no bodies.
+ */
+function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: unknown): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: redactUrl((req as Request).originalUrl ?? req.url),
+    route: routeTemplate(req as Request),
+    statusCode: res.statusCode,
+    responseTime,
+  };
+}
+
+/**
+ * The log stream: pino's own JSON, synchronous to stdout by default (no buffer to grow under load; a slow
+ * reader slows the writer instead), or pino-pretty's coloured single lines for people, written to the
+ * same place.
+ */
+function streamFor(format: 'pretty' | 'json', destination?: DestinationStream): DestinationStream | undefined {
+  if (format === 'json') return destination;
+  return pinoPretty({
+    destination: (destination as NodeJS.WritableStream | undefined) ?? 1,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+/**
+ * Structured logs: JSON (production) or pretty (development); one lean line per request with its request
+ * id, method, URL (credentials in the query redacted), route template, status and latency.
+ */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -50,23 +90,27 @@ export class LogDestinationModule {
         const pinoHttp: PinoHttpOptions = {
           level: config.logLevel,
           genReqId: (req, res) => ensureRequestId(req, res),
+          // Every line written while handling a request carries `requestId`, as every problem body does.
+          customAttributeKeys: { reqId: 'requestId' },
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          customProps: (req) => ({ route: routeTemplate(req as Request) }),
           customLogLevel: (_req, res, error) =>
             error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-          serializers: {
-            req: (req: { id: unknown; method: unknown; url: unknown; headers: Record<string, unknown> }) => ({
-              id: req.id,
-              method: req.method,
-              url: req.url,
-              headers: req.headers,
-            }),
-          },
-          // Probes and scrapes would drown the signal.
-          autoLogging: { ignore: (req) => /^\/(health|metrics)(\/|$)/.test(req.url ?? '') },
+          // Only the request id is bound to the request's logger; the closing line adds its own few fields.
           quietReqLogger: true,
+          quietResLogger: true,
+          customSuccessObject: (req, res, val: { responseTime: unknown }) =>
+            requestLine(req, res, val.responseTime),
+          customErrorObject: (req, res, error, val: { responseTime: unknown }) => ({
+            ...requestLine(req, res, val.responseTime),
+            err: error,
+          }),
+          customSuccessMessage: () => 'request completed',
+          customErrorMessage: () => 'request failed',
+          serializers: { err: serializeError },
+          autoLogging: { ignore: (req) => UNLOGGED.test(req.url ?? '') },
         };
-        return { pinoHttp: destination ? [pinoHttp, destination] : pinoHttp };
+        const stream = streamFor(config.logFormat, destination);
+        return { pinoHttp: stream ? [pinoHttp, stream] : pinoHttp };
       },
     }),
   ],
