@@ -90,10 +90,11 @@ describe('SQL Server parameter types', () => {
   });
 
   it('keeps a declared column length, but never sends datetime or nvarchar for an ASCII value', () => {
-    const driver = loadTypedMssqlDriver() as unknown as MssqlModuleLike & {
-      Request: new () => { input(...args: unknown[]): unknown; parameters: Record<string, MssqlRecordedParameter> };
+    const driver = loadTypedMssqlDriver();
+    const request = new driver.Request() as unknown as {
+      input(...args: unknown[]): unknown;
+      parameters: Record<string, MssqlRecordedParameter>;
     };
-    const request = new driver.Request();
     request.input('0', realMssql.NVarChar(36), ID);
     request.input('1', realMssql.NVarChar(100), 'Zoë');
     request.input('2', realMssql.DateTime, new Date('2026-03-08T14:00:00.003Z'));
