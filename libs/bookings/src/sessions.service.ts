@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppError, decodeCursor, toPage, TransactionService, ValidationProblem } from '@aero/core';
+import { AppError, TransactionService, ValidationProblem } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { CapacityService } from './capacity.service';
 import type { HoldTotals } from './bookings.repository';
@@ -119,7 +119,7 @@ export class SessionsService {
       ]);
     }
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
+    const after = query.cursor ? this.tx.cursors.decode(query.cursor, { s: 'instant', id: 'id' }) : undefined;
     return this.tx.read(async () => {
       const rows = await this.repo.listSessions({
         venueId: venue.id,
@@ -127,14 +127,14 @@ export class SessionsService {
         to,
         activity: query.activity,
         includeCancelled: query.includeCancelled ?? false,
-        after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+        after: after ? { startsAt: after.s, id: after.id } : undefined,
         limit,
       });
       const totals = await this.repo.holdTotals(
         rows.slice(0, limit).map((s) => s.id),
         now,
       );
-      return toPage(
+      return this.tx.cursors.page(
         rows,
         limit,
         (s) => this.toResponse(s, venue, totals.get(s.id)),
