@@ -1,14 +1,11 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createTestApp, randomPassword } from '@aero/testing';
+import { adminAuth, createTestApp, listTablesSql, randomPassword } from '@aero/testing';
 
 /** Every row of every table, as text: what someone with a database dump would see. */
 async function dumpEveryTable(t: TestApp): Promise<{ tables: string[]; text: string }> {
   const runner = t.dataSource.createQueryRunner();
   try {
-    const names =
-      t.dataSource.options.type === 'postgres'
-        ? ((await runner.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)) as { name: string }[])
-        : ((await runner.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)) as { name: string }[]);
+    const names = (await runner.query(listTablesSql(t.config.db.type))) as { name: string }[];
     const tables = names.map((row) => row.name).sort();
     let text = '';
     for (const table of tables) {

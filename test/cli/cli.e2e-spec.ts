@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from '@aero/core';
 import type { CliResult } from '@aero/testing';
@@ -9,7 +9,6 @@ jest.setTimeout(120_000);
 describe('admin CLI (e2e)', () => {
   let sandbox: CliSandbox;
   let dir: string;
-  let env: NodeJS.ProcessEnv;
 
   /** Runs the built CLI as an operator would, in an empty working directory. */
   const cli = (args: string[], extraEnv: Record<string, string> = {}): CliResult => sandbox.run(args, extraEnv);
@@ -19,15 +18,14 @@ describe('admin CLI (e2e)', () => {
     return JSON.parse(result.stdout) as Record<string, unknown>;
   };
 
-  const rowCounts = (): Record<string, number> => sandbox.rowCounts();
+  const rowCounts = (): Promise<Record<string, number>> => sandbox.rowCounts();
 
-  beforeEach(() => {
-    sandbox = CliSandbox.create();
+  beforeEach(async () => {
+    sandbox = await CliSandbox.create();
     dir = sandbox.dir;
-    env = sandbox.env;
   });
-  afterEach(() => {
-    sandbox.dispose();
+  afterEach(async () => {
+    await sandbox.dispose();
   });
 
   it('--help lists the platform commands under the installed command name', () => {
@@ -40,19 +38,19 @@ describe('admin CLI (e2e)', () => {
 
   it.each(['db:migrate', 'db:seed', 'openapi:export'])(
     '%s --help explains the command without touching the database',
-    (command) => {
+    async (command) => {
       const result = cli([command, '--help']);
       expect(result.status).toBe(0);
       expect(result.stdout).toContain(`Usage: aero ${command} [options]`);
       expect(result.stdout).toContain('--help');
-      expect(existsSync(env.DB_DATABASE as string) ? rowCounts() : {}).toEqual({});
+      expect(await rowCounts()).toEqual({});
     },
   );
 
-  it('db:migrate --json applies every migration once and reports it as JSON', () => {
+  it('db:migrate --json applies every migration once and reports it as JSON', async () => {
     const first = json(cli(['db:migrate', '--json']));
     expect(first).toEqual({ applied: MIGRATIONS.map((migration) => migration.name) });
-    expect(rowCounts().schema_migrations).toBe(MIGRATIONS.length);
+    expect((await rowCounts()).schema_migrations).toBe(MIGRATIONS.length);
 
     const second = json(cli(['db:migrate', '--json']));
     expect(second).toEqual({ applied: [] });
@@ -60,22 +58,22 @@ describe('admin CLI (e2e)', () => {
     expect(cli(['db:migrate']).stdout).toBe('Database is up to date.\n');
   });
 
-  it('db:migrate --revert undoes the latest migration, and db:migrate re-applies it', () => {
+  it('db:migrate --revert undoes the latest migration, and db:migrate re-applies it', async () => {
     json(cli(['db:migrate', '--json']));
     expect(json(cli(['db:migrate', '--revert', '--json']))).toEqual({
       reverted: MIGRATIONS[MIGRATIONS.length - 1].name,
     });
-    expect(rowCounts().schema_migrations).toBe(MIGRATIONS.length - 1);
+    expect((await rowCounts()).schema_migrations).toBe(MIGRATIONS.length - 1);
     expect(json(cli(['db:migrate', '--json']))).toEqual({
       applied: [MIGRATIONS[MIGRATIONS.length - 1].name],
     });
   });
 
-  it('db:seed is idempotent: the second run changes nothing', () => {
+  it('db:seed is idempotent: the second run changes nothing', async () => {
     const first = json(cli(['db:seed', '--json']));
-    const afterFirst = rowCounts();
+    const afterFirst = await rowCounts();
     const second = json(cli(['db:seed', '--json']));
-    expect(rowCounts()).toEqual(afterFirst);
+    expect(await rowCounts()).toEqual(afterFirst);
     expect(first).toHaveProperty('created');
     // Whatever the seed reports as created, the second run created none of it.
     const createdAgain = Object.values(second.created as Record<string, unknown>).filter((n) => n !== 0);

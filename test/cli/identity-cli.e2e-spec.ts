@@ -2,28 +2,28 @@ import { CliSandbox } from '@aero/testing';
 
 jest.setTimeout(120_000);
 
-/** users:* and api-keys:* as an operator runs them, against one SQLite file. */
+/** users:* and api-keys:* as an operator runs them, against one database on the run's dialect. */
 describe('identity CLI commands (e2e)', () => {
   let sandbox: CliSandbox;
   const cli = (args: string[]) => sandbox.run(args);
   const json = <T = Record<string, unknown>>(args: string[]): T => sandbox.json<T>(args);
-  const dump = (): string =>
-    JSON.stringify([sandbox.query('SELECT * FROM users'), sandbox.query('SELECT * FROM api_keys')]);
+  const dump = async (): Promise<string> =>
+    JSON.stringify([await sandbox.query('SELECT * FROM users'), await sandbox.query('SELECT * FROM api_keys')]);
 
-  beforeAll(() => {
-    sandbox = CliSandbox.create('aero-identity-cli-');
+  beforeAll(async () => {
+    sandbox = await CliSandbox.create('aero-identity-cli-');
   });
-  afterAll(() => {
-    sandbox.dispose();
+  afterAll(async () => {
+    await sandbox.dispose();
   });
 
-  it('users:create generates and prints a password once; a duplicate email exits 1', () => {
+  it('users:create generates and prints a password once; a duplicate email exits 1', async () => {
     const created = json<{ user: { email: string; roles: string[] }; password: string }>([
       'users:create', '--email', 'Front.Desk@Example.test', '--role', 'staff', '--json',
     ]);
     expect(created.user).toMatchObject({ email: 'front.desk@example.test', roles: ['staff'] });
     expect(created.password.length).toBeGreaterThanOrEqual(20);
-    expect(dump()).not.toContain(created.password);
+    expect(await dump()).not.toContain(created.password);
 
     const again = cli(['users:create', '--email', 'front.desk@example.test', '--role', 'staff']);
     expect(again.status).toBe(1);
@@ -59,7 +59,7 @@ describe('identity CLI commands (e2e)', () => {
     expect(again.stderr).toBe('error: No user with email leaver@example.test.\n');
   });
 
-  it('api-keys:create prints the key once with its settings; list never shows it', () => {
+  it('api-keys:create prints the key once with its settings; list never shows it', async () => {
     const venue = '0b6f4a52-3f3e-4c1e-9d0a-8f0e6c7b5a41';
     const created = json<{ id: string; key: string; expiresAt: string; rateLimitPerMinute: number; venueIds: string[]; scopes: string[] }>([
       'api-keys:create', '--name', 'Kiosk 7', '--app', 'kiosk', '--scopes', 'members:read,bookings:write',
@@ -73,7 +73,7 @@ describe('identity CLI commands (e2e)', () => {
     const listed = cli(['api-keys:list', '--json']);
     expect(listed.stdout).toContain(created.id);
     expect(listed.stdout).not.toContain(created.key);
-    expect(dump()).not.toContain(created.key);
+    expect(await dump()).not.toContain(created.key);
     const human = cli(['api-keys:list']);
     expect(human.stdout).toContain(`${created.id}  active`);
   });

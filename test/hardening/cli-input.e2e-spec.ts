@@ -10,13 +10,13 @@ describe('CLI input rules (e2e)', () => {
   let sandbox: CliSandbox;
   let venueId: string;
 
-  beforeAll(() => {
-    sandbox = CliSandbox.create('aero-hardening-cli-');
+  beforeAll(async () => {
+    sandbox = await CliSandbox.create('aero-hardening-cli-');
     expect(sandbox.run(['db:seed', '--json']).status).toBe(0);
-    venueId = sandbox.query<{ id: string }>('SELECT id FROM venues')[0].id;
+    venueId = (await sandbox.query<{ id: string }>('SELECT id FROM venues'))[0].id;
   });
-  afterAll(() => {
-    sandbox.dispose();
+  afterAll(async () => {
+    await sandbox.dispose();
   });
 
   const schedule = (from: string, to: string) =>
@@ -37,30 +37,31 @@ describe('CLI input rules (e2e)', () => {
       '--activity',
       'Calendar Check',
     ]);
-  const scheduled = () =>
-    sandbox.query<{ n: number }>("SELECT COUNT(*) AS n FROM sessions WHERE activity = 'Calendar Check'")[0].n;
+  const scheduled = async () =>
+    Number((await sandbox.query<{ n: number | string }>("SELECT COUNT(*) AS n FROM sessions WHERE activity = 'Calendar Check'"))[0].n);
 
-  it('sessions:schedule refuses 2027-02-30 instead of rolling it over to 2 March, and creates nothing', () => {
+  it('sessions:schedule refuses 2027-02-30 instead of rolling it over to 2 March, and creates nothing', async () => {
     const result = schedule('2027-02-30', '2027-03-02');
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('error: --from must be a real calendar date YYYY-MM-DD in the years 2000–2100\n');
-    expect(scheduled()).toBe(0);
+    expect(await scheduled()).toBe(0);
   });
 
-  it('sessions:schedule refuses a day in the year 9999', () => {
+  it('sessions:schedule refuses a day in the year 9999', async () => {
     const result = schedule('2027-03-01', '9999-12-31');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error: --to must be a real calendar date/);
-    expect(scheduled()).toBe(0);
+    expect(await scheduled()).toBe(0);
   });
 
-  it('sessions:schedule still takes a leap day', () => {
+  it('sessions:schedule still takes a leap day', async () => {
     expect(schedule('2028-02-29', '2028-02-29').status).toBe(0);
-    expect(scheduled()).toBe(1);
+    expect(await scheduled()).toBe(1);
   });
 
-  it('members:import refuses a NUL character in a name and a date in the year 9999, naming line and field', () => {
-    const before = sandbox.query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n;
+  it('members:import refuses a NUL character in a name and a date in the year 9999, naming line and field', async () => {
+    const members = async () => Number((await sandbox.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM members'))[0].n);
+    const before = await members();
     const file = join(sandbox.dir, 'hostile.csv');
     writeFileSync(
       file,
@@ -76,6 +77,6 @@ describe('CLI input rules (e2e)', () => {
     expect(result.stdout).toContain('line 2: firstName must not contain NUL characters');
     expect(result.stdout).toContain('line 3: dateOfBirth dateOfBirth must be a real calendar date');
     expect(result.stdout).toContain('line 4: guardianEmail must not contain NUL characters');
-    expect(sandbox.query<{ n: number }>('SELECT COUNT(*) AS n FROM members')[0].n).toBe(before);
+    expect(await members()).toBe(before);
   });
 });

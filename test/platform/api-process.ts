@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TestDatabase } from '@aero/testing';
+import { createTestDatabase, testDbType } from '@aero/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -35,10 +37,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the API with a throwaway SQLite file and explicit secrets; `env` overrides anything. */
+/**
+ * Starts the API with explicit secrets on a throwaway database of the run's dialect (a SQLite file, or a
+ * fresh PostgreSQL / SQL Server database, dropped by `dispose`); `env` overrides anything, and an `env`
+ * that names its own DB_TYPE gets no database made for it.
+ */
 export async function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'aero-api-'));
   const port = await freePort();
+  const database: TestDatabase | undefined =
+    env.DB_TYPE === undefined && testDbType() !== 'sqlite' ? await createTestDatabase() : undefined;
   let output = '';
   const child = spawn(
     process.execPath,
@@ -53,6 +61,7 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
         PORT: String(port),
         DB_TYPE: 'sqlite',
         DB_DATABASE: join(dir, 'aero.sqlite'),
+        ...database?.env,
         JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
         API_KEY_PEPPER: randomBytes(32).toString('hex'),
         ...env,
@@ -76,6 +85,7 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }

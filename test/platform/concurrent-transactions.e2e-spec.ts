@@ -1,12 +1,14 @@
 import { TransactionService } from '@aero/core';
 import type { TestApp } from '@aero/testing';
-import { createTestApp } from '@aero/testing';
+import { createTestApp, sqlFor } from '@aero/testing';
 
 // Units of work that wait on real I/O mid-transaction (a timer here; a hash or a Redis call in practice)
 // must not trip over each other, on any dialect. SQLite shares one connection, so they queue.
 describe('concurrent transactions (e2e)', () => {
   let t: TestApp;
   let tx: TransactionService;
+  /** Raw SQL written once with $n placeholders, rewritten for the run's dialect. */
+  const sql = (statement: string): string => sqlFor(t.config.db.type, statement);
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -21,10 +23,10 @@ describe('concurrent transactions (e2e)', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
         tx.run(async () => {
-          await tx.manager.query('INSERT INTO tx_probe (id, note) VALUES ($1, $2)'.replace(/\$\d/g, t.config.db.type === 'postgres' ? '$&' : '?'), [i, 'first']);
+          await tx.manager.query(sql('INSERT INTO tx_probe (id, note) VALUES ($1, $2)'), [i, 'first']);
           await new Promise((resolve) => setTimeout(resolve, 5));
           await tx.manager.query(
-            'UPDATE tx_probe SET note = $1 WHERE id = $2'.replace(/\$\d/g, t.config.db.type === 'postgres' ? '$&' : '?'),
+            sql('UPDATE tx_probe SET note = $1 WHERE id = $2'),
             ['second', i],
           );
         }),
@@ -39,10 +41,10 @@ describe('concurrent transactions (e2e)', () => {
     await t.dataSource.query('DELETE FROM tx_probe');
     const ok = tx.run(async () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await tx.manager.query(t.config.db.type === 'postgres' ? 'INSERT INTO tx_probe (id, note) VALUES (1, $1)' : 'INSERT INTO tx_probe (id, note) VALUES (1, ?)', ['kept']);
+      await tx.manager.query(sql('INSERT INTO tx_probe (id, note) VALUES (1, $1)'), ['kept']);
     });
     const failing = tx.run(async () => {
-      await tx.manager.query(t.config.db.type === 'postgres' ? 'INSERT INTO tx_probe (id, note) VALUES (2, $1)' : 'INSERT INTO tx_probe (id, note) VALUES (2, ?)', ['lost']);
+      await tx.manager.query(sql('INSERT INTO tx_probe (id, note) VALUES (2, $1)'), ['lost']);
       await new Promise((resolve) => setTimeout(resolve, 5));
       throw new Error('business rule failed');
     });

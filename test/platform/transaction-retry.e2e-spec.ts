@@ -11,13 +11,27 @@ import { createTestApp, testDbType } from '@aero/testing';
  */
 const dialect = testDbType();
 
+/** The transient failure each dialect reports, as its driver shapes it (node-mssql: a RequestError's `number`). */
+const TRANSIENT: Record<typeof dialect, { label: string; error: () => Error }> = {
+  postgres: {
+    label: 'serialization failure (40001)',
+    error: () => Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' }),
+  },
+  mssql: {
+    label: 'deadlock victim (1205)',
+    error: () =>
+      Object.assign(new Error('Transaction (Process ID 57) was deadlocked on lock resources with another process'), {
+        name: 'RequestError',
+        code: 'EREQUEST',
+        number: 1205,
+      }),
+  },
+  sqlite: { label: 'SQLITE_BUSY', error: () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }) },
+};
+
 /** What the driver reports for a transient failure, wrapped by TypeORM the way a real one is. */
 function transientDriverError(): QueryFailedError {
-  const driverError =
-    dialect === 'postgres'
-      ? Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' })
-      : Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-  return new QueryFailedError('UPDATE "retry_probe" SET "n" = "n" + 1', [], driverError);
+  return new QueryFailedError('UPDATE "retry_probe" SET "n" = "n" + 1', [], TRANSIENT[dialect].error());
 }
 
 /** A promise two transactions meet at, so each holds its first row lock before asking for the other's. */
@@ -59,7 +73,7 @@ describe('transactions retry transient database failures (e2e)', () => {
     await t.dataSource.query(`INSERT INTO "retry_probe" ("id", "n") VALUES ('a', 0), ('b', 0)`);
   });
 
-  it(`re-runs the whole unit of work after a ${dialect === 'postgres' ? 'serialization failure (40001)' : 'SQLITE_BUSY'} and commits it once`, async () => {
+  it(`re-runs the whole unit of work after a ${TRANSIENT[dialect].label} and commits it once`, async () => {
     let attempts = 0;
     const result = await tx.run(async () => {
       attempts++;
@@ -106,12 +120,14 @@ describe('transactions retry transient database failures (e2e)', () => {
     expect(await counter('a')).toBe(0);
   });
 
-  if (dialect === 'postgres') {
+  // SQLite has one writer at a time, so no deadlock. SQL Server's deadlock monitor wakes about every
+  // 5 seconds (more often while it keeps finding deadlocks), hence the longer timeout there.
+  if (dialect !== 'sqlite') {
     it('resolves a real deadlock: the victim is retried and both transactions commit', async () => {
       const attempts = { ab: 0, ba: 0 };
       const bothHoldFirstLock = barrier(2);
       // Opposite lock order. On the first attempt each waits until the other holds its first row, so
-      // the second UPDATEs block on each other and PostgreSQL kills one of them (40P01).
+      // the second UPDATEs block on each other and the database kills one of them (40P01 / 1205).
       const transfer = (first: 'a' | 'b', second: 'a' | 'b', key: 'ab' | 'ba') =>
         tx.run(async () => {
           attempts[key]++;
@@ -128,6 +144,6 @@ describe('transactions retry transient database failures (e2e)', () => {
       expect(attempts.ab + attempts.ba).toBe(3);
       expect(await counter('a')).toBe(2);
       expect(await counter('b')).toBe(2);
-    });
+    }, dialect === 'mssql' ? 60_000 : 15_000);
   }
 });

@@ -23,7 +23,7 @@ describe('rate-limit CLI commands (e2e)', () => {
   const json = <T>(args: string[]): T => sandbox.json<T>(args);
 
   beforeAll(async () => {
-    sandbox = CliSandbox.create('aero-rate-limits-cli-');
+    sandbox = await CliSandbox.create('aero-rate-limits-cli-');
     redis = await startDisposableRedis();
     // A minute-long burst window: the counters spent below must outlive a few CLI starts on a loaded machine.
     Object.assign(sandbox.env, { REDIS_URL: redis.url, RATE_LIMIT_REDIS_KEY_PREFIX: prefix, RATE_LIMIT_BURST_WINDOW_SECONDS: '60' });
@@ -32,7 +32,7 @@ describe('rate-limit CLI commands (e2e)', () => {
   afterAll(async () => {
     client?.disconnect();
     await redis?.dispose();
-    sandbox?.dispose();
+    await sandbox?.dispose();
   });
 
   /** Spends `n` requests of a key the way the API's guard does (same windows, same script, same prefix). */

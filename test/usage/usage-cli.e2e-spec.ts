@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { CliSandbox } from '@aero/testing';
 
 jest.setTimeout(120_000);
@@ -27,31 +26,32 @@ describe('usage CLI commands (e2e)', () => {
   const user = randomUUID();
   const now = Date.now();
 
-  const insert = (
+  /** An instant and a flag as the sandbox's dialect stores them (SQLite: text and 0/1). */
+  const at = (ms: number): string | Date => (sandbox.dialect === 'sqlite' ? sqliteTime(ms) : new Date(ms));
+  const flag = (value: boolean): boolean | number => (sandbox.dialect === 'postgres' ? value : value ? 1 : 0);
+
+  const insert = async (
     rows: Array<{ at: number; kind: string; id: string; status: number; app?: string; latencyUs?: number }>,
-  ): void => {
-    const db = new Database(sandbox.databaseFile);
-    const statement = db.prepare(
-      `INSERT INTO usage_events (id, occurred_at, principal_kind, principal_id, app, method, route, status, latency_us, response_bytes, client_ip, throttled, replayed)
-       VALUES (?, ?, ?, ?, ?, 'GET', '/v1/auth/me', ?, ?, 120, '10.0.0.1', ?, 0)`,
-    );
+  ): Promise<void> => {
     for (const r of rows) {
-      statement.run(
+      await sandbox.query(
+        `INSERT INTO usage_events (id, occurred_at, principal_kind, principal_id, app, method, route, status, latency_us, response_bytes, client_ip, throttled, replayed)
+         VALUES ($1, $2, $3, $4, $5, 'GET', '/v1/auth/me', $6, $7, 120, '10.0.0.1', $8, $9)`,
         randomUUID(),
-        sqliteTime(r.at),
+        at(r.at),
         r.kind,
         r.id,
         r.app ?? '',
         r.status,
         r.latencyUs ?? 2000,
-        r.status === 429 ? 1 : 0,
+        flag(r.status === 429),
+        flag(false),
       );
     }
-    db.close();
   };
 
-  beforeAll(() => {
-    sandbox = CliSandbox.create('aero-usage-cli-');
+  beforeAll(async () => {
+    sandbox = await CliSandbox.create('aero-usage-cli-');
     sandbox.json(['db:migrate', '--json']);
     const rows: Parameters<typeof insert>[0] = [];
     // The key: 10 requests two hours ago (2 of them 429), 5 in the last minutes (one 500).
@@ -72,10 +72,10 @@ describe('usage CLI commands (e2e)', () => {
     for (let i = 0; i < 4; i++)
       rows.push({ at: now - 20 * DAY, kind: 'apiKey', id: key, app: 'kiosk', status: 200 });
     rows.push({ at: now - 500 * DAY, kind: 'apiKey', id: key, app: 'kiosk', status: 200 });
-    insert(rows);
+    await insert(rows);
   });
-  afterAll(() => {
-    sandbox.dispose();
+  afterAll(async () => {
+    await sandbox.dispose();
   });
 
   it('usage:report --format json reports each principal of the last 24 hours, busiest first', () => {
@@ -119,7 +119,7 @@ describe('usage CLI commands (e2e)', () => {
   it('usage:report explains itself with --help and refuses bad options in one line', () => {
     const help = sandbox.run(['usage:report', '--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('Usage: npm run cli -- usage:report [options]');
+    expect(help.stdout).toContain('Usage: aero usage:report [options]');
     for (const flag of ['--since', '--key', '--user', '--format']) expect(help.stdout).toContain(flag);
 
     const since = sandbox.run(['usage:report', '--since', '1w']);
@@ -130,11 +130,11 @@ describe('usage CLI commands (e2e)', () => {
     const both = sandbox.run(['usage:report', '--key', key, '--user', user]);
     expect(both.stderr).toBe('error: give --key or --user, not both\n');
     expect(sandbox.run(['usage:prune', '--help']).stdout).toContain(
-      'Usage: npm run cli -- usage:prune [options]',
+      'Usage: aero usage:prune [options]',
     );
   });
 
-  it('usage:prune rolls up closed hours and applies retention; the report reads the same afterwards', () => {
+  it('usage:prune rolls up closed hours and applies retention; the report reads the same afterwards', async () => {
     const before = sandbox.json<{ principals: Line[] }>(['usage:report', '--format', 'json']);
     const pruned = sandbox.json<{ hoursRolledUp: number; rawDeleted: number; rollupsDeleted: number }>([
       'usage:prune',
@@ -143,11 +143,11 @@ describe('usage CLI commands (e2e)', () => {
     // The 500-day-old hour is rolled up, then its roll-up is past retention too.
     expect(pruned).toMatchObject({ rawDeleted: 5, rollupsDeleted: 1 });
     expect(pruned.hoursRolledUp).toBeGreaterThanOrEqual(3);
-    const counts = sandbox.query<{ n: number; old: number }>(
-      'SELECT COUNT(*) AS n, SUM(CASE WHEN occurred_at < ? THEN 1 ELSE 0 END) AS old FROM usage_events',
-      sqliteTime(now - 14 * DAY),
-    )[0];
-    expect(counts).toEqual({ n: 18, old: 0 });
+    const [counts] = await sandbox.query<{ n: number | string; old: number | string }>(
+      'SELECT COUNT(*) AS n, SUM(CASE WHEN occurred_at < $1 THEN 1 ELSE 0 END) AS old FROM usage_events',
+      at(now - 14 * DAY),
+    );
+    expect({ n: Number(counts.n), old: Number(counts.old) }).toEqual({ n: 18, old: 0 });
 
     const after = sandbox.json<{ principals: Line[] }>(['usage:report', '--format', 'json']);
     expect(after.principals.map((p) => [p.principal.id, p.requests, p.errors, p.throttled])).toEqual(

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { loadConfig } from '@aero/core';
+import { dialectAtImport, loadConfig, readProcessEnv } from '@aero/core';
 import { createApiApp } from '../../api/src/create-api-app';
 import { buildOpenApiDocument } from '../../api/src/openapi';
 
@@ -9,14 +9,24 @@ interface Options {
   out?: string;
 }
 
-/** Writes the OpenAPI document (sorted keys) from a throwaway in-memory instance of the API. */
+/**
+ * Writes the OpenAPI document (sorted keys) from a throwaway instance of the API: in memory on SQLite; on
+ * PostgreSQL or SQL Server (whose column types the entities were loaded with) on the configured database,
+ * without running migrations or writing anything.
+ */
 @Command({ name: 'openapi:export', description: 'Write the OpenAPI document to a file (default openapi.json)' })
 export class OpenApiExportCommand extends CommandRunner {
   async run(_args: string[], options: Options): Promise<void> {
+    const database =
+      dialectAtImport() === 'sqlite'
+        ? { DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' }
+        : {
+            ...Object.fromEntries(Object.entries(readProcessEnv()).filter(([name]) => name.startsWith('DB_'))),
+            DB_MIGRATIONS_RUN: 'false',
+          };
     const config = loadConfig({
       NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: ':memory:',
+      ...database,
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('hex'),
     });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { TransactionService, whereAfter } from '@aero/core';
 import { ApiKeyEntity } from './api-key.entity';
 
 /** The only code that knows how API keys are stored. */
@@ -26,11 +26,9 @@ export class ApiKeysRepository {
 
   /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows. */
   listPage(limit: number, after?: { createdAt: Date; id: string }): Promise<ApiKeyEntity[]> {
-    const query = this.repo.createQueryBuilder('k').orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').take(limit + 1);
-    if (after) {
-      query.where('(k.created_at > :createdAt OR (k.created_at = :createdAt AND k.id > :id))', after);
-    }
-    return query.getMany();
+    const query = this.repo.createQueryBuilder('k');
+    whereAfter(query, 'k.created_at', 'k.id', after && { sort: after.createdAt, id: after.id });
+    return query.orderBy('k.created_at', 'ASC').addOrderBy('k.id', 'ASC').take(limit + 1).getMany();
   }
 
   /** Records use without touching anything else (one small UPDATE, at most once a minute per key). */

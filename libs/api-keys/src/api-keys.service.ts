@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, AppError, decodeCursor, toPage, TransactionService, ValidationProblem } from '@aero/core';
+import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal, Scope } from '@aero/auth';
 import { ApiKeyCache } from './api-key-cache';
@@ -53,12 +53,10 @@ export class ApiKeysService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyDto>> {
-    const after = cursor ? decodeCursor(cursor, ['createdAt', 'id'] as const) : undefined;
-    const rows = await this.tx.read(() =>
-      this.keys.listPage(limit, after ? { createdAt: new Date(String(after.createdAt)), id: String(after.id) } : undefined),
-    );
+    const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
+    const rows = await this.tx.read(() => this.keys.listPage(limit, after));
     const now = new Date();
-    return toPage(rows, limit, (row) => toApiKeyDto(row, now), (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
+    return this.tx.cursors.page(rows, limit, (row) => toApiKeyDto(row, now), (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
   }
 
   /** Every key, oldest first (CLI listing). */

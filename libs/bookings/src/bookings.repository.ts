@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
-import { Brackets } from 'typeorm';
-import { insertIfAbsent, TransactionService } from '@aero/core';
+import { insertIfAbsent, TransactionService, whereAfter } from '@aero/core';
 import type { BookingStatus } from './booking.entity';
 import { BookingEntity } from './booking.entity';
 import { HoldEntity } from './hold.entity';
@@ -46,20 +45,7 @@ function keysetAfter<T extends object>(
   after: { startsAt: Date; id: string } | undefined,
   alias: string,
 ): void {
-  if (!after) return;
-  qb.andWhere(
-    new Brackets((w) =>
-      w
-        .where(`${alias}.${column} > :afterStart`, { afterStart: after.startsAt })
-        .orWhere(
-          new Brackets((w2) =>
-            w2
-              .where(`${alias}.${column} = :afterStart`)
-              .andWhere(`${alias}.id > :afterId`, { afterId: after.id }),
-          ),
-        ),
-    ),
-  );
+  whereAfter(qb, `${alias}.${column}`, `${alias}.id`, after && { sort: after.startsAt, id: after.id });
 }
 
 /**
@@ -204,19 +190,7 @@ export class BookingsRepository {
       if (venueIds.length === 0) return Promise.resolve([]);
       qb.andWhere('v.id IN (:...venueIds)', { venueIds });
     }
-    if (after) {
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('v.name > :afterName', { afterName: after.name })
-            .orWhere(
-              new Brackets((w2) =>
-                w2.where('v.name = :afterName').andWhere('v.id > :afterId', { afterId: after.id }),
-              ),
-            ),
-        ),
-      );
-    }
+    whereAfter(qb, 'v.name', 'v.id', after && { sort: after.name, id: after.id });
     return qb
       .orderBy('v.name', 'ASC')
       .addOrderBy('v.id', 'ASC')

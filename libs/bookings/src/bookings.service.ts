@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppConfig, AppError, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppConfig, AppError, TransactionService } from '@aero/core';
 import { isMemberScoped, MembersService } from '@aero/members';
 import { externalScopeOf, holderSubject, memberSubject, ownerKeyOf } from './access';
 import type { BookingEntity } from './booking.entity';
@@ -104,7 +104,7 @@ export class BookingsService {
 
   async list(principal: Principal, query: BookingQueryDto): Promise<Page<BookingResponseDto>> {
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
+    const after = query.cursor ? this.tx.cursors.decode(query.cursor, { s: 'instant', id: 'id' }) : undefined;
     const memberIds = await this.members.visibleMemberIds(principal);
     return this.tx.read(async () => {
       const rows = await this.repo.listBookings({
@@ -120,11 +120,11 @@ export class BookingsService {
         to: query.to
           ? new Date(isDateOnly(query.to) ? `${addDays(query.to, 1)}T00:00:00Z` : query.to)
           : undefined,
-        after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+        after: after ? { startsAt: after.s, id: after.id } : undefined,
         limit,
       });
       const venues = await this.venuesOf(rows.slice(0, limit));
-      return toPage(
+      return this.tx.cursors.page(
         rows,
         limit,
         (b) => toBookingResponse(b, venues.get(b.venueId)),

@@ -96,3 +96,26 @@ describe('capacity SQL per dialect', () => {
     });
   });
 });
+
+describe('capacity UPDATE parameter types on SQL Server', () => {
+  it('binds the count as int, the instant as datetime2(7) and the ids and status as varchar', async () => {
+    let modules: { repo: typeof import('./bookings.repository'); entity: typeof import('./session.entity') } | undefined;
+    const previous = process.env.DB_TYPE;
+    process.env.DB_TYPE = 'mssql';
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      modules = { repo: require('./bookings.repository'), entity: require('./session.entity') };
+    });
+    process.env.DB_TYPE = previous;
+    const { repo, entity } = modules as NonNullable<typeof modules>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createRecordingDataSource } = require('@aero/core/database/sql-snapshot') as typeof import('@aero/core/database/sql-snapshot');
+    const { dataSource, take } = await createRecordingDataSource('mssql', [entity.SessionEntity]);
+    const bookings = new repo.BookingsRepository({ manager: dataSource.manager } as never);
+    await bookings.takePlaces('5e55a0e1-0000-4000-8000-000000000001', 2, new Date('2026-03-08T14:00:00.003Z'));
+    const [statement] = take();
+    // An nvarchar id would convert the varchar(36) key column on every row: a scan on the hottest write.
+    expect(statement.declarations).toEqual(['@0 int', '@1 datetime2(7)', '@2 varchar(8000)', '@3 varchar(8000)']);
+    expect(statement.parameters[1]).toEqual(new Date('2026-03-08T14:00:00.003Z'));
+  });
+});

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppError, decodeCursor, toPage, TransactionService, ValidationProblem } from '@aero/core';
+import { AppError, TransactionService, ValidationProblem } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { CapacityService } from './capacity.service';
 import type { HoldTotals } from './bookings.repository';
@@ -120,7 +120,7 @@ export class SessionsService {
       ]);
     }
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor, ['s', 'id'] as const) : undefined;
+    const after = query.cursor ? this.tx.cursors.decode(query.cursor, { s: 'instant', id: 'id' }) : undefined;
     // Two statements in all: the venue (its zone sets the range) and the sessions with their holds.
     const rows = await this.tx.read(() =>
       this.repo.listSessionsWithHolds(
@@ -130,13 +130,13 @@ export class SessionsService {
           to,
           activity: query.activity,
           includeCancelled: query.includeCancelled ?? false,
-          after: after ? { startsAt: new Date(String(after.s)), id: String(after.id) } : undefined,
+          after: after ? { startsAt: after.s, id: after.id } : undefined,
           limit,
         },
         now,
       ),
     );
-    const page = toPage(
+    const page = this.tx.cursors.page(
       rows,
       limit,
       (r) => this.toResponse(r.session, venue, r.totals, now),

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page, PageQueryDto } from '@aero/core';
-import { AppError, CoreProblems, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppError, CoreProblems, TransactionService } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import type { VenueCreateDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
@@ -50,15 +50,15 @@ export class VenuesService {
 
   async list(principal: Principal, query: PageQueryDto): Promise<Page<VenueResponseDto>> {
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor, ['n', 'id'] as const) : undefined;
+    const after = query.cursor ? this.tx.cursors.decode(query.cursor, { n: 'text', id: 'id' }) : undefined;
     const rows = await this.tx.read(() =>
       this.repo.listVenues(
         principal.venueIds,
-        after ? { name: String(after.n), id: String(after.id) } : undefined,
+        after ? { name: after.n, id: after.id } : undefined,
         limit,
       ),
     );
-    return toPage(rows, limit, toVenueResponse, (v) => ({ n: v.name, id: v.id }));
+    return this.tx.cursors.page(rows, limit, toVenueResponse, (v) => ({ n: v.name, id: v.id }));
   }
 
   async get(principal: Principal, id: string): Promise<VenueResponseDto> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { Brackets } from 'typeorm';
-import { insertIfAbsent, PreparedSelect, TransactionService } from '@aero/core';
+import { insertIfAbsent, PreparedSelect, TransactionService, whereAfter } from '@aero/core';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
@@ -125,18 +125,7 @@ export class MembersRepository {
       );
     }
     if (filter.after) {
-      const { sortKey, id } = filter.after;
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where('m.sortKey > :sortKey', { sortKey })
-            .orWhere(
-              new Brackets((w2) =>
-                w2.where('m.sortKey = :sortKey', { sortKey }).andWhere('m.id > :afterId', { afterId: id }),
-              ),
-            ),
-        ),
-      );
+      whereAfter(qb, 'm.sortKey', 'm.id', { sort: filter.after.sortKey, id: filter.after.id });
     }
     return qb
       .orderBy('m.sortKey', 'ASC')

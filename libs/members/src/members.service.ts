@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppConfig, AppError, CoreProblems, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppConfig, AppError, CoreProblems, TransactionService } from '@aero/core';
 import type { MemberCreateDto } from './dto/member-create.dto';
 import type { MemberQueryDto } from './dto/member-query.dto';
 import type { MembershipDto, MemberResponseDto, WaiverResponseDto } from './dto/member-response.dto';
@@ -123,7 +123,7 @@ export class MembersService {
 
   async list(principal: Principal, query: MemberQueryDto): Promise<Page<MemberResponseDto>> {
     const limit = query.limit ?? 20;
-    const after = query.cursor ? decodeCursor(query.cursor, ['k', 'id'] as const) : undefined;
+    const after = query.cursor ? this.tx.cursors.decode(query.cursor, { k: 'text', id: 'id' }) : undefined;
     const ids = await this.visibleMemberIds(principal);
     const now = new Date();
     const rows = await this.tx.read(() =>
@@ -131,11 +131,11 @@ export class MembersService {
         search: query.search?.toLowerCase(),
         ids,
         venueIds: principal.venueIds,
-        after: after ? { sortKey: String(after.k), id: String(after.id) } : undefined,
+        after: after ? { sortKey: after.k, id: after.id } : undefined,
         limit,
       }),
     );
-    return toPage(
+    return this.tx.cursors.page(
       rows,
       limit,
       (m) => this.toResponse(m, now),

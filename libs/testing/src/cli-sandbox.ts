@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type { DbType } from '@aero/core';
+import type { TestDatabase } from './test-database';
+import { createTestDatabase, listTablesSql, openTestSql, testDbType } from './test-database';
 
 /** The built CLI (the e2e globalSetup builds it once, like `npm run cli` does when stale). */
 export const CLI_ENTRY = join(resolve(__dirname, '../../..'), 'dist/apps/cli/apps/cli/src/main.js');
@@ -15,29 +17,35 @@ export interface CliResult {
 }
 
 /**
- * An operator's shell for CLI e2e tests: an empty working directory with its own SQLite file and fresh
- * secrets, whatever dialect the rest of the e2e run targets.
+ * An operator's shell for CLI e2e tests: an empty working directory with fresh secrets and its own empty
+ * database on the run's dialect (a SQLite file in that directory, or a fresh PostgreSQL / SQL Server
+ * database with DB_TYPE=postgres / mssql).
  */
 export class CliSandbox {
   private constructor(
     readonly dir: string,
     readonly env: NodeJS.ProcessEnv,
+    private readonly database: TestDatabase | undefined,
   ) {}
 
-  static create(prefix = 'aero-cli-'): CliSandbox {
+  static async create(prefix = 'aero-cli-'): Promise<CliSandbox> {
+    // The database first: when its server cannot be reached, nothing is left behind.
+    const database = testDbType() === 'sqlite' ? undefined : await createTestDatabase();
     const dir = mkdtempSync(join(tmpdir(), prefix));
-    return new CliSandbox(dir, {
+    const secrets = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: join(dir, 'aero.sqlite'),
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('base64url'),
-    });
+    };
+    if (!database) {
+      return new CliSandbox(dir, { ...secrets, DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'aero.sqlite') }, undefined);
+    }
+    return new CliSandbox(dir, { ...secrets, ...database.env }, database);
   }
 
-  get databaseFile(): string {
-    return this.env.DB_DATABASE as string;
+  get dialect(): DbType {
+    return this.env.DB_TYPE as DbType;
   }
 
   /** Runs `aero <args>` (the built CLI) as an operator would. */
@@ -60,27 +68,36 @@ export class CliSandbox {
     return JSON.parse(result.stdout) as T;
   }
 
-  /** Reads the sandbox database directly (read-only), to check what a command stored. */
-  query<T>(sql: string, ...params: unknown[]): T[] {
-    const db = new Database(this.databaseFile, { readonly: true });
+  /**
+   * Reads the sandbox database directly, to check what a command stored. Placeholders are `$1, $2, …`
+   * and aliases that must keep their case are quoted (`AS "timeZone"`), so one statement fits every dialect.
+   */
+  async query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    const db = await openTestSql(this.env);
     try {
-      return db.prepare(sql).all(...params) as T[];
+      return await db.query<T>(sql, ...params);
     } finally {
-      db.close();
+      await db.close();
     }
   }
 
-  /** Row count of every table. */
-  rowCounts(): Record<string, number> {
-    const tables = this.query<{ name: string }>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    );
-    return Object.fromEntries(
-      tables.map(({ name }) => [name, this.query<{ n: number }>(`SELECT COUNT(*) AS n FROM "${name}"`)[0].n]),
-    );
+  /** Row count of every table (none when the CLI never created the database). */
+  async rowCounts(): Promise<Record<string, number>> {
+    const db = await openTestSql(this.env);
+    try {
+      const tables = await db.query<{ name: string }>(listTablesSql(this.dialect));
+      const counts: Record<string, number> = {};
+      for (const { name } of tables) {
+        counts[name] = Number((await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM "${name}"`))[0].n);
+      }
+      return counts;
+    } finally {
+      await db.close();
+    }
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
+    await this.database?.drop();
   }
 }

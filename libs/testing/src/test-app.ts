@@ -85,11 +85,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const server = app.getHttpServer();
   validator ??= OpenApiValidator.fromRepo();
   const contract = options.skipContractCheck ? undefined : validator;
+  const databaseErrors = recordDatabaseErrors(dataSource.logger as QueryCounterLogger);
 
   const http = Object.fromEntries(
     (['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const).map((method) => [
       method,
-      (url: string) => checked(request(server)[method](url), method, url, contract),
+      (url: string) => checked(request(server)[method](url), method, url, contract, databaseErrors),
     ]),
   ) as HttpClient;
 
@@ -107,8 +108,53 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
-/** Wraps a supertest request so that awaiting it also checks the response against the contract. */
-function checked(test: Test, method: string, url: string, contract: OpenApiValidator | undefined): Test {
+/** The last failed statements, as one line each (error number or code, message, statement; no parameters). */
+interface DatabaseErrors {
+  since(mark: number): string[];
+  mark(): number;
+}
+
+function recordDatabaseErrors(logger: QueryCounterLogger): DatabaseErrors {
+  const lines: string[] = [];
+  let total = 0;
+  const original = logger.logQueryError.bind(logger);
+  logger.logQueryError = (error: string | Error, query: string) => {
+    const e = error as { number?: unknown; code?: unknown; driverError?: { number?: unknown; code?: unknown } };
+    const id = e.number ?? e.driverError?.number ?? e.code ?? e.driverError?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    lines.push(`${id !== undefined ? `[${String(id)}] ` : ''}${message.split('\n')[0]}\n      in: ${query.slice(0, 400)}`);
+    if (lines.length > 20) lines.shift();
+    total++;
+    original(error, query);
+  };
+  return {
+    mark: () => total,
+    since: (mark) => lines.slice(Math.max(0, lines.length - (total - mark))),
+  };
+}
+
+/**
+ * Wraps a supertest request so that awaiting it also checks the response against the contract, and so
+ * that a 500 caused by a failed statement names the database's error (what someone running the suite on
+ * another engine, e.g. SQL Server, needs to read first) instead of only "expected 201, got 500".
+ */
+function checked(
+  test: Test,
+  method: string,
+  url: string,
+  contract: OpenApiValidator | undefined,
+  databaseErrors: DatabaseErrors,
+): Test {
+  // Runs before the test's own `.expect(...)` assertions (supertest checks them in the order added).
+  const mark = databaseErrors.mark();
+  test.expect((res: Response) => {
+    const failed = res.status === 500 ? databaseErrors.since(mark) : [];
+    if (failed.length > 0) {
+      throw new Error(
+        `${method.toUpperCase()} ${url} answered 500 after the database refused a statement:\n  ${failed.join('\n  ')}`,
+      );
+    }
+  });
   if (!contract) return test;
   const originalThen = test.then.bind(test);
   test.then = ((onFulfilled?: (res: Response) => unknown, onRejected?: (err: unknown) => unknown) =>

@@ -1,12 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { DbType } from '@aero/core';
 
+/**
+ * Where the e2e run's databases live. The run's dialect is `DB_TYPE` (sqlite when unset); PostgreSQL and
+ * SQL Server are reached with the usual DB_* variables (docs/sql-server.md for `npm run test:mssql`).
+ */
+export interface ServerTestSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** The database the harness connects to for CREATE / DROP DATABASE. */
+  adminDatabase: string;
+}
+
 /** Connection settings of the machine's test PostgreSQL (scripts/test-services.sh creates them). */
-export function postgresTestSettings(): { host: string; port: number; username: string; password: string; adminDatabase: string } {
+export function postgresTestSettings(): ServerTestSettings {
   return {
     host: process.env.DB_HOST ?? '127.0.0.1',
     port: Number(process.env.DB_PORT ?? 5432),
@@ -16,9 +30,36 @@ export function postgresTestSettings(): { host: string; port: number; username: 
   };
 }
 
+export interface MssqlTestSettings extends ServerTestSettings {
+  encrypt: boolean;
+  trustServerCertificate: boolean;
+}
+
+const truthy = (value: string | undefined, fallback: boolean): boolean =>
+  value === undefined || value === '' ? fallback : ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase());
+
+/** A developer's SQL Server (or Azure SQL Edge): DB_HOST, DB_PORT, DB_USERNAME, DB_PASSWORD, DB_MSSQL_*. */
+export function mssqlTestSettings(): MssqlTestSettings {
+  return {
+    host: process.env.DB_HOST ?? '127.0.0.1',
+    port: Number(process.env.DB_PORT ?? 1433),
+    username: process.env.DB_USERNAME ?? 'sa',
+    password: process.env.DB_PASSWORD ?? '',
+    adminDatabase: 'master',
+    encrypt: truthy(process.env.DB_MSSQL_ENCRYPT, true),
+    trustServerCertificate: truthy(process.env.DB_MSSQL_TRUST_SERVER_CERTIFICATE, false),
+  };
+}
+
+/**
+ * The dialect of this e2e run. Anything but sqlite, postgres or mssql is an error: a typo must never
+ * quietly run the suite on SQLite.
+ */
 export function testDbType(): DbType {
   const type = process.env.DB_TYPE;
-  return type === 'postgres' ? 'postgres' : 'sqlite';
+  if (type === undefined || type === '' || type === 'sqlite') return 'sqlite';
+  if (type === 'postgres' || type === 'mssql') return type;
+  throw new Error(`DB_TYPE=${type} is not a dialect the e2e harness knows (sqlite, postgres, mssql)`);
 }
 
 /** A fresh, empty database for one test file; `drop()` removes it afterwards. */
@@ -32,15 +73,120 @@ export interface TestDatabaseOptions {
   shareable?: boolean;
 }
 
-export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  if (testDbType() === 'sqlite') {
-    if (!options.shareable) return { env: { DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' }, drop: async () => undefined };
-    const dir = mkdtempSync(join(tmpdir(), 'aero-e2e-'));
-    return {
-      env: { DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'shared.sqlite') },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+// ---- SQL Server through node-mssql (the package ships no types; this is the slice used here)
+
+interface MssqlPool {
+  connect(): Promise<MssqlPool>;
+  request(): { input(name: string, value: unknown): unknown; query(sql: string): Promise<{ recordset?: unknown[] }> };
+  close(): Promise<void>;
+}
+interface MssqlPackage {
+  ConnectionPool: new (config: Record<string, unknown>) => MssqlPool;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mssqlPackage = (): MssqlPackage => require('mssql') as MssqlPackage;
+
+function describeError(error: unknown): string {
+  type Shaped = { code?: unknown; message?: unknown; originalError?: Shaped; cause?: Shaped; errors?: Shaped[] };
+  const e = error as Shaped;
+  // tedious wraps the socket's own error (ECONNREFUSED, ENOTFOUND, …) in an AggregateError cause.
+  const socket = e?.originalError?.cause?.errors?.[0] ?? e?.originalError?.cause;
+  const source = typeof socket?.message === 'string' ? socket : (e?.originalError ?? e);
+  const message = String(source?.message ?? error).split('\n')[0];
+  const code = source?.code ?? e?.code;
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** The one line a run prints when its SQL Server cannot be used (globalSetup and the harness alike). */
+export function mssqlUnreachable(settings: MssqlTestSettings, error: unknown): string {
+  return `test:mssql: cannot reach SQL Server at ${settings.host}:${settings.port} as ${settings.username} (${describeError(error)})`;
+}
+
+async function openMssql(
+  settings: MssqlTestSettings,
+  database: string,
+  timeoutMs = 15_000,
+): Promise<MssqlPool> {
+  const pool = new (mssqlPackage().ConnectionPool)({
+    server: settings.host,
+    port: settings.port,
+    user: settings.username,
+    password: settings.password,
+    database,
+    connectionTimeout: timeoutMs,
+    requestTimeout: 60_000,
+    pool: { min: 0, max: 2 },
+    options: {
+      encrypt: settings.encrypt,
+      trustServerCertificate: settings.trustServerCertificate,
+      appName: 'aero-e2e',
+      useUTC: true,
+    },
+  });
+  return pool.connect();
+}
+
+/** Connects to `master` with a short timeout; the one-line reason when that fails, undefined when it works. */
+export async function probeMssql(settings = mssqlTestSettings(), timeoutMs = 5_000): Promise<string | undefined> {
+  try {
+    const pool = await openMssql(settings, 'master', timeoutMs);
+    try {
+      await pool.request().query('SELECT 1 AS ok');
+    } finally {
+      await pool.close();
+    }
+    return undefined;
+  } catch (error) {
+    return mssqlUnreachable(settings, error);
   }
+}
+
+async function onMssqlMaster(settings: MssqlTestSettings, statements: string[]): Promise<void> {
+  let pool: MssqlPool;
+  try {
+    pool = await openMssql(settings, 'master');
+  } catch (error) {
+    throw new Error(mssqlUnreachable(settings, error));
+  }
+  try {
+    for (const statement of statements) await pool.request().query(statement);
+  } finally {
+    await pool.close();
+  }
+}
+
+function mssqlEnv(settings: MssqlTestSettings, database: string): Record<string, string> {
+  return {
+    DB_TYPE: 'mssql',
+    DB_HOST: settings.host,
+    DB_PORT: String(settings.port),
+    DB_USERNAME: settings.username,
+    DB_PASSWORD: settings.password,
+    DB_DATABASE: database,
+    DB_MSSQL_ENCRYPT: String(settings.encrypt),
+    DB_MSSQL_TRUST_SERVER_CERTIFICATE: String(settings.trustServerCertificate),
+  };
+}
+
+async function createMssqlDatabase(): Promise<TestDatabase> {
+  const settings = mssqlTestSettings();
+  const name = `aero_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // The settings docs/sql-server.md recommends for production, so the suite sees the same locking.
+  await onMssqlMaster(settings, [
+    `CREATE DATABASE [${name}]`,
+    `ALTER DATABASE [${name}] SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE`,
+  ]);
+  return {
+    env: mssqlEnv(settings, name),
+    drop: () =>
+      onMssqlMaster(settings, [
+        `IF DB_ID(N'${name}') IS NOT NULL ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`,
+        `IF DB_ID(N'${name}') IS NOT NULL DROP DATABASE [${name}]`,
+      ]),
+  };
+}
+
+async function createPostgresDatabase(): Promise<TestDatabase> {
   const pg = postgresTestSettings();
   const name = `aero_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ host: pg.host, port: pg.port, user: pg.username, password: pg.password, database: pg.adminDatabase });
@@ -68,5 +214,100 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
         await client.end();
       }
     },
+  };
+}
+
+/** One fresh database on the run's dialect (`testDbType()`); never another dialect than the one asked for. */
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const dialect = testDbType();
+  if (dialect === 'mssql') return createMssqlDatabase();
+  if (dialect === 'postgres') return createPostgresDatabase();
+  if (!options.shareable) return { env: { DB_TYPE: 'sqlite', DB_DATABASE: ':memory:' }, drop: async () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'aero-e2e-'));
+  return {
+    env: { DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'shared.sqlite') },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+// ---- SQL written once for the three dialects
+
+/**
+ * Rewrites `$1, $2, …` placeholders for `dialect`: kept on PostgreSQL, `?` on SQLite, `@0, @1, …` on
+ * SQL Server (TypeORM's and node-mssql's numbering). Tests write their raw SQL once, in this form.
+ */
+export function sqlFor(dialect: DbType, sql: string): string {
+  if (dialect === 'postgres') return sql;
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => (dialect === 'sqlite' ? '?' : `@${Number(n) - 1}`));
+}
+
+/** The statement listing the application's tables (not the engine's own) on `dialect`, as `name`. */
+export function listTablesSql(dialect: DbType): string {
+  switch (dialect) {
+    case 'sqlite':
+      return "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+    case 'postgres':
+      return "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name";
+    case 'mssql':
+      return "SELECT TABLE_NAME AS name FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME";
+  }
+}
+
+/** A direct connection to a test database (the env of `createTestDatabase`), for checking what was stored. */
+export interface TestSql {
+  readonly dialect: DbType;
+  /** Runs `sql` with `$1, $2, …` placeholders (see `sqlFor`). */
+  query<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function openTestSql(env: Record<string, string | undefined>): Promise<TestSql> {
+  const dialect = (env.DB_TYPE ?? 'sqlite') as DbType;
+  if (dialect === 'sqlite') {
+    const file = env.DB_DATABASE as string;
+    const db = existsSync(file) ? new Database(file, { readonly: true }) : undefined;
+    return {
+      dialect,
+      // A database the CLI never created has no tables and no rows.
+      query: async <T>(sql: string, ...params: unknown[]) =>
+        db ? (db.prepare(sqlFor(dialect, sql)).all(...params) as T[]) : [],
+      close: async () => {
+        db?.close();
+      },
+    };
+  }
+  if (dialect === 'postgres') {
+    const client = new Client({
+      host: env.DB_HOST,
+      port: Number(env.DB_PORT),
+      user: env.DB_USERNAME,
+      password: env.DB_PASSWORD,
+      database: env.DB_DATABASE,
+    });
+    await client.connect();
+    return {
+      dialect,
+      query: async <T>(sql: string, ...params: unknown[]) => (await client.query(sql, params)).rows as T[],
+      close: () => client.end(),
+    };
+  }
+  const settings: MssqlTestSettings = {
+    host: env.DB_HOST as string,
+    port: Number(env.DB_PORT),
+    username: env.DB_USERNAME as string,
+    password: env.DB_PASSWORD ?? '',
+    adminDatabase: 'master',
+    encrypt: truthy(env.DB_MSSQL_ENCRYPT, true),
+    trustServerCertificate: truthy(env.DB_MSSQL_TRUST_SERVER_CERTIFICATE, false),
+  };
+  const pool = await openMssql(settings, env.DB_DATABASE as string);
+  return {
+    dialect,
+    query: async <T>(sql: string, ...params: unknown[]) => {
+      const request = pool.request();
+      params.forEach((value, i) => request.input(String(i), value));
+      return ((await request.query(sqlFor(dialect, sql))).recordset ?? []) as T[];
+    },
+    close: () => pool.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { TransactionService, whereAfter } from '@aero/core';
 import { UserEntity } from './user.entity';
 
 /** The only code that knows how users are stored. */
@@ -36,10 +36,8 @@ export class UsersRepository {
 
   /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows. */
   listPage(limit: number, after?: { createdAt: Date; id: string }): Promise<UserEntity[]> {
-    const query = this.repo.createQueryBuilder('u').orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(limit + 1);
-    if (after) {
-      query.where('(u.created_at > :createdAt OR (u.created_at = :createdAt AND u.id > :id))', after);
-    }
-    return query.getMany();
+    const query = this.repo.createQueryBuilder('u');
+    whereAfter(query, 'u.created_at', 'u.id', after && { sort: after.createdAt, id: after.id });
+    return query.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(limit + 1).getMany();
   }
 }

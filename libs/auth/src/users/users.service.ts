@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppError, CoreProblems, decodeCursor, toPage, TransactionService } from '@aero/core';
+import { AppError, CoreProblems, TransactionService } from '@aero/core';
 import type { Page } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { PasswordService } from '../passwords/password.service';
@@ -75,11 +75,9 @@ export class UsersService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<UserDto>> {
-    const after = cursor ? decodeCursor(cursor, ['createdAt', 'id'] as const) : undefined;
-    const rows = await this.tx.read(() =>
-      this.users.listPage(limit, after ? { createdAt: new Date(String(after.createdAt)), id: String(after.id) } : undefined),
-    );
-    return toPage(rows, limit, toUserDto, (u) => ({ createdAt: u.createdAt.toISOString(), id: u.id }));
+    const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
+    const rows = await this.tx.read(() => this.users.listPage(limit, after));
+    return this.tx.cursors.page(rows, limit, toUserDto, (u) => ({ createdAt: u.createdAt.toISOString(), id: u.id }));
   }
 
   async update(id: string, patch: UserUpdateDto): Promise<UserDto> {

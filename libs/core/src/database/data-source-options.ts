@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { loadTypedMssqlDriver } from './mssql-parameters';
 import { QueryCounterLogger } from './query-counter.logger';
 
 export interface DataSourceExtras {
@@ -62,6 +63,8 @@ export function buildDataSourceOptions(db: AppConfig['db'], extras: DataSourceEx
       return {
         ...common,
         type: 'mssql',
+        // node-mssql with exact parameter types: datetime2 for instants, varchar for ASCII strings.
+        driver: loadTypedMssqlDriver(),
         host: db.host,
         port: db.port ?? 1433,
         username: db.username,

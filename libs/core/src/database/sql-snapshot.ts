@@ -1,7 +1,10 @@
 import { DataSource } from 'typeorm';
 import type { DataSourceOptions, MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { MigrationExecutor } from 'typeorm/migration/MigrationExecutor';
 import type { DbType } from '../config/env.dto';
+import type { MssqlModuleLike, MssqlRecordedParameter } from './mssql-parameters';
+import { mssqlDeclaration, typedMssqlDriver } from './mssql-parameters';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -185,6 +188,127 @@ export async function renderSchemaSql(
     lines.push(`-- migration: ${name}`);
     if (statements.length === 0) lines.push('-- (no statements)');
     for (const statement of statements) lines.push(`${statement}${terminator}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+// ---- hot queries: the statements the repositories send, as each database receives them
+
+/** One statement as the driver would send it: SQL text, parameter values and (SQL Server) declarations. */
+export interface RecordedStatement {
+  sql: string;
+  parameters: unknown[];
+  /** `@0 varchar(36)`, … exactly as tedious declares them to `sp_executesql` (SQL Server only). */
+  declarations?: string[];
+}
+
+interface RecordingRequestBase {
+  parameters: Record<string, MssqlRecordedParameter>;
+}
+
+/**
+ * A data source of `dialect` whose every statement is recorded instead of sent (results are empty), so
+ * real repository methods can run without a server. On SQL Server the statements pass through TypeORM's
+ * query runner and the application's typed node-mssql Request, so the recorded declarations are the ones
+ * production sends.
+ */
+export async function createRecordingDataSource(
+  dialect: DbType,
+  entities: DataSourceOptions['entities'],
+): Promise<{ dataSource: DataSource; take(): RecordedStatement[] }> {
+  let recorded: RecordedStatement[] = [];
+  let options: DataSourceOptions = { ...offlineOptions(dialect), entities };
+  if (dialect === 'mssql') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mssql = require('mssql') as MssqlModuleLike;
+    const RealRequest = mssql.Request as unknown as new (...args: unknown[]) => RecordingRequestBase;
+    class RecordingRequest extends RealRequest {
+      query(sql: string): Promise<unknown> {
+        const parameters = Object.values(this.parameters);
+        recorded.push({
+          sql,
+          parameters: parameters.map((p) => p.value),
+          declarations: parameters.map(mssqlDeclaration),
+        });
+        return Promise.resolve({ recordset: [], rowsAffected: [0] });
+      }
+    }
+    const offline = Object.assign(Object.create(mssql) as MssqlModuleLike, { Request: RecordingRequest });
+    options = { ...options, driver: typedMssqlDriver(offline) } as DataSourceOptions;
+  }
+  const dataSource = new DataSource(options);
+  await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
+  if (dialect === 'mssql') {
+    (dataSource.driver as unknown as { obtainMasterConnection(): Promise<unknown> }).obtainMasterConnection =
+      async () => ({});
+  } else {
+    const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
+    dataSource.createQueryRunner = (mode) => {
+      const runner = createQueryRunner(mode);
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        recorded.push({ sql, parameters: parameters ?? [] });
+        return structured ? Object.assign(new QueryResult(), { records: [], raw: [], affected: 0 }) : [];
+      }) as QueryRunner['query'];
+      runner.release = async () => undefined;
+      return runner;
+    };
+  }
+  return {
+    dataSource,
+    take: () => {
+      const out = recorded;
+      recorded = [];
+      return out;
+    },
+  };
+}
+
+export interface HotQuery {
+  /** What the statement is for, and the repository method that sends it. */
+  name: string;
+  statements: RecordedStatement[];
+}
+
+function describeValue(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
+
+/** The text of `sql/<dialect>/hot-queries.sql`. */
+export function renderHotQueriesSql(dialect: DbType, queries: HotQuery[]): string {
+  const lines = [
+    SNAPSHOT_HEADER,
+    `-- dialect: ${dialect}; the statements the hottest repository methods send, exactly as the driver sends them.`,
+  ];
+  if (dialect === 'mssql') {
+    lines.push(
+      '-- SQL Server receives each as an RPC to sp_executesql: the statement, then its parameter declarations',
+      '-- (written by tedious from the types the application binds), then the values. Paste one into SSMS to',
+      '-- see its plan. The example values are made up; types and SQL are what production sends.',
+    );
+  } else {
+    lines.push('-- Parameter values are examples; the SQL text and the parameter order are what the driver sends.');
+  }
+  lines.push('');
+  for (const query of queries) {
+    lines.push(`-- query: ${query.name}`);
+    for (const statement of query.statements) {
+      if (dialect === 'mssql') {
+        const values = statement.parameters.map((v, i) => `@${i} = ${describeValue(v)}`).join(', ');
+        lines.push(
+          'EXEC sp_executesql',
+          `  N'${statement.sql.replace(/'/g, "''")}',`,
+          `  N'${(statement.declarations ?? []).join(', ')}'${values ? `\n  -- values: ${values}` : ''};`,
+          'GO',
+        );
+      } else {
+        lines.push(`${statement.sql};`);
+        if (statement.parameters.length > 0) {
+          lines.push(`-- parameters: ${statement.parameters.map(describeValue).join(', ')}`);
+        }
+      }
+    }
     lines.push('');
   }
   return lines.join('\n');

@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
 import type { DialectErrors } from './dialect';
 import { dialectErrors } from './dialect';
+import { CursorCodec } from '../pagination/pagination';
 
 export interface TransactionOptions {
   isolation?: IsolationLevel;
@@ -32,6 +33,7 @@ export class TransactionService {
   private readonly logger = new Logger(TransactionService.name);
   private readonly storage = new AsyncLocalStorage<EntityManager>();
   readonly errors: DialectErrors;
+  private cursorCodec?: CursorCodec;
   /**
    * SQLite: TypeORM's better-sqlite3 driver shares ONE connection, so two transactions whose work awaits
    * real I/O would interleave on it ("cannot start a transaction within a transaction"). They queue here.
@@ -45,6 +47,12 @@ export class TransactionService {
   ) {
     this.errors = dialectErrors(config.db.type);
     this.serialize = config.db.type === 'sqlite';
+  }
+
+  /** Signs and checks the keyset cursors of every list (a position in the database's order). */
+  get cursors(): CursorCodec {
+    this.cursorCodec ??= new CursorCodec(this.config.jwt.signingKey);
+    return this.cursorCodec;
   }
 
   /** The manager of the current transaction, or the data source's manager outside one. */

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ValidationProblem } from '../http/validation.pipe';
 import type { Page } from './pagination';
-import { decodeCursor, encodeCursor, PageQueryDto, toPage } from './pagination';
+import { CursorCodec, PageQueryDto } from './pagination';
 
 interface Row {
   id: string;
@@ -12,14 +12,17 @@ interface Row {
 }
 
 const rows: Row[] = Array.from({ length: 6 }, (_, i) => ({
-  id: `00000000-0000-0000-0000-00000000000${i}`,
+  id: `00000000-0000-4000-8000-00000000000${i}`,
   startsAt: `2026-12-0${i + 1}T10:00:00.000Z`,
   name: `Session ${i}`,
 }));
 
-function cursorProblem(cursor: string): ValidationProblem {
+const codec = new CursorCodec('server-secret-'.repeat(4));
+const SCHEMA = { startsAt: 'instant', id: 'id' } as const;
+
+function cursorProblem(cursor: string, using = codec): ValidationProblem {
   try {
-    decodeCursor(cursor, ['startsAt', 'id']);
+    using.decode(cursor, SCHEMA);
   } catch (error) {
     if (error instanceof ValidationProblem) return error;
     throw error;
@@ -27,72 +30,74 @@ function cursorProblem(cursor: string): ValidationProblem {
   throw new Error('expected a ValidationProblem');
 }
 
+/** A cursor with a valid-looking body, signed by someone who does not hold the server's key. */
+const forged = (position: unknown): string => new CursorCodec('attacker').encode(position as Record<string, string>);
+/** The server's own signature over an arbitrary body (what a leaked key would allow): still validated. */
+const signed = (position: unknown): string => codec.encode(position as Record<string, string>);
+
 describe('cursor pagination', () => {
-  it('round-trips a position through an opaque, URL-safe cursor', () => {
-    const position = { startsAt: '2026-12-01T10:00:00.000Z', id: rows[0].id, rank: 7 };
-    const cursor = encodeCursor(position);
-    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor, ['startsAt', 'id', 'rank'])).toEqual(position);
+  it('round-trips a position through an opaque, URL-safe, signed cursor', () => {
+    const cursor = codec.encode({ startsAt: rows[0].startsAt, id: rows[0].id });
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/);
+    expect(codec.decode(cursor, SCHEMA)).toEqual({ startsAt: new Date(rows[0].startsAt), id: rows[0].id });
+    expect(codec.decode(codec.encode({ k: 'smith jane', id: rows[1].id }), { k: 'text', id: 'id' })).toEqual({
+      k: 'smith jane',
+      id: rows[1].id,
+    });
   });
 
+  const genuine = codec.encode({ startsAt: rows[2].startsAt, id: rows[2].id });
   it.each([
-    ['not base64 JSON', '%%%not-a-cursor%%%'],
-    ['valid JSON without the sort keys', encodeCursor({ other: 'x' })],
-    ['a key of the wrong type', Buffer.from(JSON.stringify({ startsAt: {}, id: 'x' })).toString('base64url')],
-    ['a JSON array', Buffer.from('[1,2]').toString('base64url')],
-    ['JSON null', Buffer.from('null').toString('base64url')],
+    ['not a cursor at all', '%%%not-a-cursor%%%'],
+    ['an unsigned cursor of the old format', Buffer.from(JSON.stringify({ startsAt: rows[0].startsAt, id: rows[0].id })).toString('base64url')],
+    ['one character of the body changed', `${genuine[0] === 'e' ? 'f' : 'e'}${genuine.slice(1)}`],
+    ['one character of the tag changed', `${genuine.slice(0, -1)}${genuine.endsWith('A') ? 'B' : 'A'}`],
+    ['a truncated tag', genuine.slice(0, -4)],
+    ['an extra segment', `${genuine}.x`],
+    ['signed with another key', forged({ startsAt: rows[0].startsAt, id: rows[0].id })],
+    ['a signed position without the sort keys', signed({ other: 'x' })],
+    ['a signed instant that is no date', signed({ startsAt: '2026-02-30T10:00:00.000Z', id: rows[0].id })],
+    ['a signed instant without milliseconds', signed({ startsAt: '2026-12-01T10:00:00Z', id: rows[0].id })],
+    ['a signed id that is no UUID', signed({ startsAt: rows[0].startsAt, id: "x' OR 1=1 --" })],
+    ['a signed key of the wrong type', signed({ startsAt: {}, id: rows[0].id })],
+    ['a signed JSON array', signed([1, 2])],
   ])('rejects a tampered cursor (%s) as a 400 naming `cursor`', (_case, cursor) => {
     const problem = cursorProblem(cursor);
     expect(problem.status).toBe(400);
     expect(problem.errors).toEqual([{ field: 'cursor', message: 'is not a cursor issued by this API' }]);
   });
 
+  it('refuses text positions the database could not take (NUL, lone surrogates, oversized)', () => {
+    for (const k of ['a\u0000b', 'a\ud800b', 'x'.repeat(501)]) {
+      expect(() => codec.decode(signed({ k, id: rows[0].id }), { k: 'text', id: 'id' })).toThrow(ValidationProblem);
+    }
+  });
+
   it('builds a page from limit + 1 rows: the extra row only signals a next page', () => {
-    const page = toPage(
+    const page = codec.page(
       rows.slice(0, 4),
       3,
       (row) => ({ id: row.id, name: row.name }),
       (row) => ({ startsAt: row.startsAt, id: row.id }),
     );
     expect(page.data.map((item) => item.name)).toEqual(['Session 0', 'Session 1', 'Session 2']);
-    expect(page.nextCursor).not.toBeNull();
     // The cursor points at the last item shown, so the next query starts after Session 2.
-    expect(decodeCursor(page.nextCursor as string, ['startsAt', 'id'])).toEqual({
-      startsAt: rows[2].startsAt,
-      id: rows[2].id,
-    });
+    expect(codec.decode(page.nextCursor as string, SCHEMA)).toEqual({ startsAt: new Date(rows[2].startsAt), id: rows[2].id });
   });
 
   it('ends with a null cursor when no extra row came back', () => {
-    const exact = toPage(
-      rows.slice(0, 3),
-      3,
-      (row) => row.id,
-      (row) => ({ id: row.id }),
-    );
+    const exact = codec.page(rows.slice(0, 3), 3, (row) => row.id, (row) => ({ id: row.id }));
     expect(exact).toEqual({ data: rows.slice(0, 3).map((r) => r.id), nextCursor: null });
-    expect(
-      toPage(
-        [],
-        3,
-        (row: Row) => row.id,
-        (row) => ({ id: row.id }),
-      ),
-    ).toEqual({ data: [], nextCursor: null });
+    expect(codec.page([] as Row[], 3, (row) => row.id, (row) => ({ id: row.id }))).toEqual({ data: [], nextCursor: null });
   });
 
   it('walks a whole list page by page without gaps or repeats', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const after: string | undefined = cursor ? String(decodeCursor(cursor, ['id']).id) : undefined;
+      const after: string | undefined = cursor ? codec.decode(cursor, { id: 'id' }).id : undefined;
       const fetched: Row[] = rows.filter((row) => after === undefined || row.id > after).slice(0, 2 + 1);
-      const page: Page<string> = toPage(
-        fetched,
-        2,
-        (row) => row.id,
-        (row) => ({ id: row.id }),
-      );
+      const page: Page<string> = codec.page(fetched, 2, (row) => row.id, (row) => ({ id: row.id }));
       seen.push(...page.data);
       cursor = page.nextCursor;
     } while (cursor);

@@ -1,6 +1,9 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Brackets } from 'typeorm';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationProblem } from '../http/validation.pipe';
 
 /** `limit` and `cursor` of every list endpoint; extend it with the list's own filters. */
@@ -31,38 +34,114 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Opaque keyset cursor: the sort key of the last item, base64url JSON. */
-export function encodeCursor(position: Record<string, string | number>): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
+/**
+ * What each field of a cursor position holds: `instant` an ISO-8601 UTC timestamp with milliseconds (as
+ * `Date#toISOString` writes it), `id` a UUID, `text` a sort key of at most 500 characters.
+ */
+export type CursorField = 'instant' | 'id' | 'text';
+export type CursorSchema = Record<string, CursorField>;
+export type CursorPosition<S extends CursorSchema> = { [K in keyof S]: S[K] extends 'instant' ? Date : string };
 
-/** Decodes a cursor made by `encodeCursor`; a tampered or foreign cursor is a 400 naming `cursor`. */
-export function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string | number> {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && keys.every((k) => k in value)) {
-      const position = value as Record<K, unknown>;
-      if (keys.every((k) => typeof position[k] === 'string' || typeof position[k] === 'number')) {
-        return position as Record<K, string | number>;
-      }
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SIGNATURE_BYTES = 16;
+
+function readField(kind: CursorField, value: unknown): Date | string | undefined {
+  if (typeof value !== 'string') return undefined;
+  switch (kind) {
+    case 'instant': {
+      const date = new Date(value);
+      return INSTANT.test(value) && !Number.isNaN(date.getTime()) && date.toISOString() === value ? date : undefined;
     }
-  } catch {
-    // fall through to the validation problem
+    case 'id':
+      return UUID.test(value) ? value : undefined;
+    case 'text':
+      return value.length <= 500 && !value.includes('\u0000') && !LONE_SURROGATE.test(value) ? value : undefined;
   }
-  throw new ValidationProblem([{ field: 'cursor', message: 'is not a cursor issued by this API' }]);
 }
 
-/** Builds a page from `limit + 1` fetched rows: the extra row only proves there is a next page. */
-export function toPage<Row, Item>(
-  rows: Row[],
-  limit: number,
-  map: (row: Row) => Item,
-  position: (row: Row) => Record<string, string | number>,
-): Page<Item> {
-  const hasMore = rows.length > limit;
-  const pageRows = hasMore ? rows.slice(0, limit) : rows;
-  return {
-    data: pageRows.map(map),
-    nextCursor: hasMore ? encodeCursor(position(pageRows[pageRows.length - 1])) : null,
-  };
+function notACursor(): ValidationProblem {
+  return new ValidationProblem([{ field: 'cursor', message: 'is not a cursor issued by this API' }]);
+}
+
+/**
+ * Keyset cursors: the sort key of the last item shown, as base64url JSON followed by an HMAC-SHA-256 tag
+ * (128 bits) under a key derived from the server's JWT signing key. A cursor the API did not issue, or
+ * one changed by a single character, is a 400 naming `cursor`, before any query runs; and a genuine one
+ * is still checked field by field, so no position the database cannot take ever reaches it.
+ */
+export class CursorCodec {
+  private readonly key: Buffer;
+
+  constructor(serverSecret: string) {
+    // A key of its own (never the JWT key itself), so a cursor tag can never pass for anything else.
+    this.key = createHmac('sha256', serverSecret).update('aero-core-api keyset cursor v1').digest();
+  }
+
+  private tag(body: string): Buffer {
+    return createHmac('sha256', this.key).update(body).digest().subarray(0, SIGNATURE_BYTES);
+  }
+
+  encode(position: Record<string, string>): string {
+    const body = Buffer.from(JSON.stringify(position)).toString('base64url');
+    return `${body}.${this.tag(body).toString('base64url')}`;
+  }
+
+  /** The position in `cursor`, each field read as `schema` says; a 400 naming `cursor` otherwise. */
+  decode<S extends CursorSchema>(cursor: string, schema: S): CursorPosition<S> {
+    const [body, tag, extra] = cursor.split('.');
+    if (!body || !tag || extra !== undefined) throw notACursor();
+    const presented = Buffer.from(tag, 'base64url');
+    if (presented.length !== SIGNATURE_BYTES || !timingSafeEqual(presented, this.tag(body))) throw notACursor();
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      throw notACursor();
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw notACursor();
+    const position: Record<string, Date | string> = {};
+    for (const [name, kind] of Object.entries(schema)) {
+      const field = readField(kind, (value as Record<string, unknown>)[name]);
+      if (field === undefined) throw notACursor();
+      position[name] = field;
+    }
+    return position as CursorPosition<S>;
+  }
+
+  /** Builds a page from `limit + 1` fetched rows: the extra row only proves there is a next page. */
+  page<Row, Item>(
+    rows: Row[],
+    limit: number,
+    map: (row: Row) => Item,
+    position: (row: Row) => Record<string, string>,
+  ): Page<Item> {
+    const hasMore = rows.length > limit;
+    const pageRows = hasMore ? rows.slice(0, limit) : rows;
+    return {
+      data: pageRows.map(map),
+      nextCursor: hasMore ? this.encode(position(pageRows[pageRows.length - 1])) : null,
+    };
+  }
+}
+
+/**
+ * Restricts a keyset page ordered by (`sortColumn`, `idColumn`) to the rows after `after`, written as
+ * `sort >= k AND (sort > k OR id > i)`: the first conjunct is an index range on SQL Server, PostgreSQL
+ * and SQLite alike (the row-value form `(sort, id) > (k, i)` does not exist in T-SQL, and the plain
+ * `sort > k OR (sort = k AND id > i)` is no range: deep pages read every row before them).
+ */
+export function whereAfter<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  sortColumn: string,
+  idColumn: string,
+  after: { sort: Date | string; id: string } | undefined,
+): SelectQueryBuilder<T> {
+  if (!after) return qb;
+  return qb.andWhere(`${sortColumn} >= :keysetSort`, { keysetSort: after.sort }).andWhere(
+    new Brackets((w) =>
+      w.where(`${sortColumn} > :keysetSort`).orWhere(`${idColumn} > :keysetId`, { keysetId: after.id }),
+    ),
+  );
 }

@@ -1,0 +1,88 @@
+// The hottest statements, rendered by `npm run sql:snapshot` into sql/<dialect>/hot-queries.sql by running
+// the real repository methods on a recording data source (libs/core/src/database/sql-snapshot.ts). Entity
+// column types are chosen from DB_TYPE when the entity files load, so the caller sets DB_TYPE and loads this
+// module afresh for each dialect. Add a statement here when it becomes hot; review its SQL Server form.
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type { DbType } from '../libs/core/src/config/env.dto';
+import type { HotQuery } from '../libs/core/src/database/sql-snapshot';
+
+const SESSION_ID = '5e55a0e1-0000-4000-8000-000000000001';
+const VENUE_ID = '0e4e0e00-0000-4000-8000-000000000002';
+const AFTER_ID = 'a17e4000-0000-4000-8000-000000000003';
+const NOW = new Date('2027-04-01T10:00:00.003Z');
+
+export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
+  const { createRecordingDataSource } = require('../libs/core/src/database/sql-snapshot');
+  const { BookingsRepository } = require('../libs/bookings/src/bookings.repository');
+  const { UsersRepository } = require('../libs/auth/src/users/users.repository');
+  const { ApiKeysRepository } = require('../libs/api-keys/src/api-keys.repository');
+  const { MembersRepository } = require('../libs/members/src/members.repository');
+  const entities = [
+    require('../libs/bookings/src/session.entity').SessionEntity,
+    require('../libs/bookings/src/venue.entity').VenueEntity,
+    require('../libs/bookings/src/hold.entity').HoldEntity,
+    require('../libs/bookings/src/booking.entity').BookingEntity,
+    require('../libs/auth/src/users/user.entity').UserEntity,
+    require('../libs/auth/src/sessions/refresh-token.entity').RefreshTokenEntity,
+    require('../libs/api-keys/src/api-key.entity').ApiKeyEntity,
+    require('../libs/members/src/member.entity').MemberEntity,
+    require('../libs/members/src/waiver.entity').WaiverEntity,
+  ];
+  const { dataSource, take } = await createRecordingDataSource(dialect, entities);
+  const tx = { manager: dataSource.manager };
+  const bookings = new BookingsRepository(tx);
+  const users = new UsersRepository(tx);
+  const apiKeys = new ApiKeysRepository(tx);
+  const members = new MembersRepository(tx);
+  const day = { from: new Date('2027-04-01T04:00:00.000Z'), to: new Date('2027-04-02T04:00:00.000Z') };
+
+  const queries: [string, () => Promise<unknown>][] = [
+    [
+      'capacity: take places, one conditional UPDATE (BookingsRepository.takePlaces)',
+      () => bookings.takePlaces(SESSION_ID, 2, NOW),
+    ],
+    ['capacity: give places back (BookingsRepository.releasePlaces)', () => bookings.releasePlaces(SESSION_ID, 2, NOW)],
+    [
+      'availability: a day of sessions at a venue, first page (BookingsRepository.listSessions)',
+      () => bookings.listSessions({ venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 }),
+    ],
+    [
+      'availability: the next keyset page (BookingsRepository.listSessions)',
+      () =>
+        bookings.listSessions({
+          venueId: VENUE_ID,
+          ...day,
+          includeCancelled: false,
+          after: { startsAt: NOW, id: AFTER_ID },
+          limit: 20,
+        }),
+    ],
+    [
+      'availability: places held per session (BookingsRepository.holdTotals)',
+      () => bookings.holdTotals([SESSION_ID, AFTER_ID], NOW),
+    ],
+    [
+      'bookings list: a keyset page by session start (BookingsRepository.listBookings)',
+      () => bookings.listBookings({ venueIds: [VENUE_ID], after: { startsAt: NOW, id: AFTER_ID }, limit: 20 }),
+    ],
+    [
+      'members list: a keyset page by sort key (MembersRepository.list)',
+      () => members.list({ after: { sortKey: 'lima ana', id: AFTER_ID }, limit: 20 }),
+    ],
+    [
+      'users list: a keyset page by creation time (UsersRepository.listPage)',
+      () => users.listPage(20, { createdAt: NOW, id: AFTER_ID }),
+    ],
+    [
+      'API keys list: a keyset page by creation time (ApiKeysRepository.listPage)',
+      () => apiKeys.listPage(20, { createdAt: NOW, id: AFTER_ID }),
+    ],
+    ['API key by id, on a cache miss (ApiKeysRepository.findById)', () => apiKeys.findById(AFTER_ID)],
+  ];
+  const rendered: HotQuery[] = [];
+  for (const [name, run] of queries) {
+    await run();
+    rendered.push({ name, statements: take() });
+  }
+  return rendered;
+}
