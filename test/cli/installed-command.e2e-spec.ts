@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CliSandbox } from '@aero/testing';
 
 // The CLI as an operator installs it (`npm link` puts package.json's `bin` on the PATH): stdout carries only
 // the command's output, `--json` always parses, every failure is one `error:` line, help never opens the
@@ -20,6 +20,7 @@ interface Run {
 }
 
 describe('the installed aero command (e2e)', () => {
+  let sandbox: CliSandbox;
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -40,21 +41,16 @@ describe('the installed aero command (e2e)', () => {
     return JSON.parse(r.stdout) as T;
   }
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'aero-bin-'));
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DB_TYPE: 'sqlite',
-      DB_DATABASE: join(dir, 'aero.sqlite'),
-      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
-      API_KEY_PEPPER: randomBytes(32).toString('base64url'),
-    };
+  // The run's dialect (a fresh database of its own), as every CLI suite.
+  beforeAll(async () => {
+    sandbox = await CliSandbox.create('aero-bin-');
+    dir = sandbox.dir;
+    env = sandbox.env;
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => sandbox.dispose());
 
   it('prints its version and help without touching the database', () => {
-    const missing = { DB_DATABASE: join(dir, 'no-such-dir', 'x.sqlite') };
+    const missing = { DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'no-such-dir', 'x.sqlite') };
     const version = aero(['--version'], missing);
     expect(version).toMatchObject({ status: 0, stdout: `${pkg.version}\n`, stderr: '' });
     const help = aero(['--help'], missing);
