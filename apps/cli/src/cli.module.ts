@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
-import { ConfigModule, DatabaseModule, SharedStateModule } from '@aero/core';
+import { ConfigModule, DatabaseModule, IdempotencyCommandsModule, SharedStateModule } from '@aero/core';
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
@@ -25,6 +25,7 @@ export class CliModule {
         ApiKeysCommandsModule,
         MembersCommandsModule,
         BookingsCommandsModule,
+        IdempotencyCommandsModule,
       ],
       providers: [DbMigrateCommand, DbSeedCommand, OpenApiExportCommand],
     };

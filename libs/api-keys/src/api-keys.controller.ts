@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Idempotent } from '@aero/core';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal, uuidParam } from '@aero/auth';
 import {
@@ -46,6 +46,7 @@ export class ApiKeysController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @ApiOperation({ summary: 'Change name, scopes, expiry, enabled, rate limit or venues (effective at once)' })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiProblems(400, 404)
@@ -54,6 +55,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key; the next request with it fails' })
   @ApiNoContentResponse({ description: 'Revoked' })

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Idempotent } from '@aero/core';
 import { BookingsService } from './bookings.service';
 import { BookingCreateDto, BookingPageDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -14,6 +14,7 @@ export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
   @Post()
+  @Idempotent({ requiredForApiKeys: true })
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiOperation({
     summary: 'Book places for a member, optionally converting a hold (409 session-full says how many remain)',
@@ -48,6 +49,7 @@ export class BookingsController {
   }
 
   @Post(':id/cancel')
+  @Idempotent()
   @HttpCode(200)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
@@ -64,6 +66,7 @@ export class BookingsController {
   }
 
   @Post(':id/check-in')
+  @Idempotent()
   @HttpCode(200)
   @Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })
   @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')

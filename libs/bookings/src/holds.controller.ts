@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Idempotent } from '@aero/core';
 import { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
 import { HoldsService } from './holds.service';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -20,6 +20,7 @@ export class HoldsController {
   constructor(private readonly holds: HoldsService) {}
 
   @Post()
+  @Idempotent({ requiredForApiKeys: true })
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiOperation({
     summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)',
@@ -41,6 +42,7 @@ export class HoldsController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')

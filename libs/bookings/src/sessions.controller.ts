@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Idempotent } from '@aero/core';
 import {
   SessionCreateDto,
   SessionPageDto,
@@ -20,6 +20,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Schedule a session' })
   @ApiCreatedResponse({ type: SessionResponseDto })
@@ -54,6 +55,7 @@ export class SessionsController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
   @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Change capacity (never below places taken) or cancel the session' })

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, PageQueryDto } from '@aero/core';
+import { ApiProblems, Idempotent, PageQueryDto } from '@aero/core';
 import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
 import { ApiIdParam, uuid } from './uuid-param';
 import { VenuesService } from './venues.service';
@@ -14,6 +14,7 @@ export class VenuesController {
   constructor(private readonly venues: VenuesService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Create a venue with its IANA time zone' })
   @ApiCreatedResponse({ type: VenueResponseDto })
@@ -40,6 +41,7 @@ export class VenuesController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
   @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Rename a venue, change its time zone, or (de)activate it' })

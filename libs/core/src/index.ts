@@ -2,6 +2,7 @@ export * from './config';
 export * from './database';
 export * from './errors';
 export * from './http';
+export * from './idempotency';
 export * from './logging/logging.module';
 export * from './metrics/metrics.middleware';
 export * from './metrics/metrics.service';

@@ -25,7 +25,7 @@ import {
 import type { Response } from 'express';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, ValidationProblem } from '@aero/core';
+import { ApiProblems, Idempotent, ValidationProblem } from '@aero/core';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { MemberQueryDto } from './dto/member-query.dto';
 import { MemberPageDto, MemberResponseDto, WaiverResponseDto } from './dto/member-response.dto';
@@ -62,6 +62,7 @@ export class MembersController {
   constructor(private readonly members: MembersService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiOperation({ summary: 'Create a member (a member user creates dependants under themself)' })
   @ApiCreatedResponse({ type: MemberResponseDto, headers: ETAG_HEADER })
@@ -97,6 +98,7 @@ export class MembersController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({
@@ -116,6 +118,7 @@ export class MembersController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
   @ApiIdParam()
@@ -127,6 +130,7 @@ export class MembersController {
   }
 
   @Post(':id/waivers')
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({ summary: 'Record a signed waiver; an empty body means signed now by the member' })
@@ -141,6 +145,7 @@ export class MembersController {
   }
 
   @Put(':id/membership')
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({ summary: 'Set membership plan and status (active, paused, cancelled)' })

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '@aero/core';
+import { ApiProblems, Idempotent } from '@aero/core';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
 import { CurrentPrincipal } from '../current-principal.decorator';
@@ -17,6 +17,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user (admin)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiProblems(400, 409)
@@ -49,6 +50,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @ApiOperation({ summary: 'Change roles, links, password or disable a user (admin); may end their sessions' })
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(400, 404)

@@ -4,6 +4,7 @@ import { CreateApiKeys1764100000001 } from './1764100000001-create-api-keys';
 import { CreateVenuesAndSessions1764200000000 } from './1764200000000-create-venues-and-sessions';
 import { CreateMembersAndWaivers1764200000001 } from './1764200000001-create-members-and-waivers';
 import { CreateHoldsAndBookings1764200000002 } from './1764200000002-create-holds-and-bookings';
+import { CreateIdempotencyKeys1764500000000 } from './1764500000000-create-idempotency-keys';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateVenuesAndSessions1764200000000,
   CreateMembersAndWaivers1764200000001,
   CreateHoldsAndBookings1764200000002,
+  CreateIdempotencyKeys1764500000000,
 ];
