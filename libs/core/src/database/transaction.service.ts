@@ -51,6 +51,7 @@ export class TransactionService {
   ) {
     this.errors = dialectErrors(config.db.type);
     this.serialize = config.db.type === 'sqlite';
+    if (config.db.type === 'postgres') keepPoolClientErrorsHandled(dataSource);
     this.breaker = new DatabaseBreaker(
       (error) => this.errors.isConnectionFailure(error),
       config.db.breakerFailureThreshold ?? 5,
@@ -175,6 +176,28 @@ export class TransactionService {
     }
     return error;
   }
+}
+
+interface ErrorEmitter {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  listenerCount(event: string): number;
+}
+
+/**
+ * node-postgres emits 'error' on a client whose connection dies (pg_terminate_backend, a reset, a server
+ * shutdown). TypeORM listens only until it hands the client back, and a second 'error' (the socket closing
+ * after the FATAL message) then has no listener: an uncaught exception that would kill the process. Every
+ * pool client gets a permanent listener; the failure itself reaches the query that was running.
+ */
+function keepPoolClientErrorsHandled(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: ErrorEmitter & { _clients?: ErrorEmitter[] } } | undefined)?.master;
+  if (!pool || typeof pool.on !== 'function') return;
+  const guard = (client: unknown) => {
+    const emitter = client as ErrorEmitter;
+    if (typeof emitter?.on === 'function') emitter.on('error', () => undefined);
+  };
+  for (const client of pool._clients ?? []) guard(client);
+  pool.on('connect', guard);
 }
 
 function databaseUnavailable(retryAfterSeconds: number): AppError {

@@ -107,13 +107,30 @@ export class IdempotencyService {
     }
   }
 
-  /** Forgets an attempt that must not count (5xx, refused before the handler), so a retry runs again. */
+  /**
+   * Forgets an attempt that must not count (5xx, refused before the handler), so a retry runs again. When
+   * the database cannot be reached right now (the usual reason for the 5xx), it keeps trying in the
+   * background with backoff, so retries are not held off by 409 until the marker's lock expires.
+   */
   async release(claim: OwnedClaim): Promise<void> {
+    if (await this.tryRelease(claim)) return;
+    const giveUpAt = Date.now() + this.config.idempotency.inFlightTimeoutSeconds * 1000;
+    const again = (delayMs: number) => {
+      if (Date.now() + delayMs > giveUpAt) return; // the lock expires by itself from here on
+      setTimeout(() => {
+        void this.tryRelease(claim).then((done) => done || again(Math.min(delayMs * 2, 4000)));
+      }, delayMs).unref();
+    };
+    again(250);
+  }
+
+  private async tryRelease(claim: OwnedClaim): Promise<boolean> {
     try {
       await this.tx.write(() => this.repo.release(claim.id, claim.token));
+      return true;
     } catch (error) {
-      // The marker then expires after IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS and a retry takes it over.
-      this.logger.warn(`could not release an idempotency marker: ${(error as Error).message}`);
+      this.logger.warn(`could not release an idempotency marker yet: ${(error as Error).message}`);
+      return false;
     }
   }
 
