@@ -22,7 +22,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Intent {
   key: string;
-  body: { sessionId: string; memberId: string; quantity: number; holdId?: string };
+  body: { sessionId: string; memberId: string; quantity: number; holdId?: string; externalRef?: string };
   answers: (number | 'network')[];
   bookingId?: string;
 }
@@ -122,9 +122,15 @@ describe('chaos: database and Redis faults under load', () => {
   }
 
   function intents(sessionId: string, count: number): Intent[] {
+    // Half carry an externalRef: its duplicate check once ran outside the transaction and answered 500.
     return Array.from({ length: count }, (_, i) => ({
       key: randomUUID(),
-      body: { sessionId, memberId: memberIds[i % memberIds.length], quantity: 1 + (i % 2) },
+      body: {
+        sessionId,
+        memberId: memberIds[i % memberIds.length],
+        quantity: 1 + (i % 2),
+        ...(i % 2 === 0 ? { externalRef: `order-${randomUUID()}` } : {}),
+      },
       answers: [],
     }));
   }
@@ -232,36 +238,50 @@ describe('chaos: database and Redis faults under load', () => {
 
   it('retries the victim of a real deadlock and books once', async () => {
     const session = await createSession(apps[0], { capacity: 20 });
-    const key = randomUUID();
-    const hold = await apps[0].http
-      .post('/v1/holds')
-      .set(kiosk)
-      .set('Idempotency-Key', randomUUID())
-      .send({ sessionId: session.id, quantity: 1 })
-      .expect(201);
+    const connect = async () => {
+      const client = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', database: pg.settings.database });
+      await client.connect();
+      return client;
+    };
+    const waitForApiLockWait = async () => {
+      for (let i = 0; i < 200; i++) {
+        const waiting = await admin.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND wait_event_type = 'Lock'`,
+          [pg.settings.database, pg.settings.user],
+        );
+        if ((waiting.rowCount ?? 0) > 0) return;
+        await sleep(5);
+      }
+      throw new Error('the API never waited for the lock');
+    };
     const before = await admin.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = $1', [pg.settings.database]);
-    const other = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', database: pg.settings.database });
-    await other.connect();
-    await other.query('BEGIN');
-    await other.query('UPDATE sessions SET booked = booked WHERE id = $1', [session.id]);
-    // Converting the hold locks the hold row, then waits for the session row held above.
-    const intent: Intent = { key, body: { sessionId: session.id, memberId: memberIds[1], quantity: 2, holdId: hold.body.id }, answers: [] };
+    const gate = await connect();
+    const rival = await connect();
+    // The gate holds the session row so the booking waits there, after its Idempotency-Key marker is in.
+    await gate.query('BEGIN');
+    await gate.query('UPDATE sessions SET booked = booked WHERE id = $1', [session.id]);
+    const intent: Intent = { key: randomUUID(), body: { sessionId: session.id, memberId: memberIds[1], quantity: 1 }, answers: [] };
     const booking = book(intent, 0);
-    for (let i = 0; i < 100; i++) {
-      const waiting = await admin.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND wait_event_type = 'Lock'`,
-        [pg.settings.database, pg.settings.user],
-      );
-      if ((waiting.rowCount ?? 0) > 0) break;
-      await sleep(20);
-    }
-    // …and now this transaction wants the hold row: a cycle, which PostgreSQL breaks by killing one side.
-    await other.query('UPDATE holds SET status = status WHERE id = $1', [hold.body.id]).catch(() => undefined);
-    await other.query('ROLLBACK');
-    await other.end();
+    await waitForApiLockWait();
+    // The rival takes the marker row, then the gate opens: the booking takes the session row and then
+    // waits for the marker row to store its response…
+    await rival.query('BEGIN');
+    await rival.query('SELECT id FROM idempotency_keys WHERE idempotency_key = $1 FOR UPDATE', [intent.key]);
+    await gate.query('ROLLBACK');
+    await waitForApiLockWait();
+    // …while the rival now wants the session row: a cycle, which PostgreSQL breaks by killing one side.
+    await rival.query('UPDATE sessions SET booked = booked WHERE id = $1', [session.id]).catch(() => undefined);
+    await rival.query('ROLLBACK');
     await booking;
-    const after = await admin.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = $1', [pg.settings.database]);
-    expect(Number(after.rows[0].deadlocks)).toBeGreaterThan(Number(before.rows[0].deadlocks));
+    await Promise.all([gate.end(), rival.end()]);
+    // PostgreSQL publishes its statistics a moment later: wait for the deadlock to show up in them.
+    let deadlocks = Number(before.rows[0].deadlocks);
+    for (let i = 0; i < 100 && deadlocks <= Number(before.rows[0].deadlocks); i++) {
+      await sleep(50);
+      const after = await admin.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = $1', [pg.settings.database]);
+      deadlocks = Number(after.rows[0].deadlocks);
+    }
+    expect(deadlocks).toBeGreaterThan(Number(before.rows[0].deadlocks));
     expect(intent.bookingId).toBeDefined();
     await assertConsistent(session.id, [intent]);
   });

@@ -155,7 +155,7 @@ export const postgresErrors: DialectErrors = {
     if (isNodeConnectionError(error)) return true;
     if (codes(error).some((c) => c.startsWith('08') || c === '57P01' || c === '57P03')) return true;
     // node-postgres reports a dropped socket as a plain Error without a code.
-    return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Client was closed and is not queryable|Received unexpected \w+ message from backend/i.test(
       messageOf(error),
     );
   },

@@ -148,6 +148,8 @@ function outcomeHeaders(res: Response): Record<string, string> {
 
 /** Sends the stored outcome again: the same status and body, with `Idempotent-Replayed: true`. */
 function replay(res: Response, stored: StoredResponse): unknown {
+  // The request may have timed out meanwhile: the client already has its 503, nothing more to send.
+  if (res.headersSent) return undefined;
   res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
   if (stored.status >= 400) {
     const body = JSON.parse(stored.body ?? '{}') as Record<string, unknown>;
