@@ -28,7 +28,8 @@ async function holdLock(t: TestApp, sessionId: string): Promise<() => Promise<vo
     };
   }
   // better-sqlite3 waits for a lock synchronously (busy_timeout), blocking this very process: the lock is
-  // let go on a timer that runs once the app's first wait gives up, long after its 1 s deadline.
+  // let go on a timer, which can only run once the app's first wait gives up; it is set well past the
+  // request's 1 s deadline, so that even on a loaded machine the request cannot slip in before it.
   const db = new Database(env.DB_DATABASE);
   db.exec('BEGIN IMMEDIATE');
   const letGo = () => {
@@ -36,7 +37,7 @@ async function holdLock(t: TestApp, sessionId: string): Promise<() => Promise<vo
     db.exec('COMMIT');
     db.close();
   };
-  setTimeout(letGo, 1500);
+  setTimeout(letGo, 3000);
   return async () => letGo();
 }
 

@@ -26,3 +26,11 @@ export function remainingMs(now = Date.now()): number | undefined {
   if (!deadline) return undefined;
   return deadline.expired ? 0 : deadline.at - now;
 }
+
+/**
+ * Runs `work` as if outside any request: for clean-up that must happen even after the deadline (releasing
+ * an Idempotency-Key marker once the client was told 503).
+ */
+export function withoutDeadline<T>(work: () => T): T {
+  return storage.exit(work);
+}

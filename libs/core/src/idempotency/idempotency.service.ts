@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { TransactionService } from '../database/transaction.service';
+import { withoutDeadline } from '../http/request-deadline';
 import { IdempotencyRecordEntity } from './idempotency-record.entity';
 import { IdempotencyProblems } from './idempotency.errors';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -100,7 +101,7 @@ export class IdempotencyService {
   /** Stores a response that changed nothing (a domain 4xx from the handler), outside any transaction. */
   async completeWithoutChange(claim: OwnedClaim, response: StoredResponse): Promise<void> {
     try {
-      await this.tx.write(() => this.repo.complete(claim.id, claim.token, response));
+      await withoutDeadline(() => this.tx.write(() => this.repo.complete(claim.id, claim.token, response)));
     } catch (error) {
       await this.release(claim);
       this.logger.warn(`could not store an idempotent response: ${(error as Error).message}`);
@@ -126,7 +127,8 @@ export class IdempotencyService {
 
   private async tryRelease(claim: OwnedClaim): Promise<boolean> {
     try {
-      await this.tx.write(() => this.repo.release(claim.id, claim.token));
+      // Past the request's deadline too: this is what lets the client's retry run.
+      await withoutDeadline(() => this.tx.write(() => this.repo.release(claim.id, claim.token)));
       return true;
     } catch (error) {
       this.logger.warn(`could not release an idempotency marker yet: ${(error as Error).message}`);
