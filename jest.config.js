@@ -41,6 +41,13 @@ module.exports = {
       ...(process.env.DB_TYPE === 'mssql' ? { testTimeout: 60_000 } : {}),
     },
     {
+      // npm run test:chaos: its own PostgreSQL cluster and Redis, faults injected; run in band.
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/chaos/setup-chaos-env.ts'],
+    },
+    {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/**/*.browser-spec.ts'],

@@ -75,10 +75,10 @@ GO
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 GO
 
--- migration: CreateSessionRevocations1764400000000
-CREATE TABLE "session_revocations" ("id" varchar(36) NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" datetime2 NOT NULL, "expires_at" datetime2 NOT NULL, CONSTRAINT "PK_e2bb457860e744b8f24827fd4a0" PRIMARY KEY ("id"));
+-- migration: CreateIdempotencyKeys1764500000000
+CREATE TABLE "idempotency_keys" ("id" varchar(36) NOT NULL, "scope" varchar(100) NOT NULL, "idempotency_key" varchar(255) NOT NULL, "fingerprint" varchar(64) NOT NULL, "state" varchar(16) NOT NULL, "owner_token" varchar(36) NOT NULL, "locked_until" datetime2, "response_status" int, "response_body" nvarchar(MAX), "response_headers" nvarchar(MAX), "created_at" datetime2 NOT NULL, "expires_at" datetime2 NOT NULL, CONSTRAINT "PK_8ad20779ad0411107a56e53d0f6" PRIMARY KEY ("id"));
 GO
-CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations" ("revoked_at");
+CREATE UNIQUE INDEX "UQ_idempotency_keys_scope_key" ON "idempotency_keys" ("scope", "idempotency_key");
 GO
-CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations" ("expires_at");
+CREATE INDEX "IX_idempotency_keys_expires_at" ON "idempotency_keys" ("expires_at");
 GO

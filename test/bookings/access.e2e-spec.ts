@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { TestApp } from '@aero/testing';
 import {
   createApiKey,
@@ -265,9 +266,15 @@ describe('bookings access, cancel and check-in (e2e)', () => {
       await t.http
         .post('/v1/bookings')
         .set(key)
+        .set('Idempotency-Key', randomUUID())
         .send({ sessionId: otherSession.id, memberId: member, quantity: 1 })
         .expect(404);
-      await t.http.post('/v1/holds').set(key).send({ sessionId: otherSession.id, quantity: 1 }).expect(404);
+      await t.http
+        .post('/v1/holds')
+        .set(key)
+        .set('Idempotency-Key', randomUUID())
+        .send({ sessionId: otherSession.id, quantity: 1 })
+        .expect(404);
       const list = await t.http.get('/v1/bookings?limit=100').set(key).expect(200);
       expect((list.body.data as { id: string }[]).map((b) => b.id)).toEqual([myBooking.id]);
       await t.http.get(`/v1/sessions/${mySession.id}`).set(key).expect(200);
@@ -346,8 +353,9 @@ describe('bookings access, cancel and check-in (e2e)', () => {
       const web = (await createApiKey(t, { scopes: ['bookings:write', 'bookings:read'], app: 'web' }))
         .authHeader;
       const body = { sessionId: session.id, memberId: member, quantity: 1, externalRef: 'web-order-1' };
-      const first = await t.http.post('/v1/bookings').set(web).send(body).expect(201);
-      const again = await t.http.post('/v1/bookings').set(web).send(body).expect(409);
+      const first = await t.http.post('/v1/bookings').set(web).set('Idempotency-Key', 'order-1-a').send(body).expect(201);
+      // A new key (a new intent) with the same externalRef is still refused, naming the first booking.
+      const again = await t.http.post('/v1/bookings').set(web).set('Idempotency-Key', 'order-1-b').send(body).expect(409);
       expect(again.body).toMatchObject({ type: '/problems/external-ref-taken', bookingId: first.body.id });
       const state = await t.http.get(`/v1/sessions/${session.id}`).set(staff).expect(200);
       expect(state.body.booked).toBe(1);

@@ -9,6 +9,7 @@ import {
   ConfigModule,
   createValidationPipe,
   DatabaseModule,
+  IdempotencyModule,
   LoggingModule,
   MetricsMiddleware,
   NoStoreMiddleware,
@@ -45,6 +46,7 @@ export class ApiModule implements NestModule {
         SharedStateModule, // Redis pub/sub between instances when REDIS_URL is set
         PlatformModule, // /health, /metrics, /problems
         RateLimitModule, // traffic control: @nestjs/throttler on shared counters (Redis when REDIS_URL is set)
+        IdempotencyModule, // 8. Idempotency-Key on write routes (@Idempotent()), stored with the business change; scheduled purge
         AuthModule, // users, sessions, /v1/auth, /v1/users
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
         MembersModule, // /v1/members: profiles, dependants, waivers, membership

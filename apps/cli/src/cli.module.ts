@@ -1,7 +1,14 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
-import { ConfigModule, DatabaseModule, RateLimitsCommandsModule, RateLimitSubjects, SharedStateModule } from '@aero/core';
+import {
+  ConfigModule,
+  DatabaseModule,
+  IdempotencyCommandsModule,
+  RateLimitsCommandsModule,
+  RateLimitSubjects,
+  SharedStateModule,
+} from '@aero/core';
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
@@ -29,6 +36,7 @@ export class CliModule {
         BookingsCommandsModule,
         UsageCommandsModule,
         RateLimitsCommandsModule,
+        IdempotencyCommandsModule,
       ],
       providers: [
         DbMigrateCommand,

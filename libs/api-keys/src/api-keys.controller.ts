@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Created } from '@aero/core';
+import { ApiProblems, Idempotent, Created } from '@aero/core';
 import { ApiKeyProblems } from './api-keys.errors';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal, uuidParam } from '@aero/auth';
@@ -45,6 +45,7 @@ export class ApiKeysController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @ApiOperation({ summary: 'Change name, scopes, expiry, enabled, rate limit or venues (effective at once)' })
   @ApiOkResponse({ type: ApiKeyDto })
   @ApiProblems(ApiKeyProblems.notFound)
@@ -53,6 +54,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key; the next request with it fails' })
   @ApiNoContentResponse({ description: 'Revoked' })

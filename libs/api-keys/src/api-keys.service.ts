@@ -206,7 +206,7 @@ export class ApiKeysService {
     if (last !== undefined && now - last < LAST_USED_WRITE_INTERVAL_MS) return;
     this.lastUsedWritten.set(id, now);
     setImmediate(() => {
-      this.keys.touchLastUsed(id, new Date(now)).catch((error: unknown) => {
+      this.tx.write(() => this.keys.touchLastUsed(id, new Date(now))).catch((error: unknown) => {
         this.logger.warn(`could not record API key use: ${(error as Error).message}`);
       });
     });

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created, pageCost, RateLimitCost } from '@aero/core';
+import { ApiProblems, Idempotent, Created, pageCost, RateLimitCost } from '@aero/core';
 import { MembersProblems } from '@aero/members';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsService } from './bookings.service';
@@ -16,6 +16,7 @@ export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
   @Post()
+  @Idempotent({ requiredForApiKeys: true })
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiOperation({
     summary: 'Book places for a member, optionally converting a hold (409 session-full says how many remain)',
@@ -62,6 +63,7 @@ export class BookingsController {
   }
 
   @Post(':id/cancel')
+  @Idempotent()
   @HttpCode(200)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')
@@ -78,6 +80,7 @@ export class BookingsController {
   }
 
   @Post(':id/check-in')
+  @Idempotent()
   @HttpCode(200)
   @Authenticated({ roles: ['staff'], scopes: ['bookings:write'] })
   @ApiIdParam('2c4e6a8b-0d1f-4a3c-9e5b-7d9f1a3c5e7b')

@@ -49,12 +49,13 @@ export class BookingsService {
 
   async create(principal: Principal, dto: BookingCreateDto): Promise<BookingResponseDto> {
     const externalScope = externalScopeOf(principal);
-    if (dto.externalRef) {
-      const existing = await this.repo.findBookingByExternalRef(externalScope, dto.externalRef);
-      if (existing) throw this.externalRefTaken(existing.id);
-    }
     try {
       return await this.tx.run(async () => {
+        // Inside the unit of work, so a fault here is classified (retried or 503) like the rest of it.
+        if (dto.externalRef) {
+          const existing = await this.repo.findBookingByExternalRef(externalScope, dto.externalRef);
+          if (existing) throw this.externalRefTaken(existing.id);
+        }
         const now = new Date();
         const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
         if (!venue.active)
@@ -95,7 +96,9 @@ export class BookingsService {
       });
     } catch (error) {
       if (dto.externalRef && this.tx.errors.isUniqueViolation(error)) {
-        const existing = await this.repo.findBookingByExternalRef(externalScope, dto.externalRef);
+        // Joined to an outer unit (an Idempotency-Key's): its transaction is aborted, so no re-read.
+        if (this.tx.inTransaction) throw this.externalRefTaken(undefined);
+        const existing = await this.tx.read(() => this.repo.findBookingByExternalRef(externalScope, dto.externalRef as string));
         throw this.externalRefTaken(existing?.id);
       }
       throw error;

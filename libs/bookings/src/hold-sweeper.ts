@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '@aero/core';
+import { AppConfig, AppError } from '@aero/core';
 import { HoldsService } from './holds.service';
 
 /**
@@ -32,9 +32,11 @@ export class HoldSweeper implements OnModuleInit, OnModuleDestroy {
     if (this.running) return;
     this.running = this.holds
       .sweepExpired()
-      .catch((error: unknown) =>
-        this.logger.warn(`hold sweep failed: ${error instanceof Error ? error.message : String(error)}`),
-      )
+      .catch((error: unknown) => {
+        // Database faults arrive classified (503 AppError): expected during an outage, retried next tick.
+        if (error instanceof AppError) this.logger.warn(`hold sweep skipped: ${error.detail ?? error.message}`);
+        else this.logger.error(`hold sweep failed: ${error instanceof Error ? error.message : String(error)}`);
+      })
       .finally(() => (this.running = undefined));
   }
 }

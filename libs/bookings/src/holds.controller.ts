@@ -7,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created } from '@aero/core';
+import { ApiProblems, Idempotent, Created } from '@aero/core';
 import { MembersProblems } from '@aero/members';
 import { BookingsProblems } from './bookings.errors';
 import { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
@@ -21,6 +21,7 @@ export class HoldsController {
   constructor(private readonly holds: HoldsService) {}
 
   @Post()
+  @Idempotent({ requiredForApiKeys: true })
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiOperation({
     summary: 'Hold places for a limited time (BOOKINGS_HOLD_TTL_SECONDS, 10 minutes by default)',
@@ -50,6 +51,7 @@ export class HoldsController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @Authenticated({ roles: ['staff', 'member'], scopes: ['bookings:write'] })
   @ApiIdParam('9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d')

@@ -71,7 +71,7 @@ export class HoldsService {
   async sweepExpired(now = new Date(), batch = 500): Promise<number> {
     let expired = 0;
     for (;;) {
-      const lapsed = await this.repo.lapsedHolds(now, batch);
+      const lapsed = await this.tx.read(() => this.repo.lapsedHolds(now, batch));
       for (const hold of lapsed) {
         if (await this.tx.run(() => this.capacity.expire(hold, now))) expired++;
       }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created, rangeCost, RateLimitCost } from '@aero/core';
+import { ApiProblems, Idempotent, Created, rangeCost, RateLimitCost } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import {
   SessionCreateDto,
@@ -21,6 +21,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Schedule a session' })
   @Created(SessionResponseDto, (s) => `/v1/sessions/${s.id}`)
@@ -57,6 +58,7 @@ export class SessionsController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['venues:write'] })
   @ApiIdParam('5d9c2e4f-7a1b-4c3d-8e6f-0a1b2c3d4e5f')
   @ApiOperation({ summary: 'Change capacity (never below places taken) or cancel the session' })

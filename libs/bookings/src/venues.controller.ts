@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created, PageQueryDto } from '@aero/core';
+import { ApiProblems, Idempotent, Created, PageQueryDto } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -15,6 +15,7 @@ export class VenuesController {
   constructor(private readonly venues: VenuesService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
   @ApiOperation({ summary: 'Create a venue with its IANA time zone' })
   @Created(VenueResponseDto, (v) => `/v1/venues/${v.id}`)
@@ -41,6 +42,7 @@ export class VenuesController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['admin'], scopes: ['venues:write'] })
   @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Rename a venue, change its time zone, or (de)activate it' })

@@ -3,6 +3,7 @@ export * from './database';
 export * from './errors';
 export * from './http';
 export * from './logging/log-safety';
+export * from './idempotency';
 export * from './logging/logging.module';
 export * from './logging/nest-log-bridge';
 export * from './metrics/metrics.middleware';

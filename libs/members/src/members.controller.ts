@@ -24,7 +24,7 @@ import {
 import type { Response } from 'express';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Created, pageCost, RateLimitCost, ValidationProblem } from '@aero/core';
+import { ApiProblems, Idempotent, Created, pageCost, RateLimitCost, ValidationProblem } from '@aero/core';
 import { MembersProblems } from './members.errors';
 import { MemberCreateDto } from './dto/member-create.dto';
 import { MemberQueryDto } from './dto/member-query.dto';
@@ -67,6 +67,7 @@ export class MembersController {
   constructor(private readonly members: MembersService) {}
 
   @Post()
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiOperation({ summary: 'Create a member (a member user creates dependants under themself)' })
   @Created(MemberResponseDto, (m) => `/v1/members/${m.id}`)
@@ -103,6 +104,7 @@ export class MembersController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({
@@ -122,6 +124,7 @@ export class MembersController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
   @ApiIdParam()
@@ -133,6 +136,7 @@ export class MembersController {
   }
 
   @Post(':id/waivers')
+  @Idempotent()
   @Authenticated({ roles: ['staff', 'member'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({ summary: 'Record a signed waiver; an empty body means signed now by the member' })
@@ -147,6 +151,7 @@ export class MembersController {
   }
 
   @Put(':id/membership')
+  @Idempotent()
   @Authenticated({ roles: ['staff'], scopes: ['members:write'] })
   @ApiIdParam()
   @ApiOperation({

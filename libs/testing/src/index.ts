@@ -5,3 +5,5 @@ export * from './test-app';
 export * from './test-database';
 export * from './cli-sandbox';
 export * from './redis-server';
+export * from './postgres-cluster';
+export * from './tcp-proxy';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Created } from '@aero/core';
+import { ApiProblems, Idempotent, Created } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
@@ -18,6 +18,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user (admin)' })
   @Created(UserDto, (u) => `/v1/users/${u.id}`)
   @ApiProblems(AuthProblems.emailTaken)
@@ -49,6 +50,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Idempotent()
   @ApiOperation({ summary: 'Change roles, links, password or disable a user (admin); may end their sessions' })
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(AuthProblems.userNotFound, AuthProblems.emailTaken)

@@ -45,12 +45,16 @@ export class AppConfig {
     mssqlEncrypt: boolean;
     mssqlTrustServerCertificate: boolean;
     transactionMaxRetries: number;
+    breakerFailureThreshold: number;
+    breakerHalfOpenAfterMs: number;
+    poolAcquireTimeoutMs: number;
     /**
      * Not from the environment: false lets a process that only prints (CLI `--help`, `--version`) build the
      * app without opening the database. Undefined means true.
      */
     openAtStart?: boolean;
   };
+  readonly idempotency!: { retentionHours: number; inFlightTimeoutSeconds: number };
   readonly redisUrl?: string;
   readonly jwt!: {
     signingKey: string;
@@ -242,6 +246,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       mssqlEncrypt: env.DB_MSSQL_ENCRYPT,
       mssqlTrustServerCertificate: env.DB_MSSQL_TRUST_SERVER_CERTIFICATE,
       transactionMaxRetries: env.DB_TRANSACTION_MAX_RETRIES,
+      breakerFailureThreshold: env.DB_BREAKER_FAILURE_THRESHOLD,
+      breakerHalfOpenAfterMs: env.DB_BREAKER_HALF_OPEN_AFTER_MS,
+      poolAcquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+    },
+    idempotency: {
+      retentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
+      inFlightTimeoutSeconds: env.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS,
     },
     redisUrl: env.REDIS_URL,
     jwt: {

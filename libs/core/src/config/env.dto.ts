@@ -109,6 +109,36 @@ export class EnvDto {
   @Max(10)
   DB_TRANSACTION_MAX_RETRIES = 3;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  DB_BREAKER_FAILURE_THRESHOLD = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  DB_BREAKER_HALF_OPEN_AFTER_MS = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DB_POOL_ACQUIRE_TIMEOUT_MS = 5000;
+
+  // --- idempotency ----------------------------------------------------------------
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  IDEMPOTENCY_RETENTION_HOURS = 24;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = 60;
+
   // --- shared state -------------------------------------------------------------
   @IsOptional()
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })

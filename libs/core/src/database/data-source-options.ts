@@ -56,6 +56,8 @@ export function buildDataSourceOptions(db: AppConfig['db'], extras: DataSourceEx
           max: db.poolSize,
           // Server-side guard; the client never waits longer than this for one statement.
           statement_timeout: db.requestTimeoutMs,
+          // Waiting for a pooled connection (or opening one) longer than this is a 503, not a hung request.
+          connectionTimeoutMillis: Math.min(db.connectTimeoutMs, db.poolAcquireTimeoutMs),
           options: '-c TimeZone=UTC',
         },
       };
@@ -72,7 +74,7 @@ export function buildDataSourceOptions(db: AppConfig['db'], extras: DataSourceEx
         database: db.database,
         connectionTimeout: db.connectTimeoutMs,
         requestTimeout: db.requestTimeoutMs,
-        pool: { max: db.poolSize, min: 0, idleTimeoutMillis: 30000 },
+        pool: { max: db.poolSize, min: 0, idleTimeoutMillis: 30000, acquireTimeoutMillis: db.poolAcquireTimeoutMs },
         options: {
           encrypt: db.mssqlEncrypt,
           trustServerCertificate: db.mssqlTrustServerCertificate,

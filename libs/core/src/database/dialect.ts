@@ -13,6 +13,27 @@ export interface DialectErrors {
   isUniqueViolation(error: unknown): boolean;
   /** A CHECK or foreign-key constraint rejected the change. */
   isConstraintViolation(error: unknown): boolean;
+  /**
+   * The database could not serve this statement now, but nothing is known to be wrong with the request:
+   * a statement cancelled by its timeout, no pooled connection within the acquire timeout, a connection
+   * released under the query. Not re-run inside the transaction (a timed-out write may have committed);
+   * answered 503 so the client retries with its Idempotency-Key.
+   */
+  isUnavailable(error: unknown): boolean;
+}
+
+/** Faults that look the same whatever the dialect: TypeORM's and the pools' own errors. */
+function isDriverIndependentUnavailable(error: unknown): boolean {
+  return unwrap(error).some((e) => {
+    const name = (e as { name?: unknown }).name;
+    return (
+      name === 'QueryRunnerAlreadyReleasedError' ||
+      name === 'ConnectionIsNotSetError' ||
+      name === 'CannotExecuteNotConnectedError' ||
+      // tarn (node-mssql's pool): no connection within acquireTimeoutMillis
+      name === 'TimeoutError'
+    );
+  }) || /timeout exceeded when trying to connect|Query read timeout|Connection pool is closed|pool is draining/i.test(messageOf(error));
 }
 
 /**
@@ -121,6 +142,9 @@ export const mssqlErrors: DialectErrors = {
   isConstraintViolation(error) {
     return unwrap(error).some((e) => e.number === 547);
   },
+  isUnavailable(error) {
+    return codes(error).includes('ETIMEOUT') || isDriverIndependentUnavailable(error);
+  },
 };
 
 export const postgresErrors: DialectErrors = {
@@ -131,7 +155,7 @@ export const postgresErrors: DialectErrors = {
     if (isNodeConnectionError(error)) return true;
     if (codes(error).some((c) => c.startsWith('08') || c === '57P01' || c === '57P03')) return true;
     // node-postgres reports a dropped socket as a plain Error without a code.
-    return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Client was closed and is not queryable|Received unexpected \w+ message from backend/i.test(
       messageOf(error),
     );
   },
@@ -140,6 +164,11 @@ export const postgresErrors: DialectErrors = {
   },
   isConstraintViolation(error) {
     return codes(error).some((c) => c === '23514' || c === '23503');
+  },
+  isUnavailable(error) {
+    // 57014 query_canceled: statement_timeout or a cancel sent on the request's deadline; 25P02: the
+    // transaction was already aborted by such a failure.
+    return codes(error).some((c) => c === '57014' || c === '25P02') || isDriverIndependentUnavailable(error);
   },
 };
 
@@ -155,6 +184,9 @@ export const sqliteErrors: DialectErrors = {
   },
   isConstraintViolation(error) {
     return codes(error).some((c) => c === 'SQLITE_CONSTRAINT_CHECK' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY');
+  },
+  isUnavailable(error) {
+    return codes(error).includes('SQLITE_INTERRUPT') || isDriverIndependentUnavailable(error);
   },
 };
 

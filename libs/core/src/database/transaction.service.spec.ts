@@ -162,6 +162,36 @@ describe('TransactionService', () => {
   });
 });
 
+describe('TransactionService: faults are 503, never 500', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ['QueryRunnerAlreadyReleasedError', Object.assign(new Error('released'), { name: 'QueryRunnerAlreadyReleasedError' })],
+    ['57P01 admin shutdown', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    ['a connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+    ['57014 statement cancelled', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],
+    ['no pooled connection in time', new Error('timeout exceeded when trying to connect')],
+  ])('translates %s into 503 with Retry-After', (_name, error) => {
+    const translated = service(new FakeDataSource()).translate(error);
+    expect(translated).toBeInstanceOf(AppError);
+    expect((translated as AppError).status).toBe(503);
+    expect((translated as AppError).headers['Retry-After']).toMatch(/^\d+$/);
+  });
+
+  it('opens the breaker after consecutive connection failures and then answers 503 without touching the database', async () => {
+    const failures = Array.from({ length: 20 }, refused);
+    const ds = new FakeDataSource(failures);
+    const tx = service(ds, 'postgres', 0);
+    for (let i = 0; i < 5; i++) await rejectionOf(tx.run(async () => 'x'));
+    expect(tx.breaker.state).toBe('open');
+    const before = ds.transactions;
+    const error = await rejectionOf(tx.run(async () => 'x'));
+    expect(ds.transactions).toBe(before);
+    expect(error).toMatchObject({ status: 503, problem: CoreProblems.databaseUnavailable });
+  });
+});
+
 describe('backoffMs', () => {
   it('grows exponentially from 50 ms and never exceeds 1 s', () => {
     const max = (attempt: number) => backoffMs(attempt, () => 1);

@@ -6,9 +6,12 @@ import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
+import { currentDeadline, remainingMs } from '../http/request-deadline';
+import { requestTimedOut } from '../http/request-timeout.middleware';
 import type { DialectErrors } from './dialect';
 import { dialectErrors } from './dialect';
 import { CursorCodec } from '../pagination/pagination';
+import { DatabaseBreaker, DatabaseCircuitOpenError, RetryBudget } from './resilience';
 
 export interface TransactionOptions {
   isolation?: IsolationLevel;
@@ -40,6 +43,9 @@ export class TransactionService {
    */
   private readonly serialize: boolean;
   private queueTail: Promise<void> = Promise.resolve();
+  /** Connection-level failures in a row open it; then every call is a 503 at once. */
+  readonly breaker: DatabaseBreaker;
+  private readonly budget = new RetryBudget();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -47,6 +53,12 @@ export class TransactionService {
   ) {
     this.errors = dialectErrors(config.db.type);
     this.serialize = config.db.type === 'sqlite';
+    if (config.db.type === 'postgres') keepPoolClientErrorsHandled(dataSource);
+    this.breaker = new DatabaseBreaker(
+      (error) => this.errors.isConnectionFailure(error),
+      config.db.breakerFailureThreshold ?? 5,
+      config.db.breakerHalfOpenAfterMs ?? 5000,
+    );
   }
 
   /** Signs and checks the keyset cursors of every list (a position in the database's order). */
@@ -81,14 +93,24 @@ export class TransactionService {
 
   private async runWithRetries<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
     const maxRetries = options.maxRetries ?? this.config.db.transactionMaxRetries;
+    this.budget.recordAttempt();
     for (let attempt = 0; ; attempt++) {
+      this.assertBeforeDeadline();
       try {
-        const execute = (manager: EntityManager) => this.storage.run(manager, work);
-        return options.isolation
-          ? await this.dataSource.transaction(options.isolation, execute)
-          : await this.dataSource.transaction(execute);
+        return await this.breaker.execute(() => this.once(work, options));
       } catch (error) {
-        if (!this.errors.isTransient(error) || attempt >= maxRetries) throw this.translate(error);
+        const retry =
+          this.errors.isTransient(error) &&
+          !(error instanceof DatabaseCircuitOpenError) &&
+          attempt < maxRetries &&
+          !currentDeadline()?.expired;
+        if (!retry) throw this.translate(error);
+        if (!this.budget.tryRetry()) {
+          this.breaker.stats.retryBudgetExhausted++;
+          this.logger.warn('transient database error, retry budget exhausted: answering 503');
+          throw this.translate(error);
+        }
+        this.breaker.stats.retries++;
         const delayMs = backoffMs(attempt);
         this.logger.warn(`transient database error, retry ${attempt + 1}/${maxRetries} in ${delayMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -96,24 +118,100 @@ export class TransactionService {
     }
   }
 
+  /** One attempt: statements bounded by the request's time left, and no commit once it has run out. */
+  private once<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
+    const execute = async (manager: EntityManager): Promise<T> => {
+      await this.boundStatements(manager);
+      const result = await this.storage.run(manager, work);
+      // The client may have been told 503 meanwhile: throwing here rolls the work back.
+      this.assertBeforeDeadline();
+      return result;
+    };
+    return options.isolation
+      ? this.dataSource.transaction(options.isolation, execute)
+      : this.dataSource.transaction(execute);
+  }
+
+  /**
+   * PostgreSQL: when less time is left than the configured per-statement timeout, the server cancels any
+   * statement of this transaction that would outlive the request (SET LOCAL ends with the transaction).
+   * SQL Server bounds each statement by DB_REQUEST_TIMEOUT_MS (requestTimeout); better-sqlite3 runs
+   * statements synchronously and cannot be interrupted, so SQLite relies on the check before commit.
+   */
+  private async boundStatements(manager: EntityManager): Promise<void> {
+    if (this.config.db.type !== 'postgres') return;
+    const left = remainingMs();
+    if (left === undefined || left >= this.config.db.requestTimeoutMs) return;
+    await manager.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(left))}`);
+  }
+
+  private assertBeforeDeadline(): void {
+    const left = remainingMs();
+    if (left !== undefined && left <= 0) throw requestTimedOut();
+  }
+
   /** Runs a read outside any transaction, translating "database down" into a 503 like `run` does. */
   async read<T>(work: () => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await this.breaker.execute(work);
     } catch (error) {
       throw this.translate(error);
     }
   }
 
-  private translate(error: unknown): unknown {
+  /**
+   * Single statements outside a transaction (autocommit), e.g. a background write or a marker that must be
+   * visible to other instances before the work it guards begins; faults are classified like `run`.
+   */
+  write<T>(work: () => Promise<T>): Promise<T> {
+    return this.read(work);
+  }
+
+  /**
+   * Anything the database threw → what the client should see: a fault (connection lost, failover, the
+   * breaker open, a statement cancelled, no pooled connection) is a 503 with Retry-After, never a 500.
+   * Other errors pass through unchanged.
+   */
+  translate(error: unknown): unknown {
     if (error instanceof AppError) return error;
-    if (this.errors.isConnectionFailure(error) || this.errors.isTransient(error)) {
-      return new AppError(CoreProblems.databaseUnavailable, 'The database is temporarily unavailable.', {}, {
-        'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
-      });
+    if (error instanceof DatabaseCircuitOpenError) return databaseUnavailable(error.retryAfterSeconds);
+    if (
+      this.errors.isConnectionFailure(error) ||
+      this.errors.isTransient(error) ||
+      this.errors.isUnavailable(error)
+    ) {
+      return databaseUnavailable(DATABASE_RETRY_AFTER_SECONDS);
     }
     return error;
   }
+}
+
+interface ErrorEmitter {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  listenerCount(event: string): number;
+}
+
+/**
+ * node-postgres emits 'error' on a client whose connection dies (pg_terminate_backend, a reset, a server
+ * shutdown). TypeORM listens only until it hands the client back, and a second 'error' (the socket closing
+ * after the FATAL message) then has no listener: an uncaught exception that would kill the process. Every
+ * pool client gets a permanent listener; the failure itself reaches the query that was running.
+ */
+function keepPoolClientErrorsHandled(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: ErrorEmitter & { _clients?: ErrorEmitter[] } } | undefined)?.master;
+  if (!pool || typeof pool.on !== 'function') return;
+  const guard = (client: unknown) => {
+    const emitter = client as ErrorEmitter;
+    if (typeof emitter?.on === 'function') emitter.on('error', () => undefined);
+  };
+  for (const client of pool._clients ?? []) guard(client);
+  pool.on('connect', guard);
+}
+
+function databaseUnavailable(retryAfterSeconds: number): AppError {
+  return new AppError(CoreProblems.databaseUnavailable, 'The database is temporarily unavailable.', {}, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
 
 /** Full-jitter exponential backoff: random in [0, 50 ms · 2^attempt], capped at 1 s. */

@@ -1,7 +1,8 @@
 import { Controller, Get, Optional, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { TransactionService } from '../database/transaction.service';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { Public } from '../http/public.decorator';
 import { HealthDto } from './health.dto';
@@ -17,6 +18,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly tx: TransactionService,
     @Optional() private readonly rateLimits?: RateLimitStorage,
   ) {}
 
@@ -29,11 +32,17 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness: the database answers; 503 otherwise' })
+  @ApiOperation({ summary: 'Readiness: the database answers and its circuit breaker is not open; 503 otherwise' })
   @ApiOkResponse({ type: HealthDto })
   @ApiProblems(503)
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
+      // Reported before the ping, which would itself let the breaker's probe through.
+      () => {
+        const check = this.indicators.check('circuitBreaker');
+        const state = this.tx.breaker.state;
+        return state === 'open' || state === 'isolated' ? check.down({ state }) : check.up({ state });
+      },
       () => this.db.pingCheck('database', { timeout: 3000 }),
       // Informational, never failing readiness: limits still apply per instance while Redis is down.
       () => ({ rateLimits: { status: 'up' as const, sharing: this.rateLimits?.sharing ?? 'local' } }),

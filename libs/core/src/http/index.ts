@@ -14,3 +14,4 @@ export * from './request-id.middleware';
 export * from './request-timeout.middleware';
 export * from './route-template';
 export * from './validation.pipe';
+export * from './request-deadline';

@@ -1,7 +1,9 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { QueryCounterLogger } from '../database/query-counter.logger';
+import type { DatabaseResilienceStats } from '../database/resilience';
+import { TransactionService } from '../database/transaction.service';
 
 /** The Prometheus registry of this app instance (one per app, so tests can boot several). */
 @Injectable()
@@ -15,8 +17,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Optional() dataSource?: DataSource) {
+  constructor(@Optional() dataSource?: DataSource, @Optional() tx?: TransactionService) {
     collectDefaultMetrics({ register: this.registry });
+    if (tx) this.registerResilience(tx.breaker.stats);
     const logger = dataSource?.logger;
     if (logger instanceof QueryCounterLogger) {
       // Read at scrape time from the data source's counter: no work per query beyond an increment.
@@ -31,6 +34,57 @@ export class MetricsService {
         },
       });
     }
+  }
+
+  /** Breaker state, transitions, retries and refusals, read at scrape time from plain counters. */
+  private registerResilience(stats: DatabaseResilienceStats): void {
+    const states = ['closed', 'half-open', 'open', 'isolated'] as const;
+    new Gauge({
+      name: 'db_circuit_breaker_state',
+      help: 'Database circuit breaker: 1 for the current state (closed, half-open, open), 0 otherwise',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const state of states) this.set({ state }, stats.state === state ? 1 : 0);
+      },
+    });
+    const counter = (name: string, help: string, read: () => number) => {
+      let reported = 0;
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const value = read();
+          this.inc(value - reported);
+          reported = value;
+        },
+      });
+    };
+    const transitions: Record<string, number> = { closed: 0, 'half-open': 0, open: 0 };
+    new Counter({
+      name: 'db_circuit_breaker_transitions_total',
+      help: 'Database circuit breaker state changes, by the state entered',
+      labelNames: ['to'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const to of ['closed', 'half-open', 'open'] as const) {
+          this.inc({ to }, stats.transitions[to] - transitions[to]);
+          transitions[to] = stats.transitions[to];
+        }
+      },
+    });
+    counter('db_transaction_retries_total', 'Transactions re-run after a transient database error', () => stats.retries);
+    counter(
+      'db_retry_budget_exhausted_total',
+      'Transient failures answered 503 because the retry budget was spent',
+      () => stats.retryBudgetExhausted,
+    );
+    counter(
+      'db_circuit_breaker_rejections_total',
+      'Database calls refused at once (503) because the breaker was open or probing',
+      () => stats.rejectedByBreaker,
+    );
   }
 
   async render(): Promise<string> {

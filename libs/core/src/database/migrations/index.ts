@@ -6,6 +6,7 @@ import { CreateMembersAndWaivers1764200000001 } from './1764200000001-create-mem
 import { CreateHoldsAndBookings1764200000002 } from './1764200000002-create-holds-and-bookings';
 import { MemberVenuesAndAllowances1764300000000 } from './1764300000000-member-venues-and-allowances';
 import { CreateSessionRevocations1764400000000 } from './1764400000000-create-session-revocations';
+import { CreateIdempotencyKeys1764500000000 } from './1764500000000-create-idempotency-keys';
 import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-monthly-quota';
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 
@@ -23,6 +24,7 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateHoldsAndBookings1764200000002,
   MemberVenuesAndAllowances1764300000000,
   CreateSessionRevocations1764400000000,
+  CreateIdempotencyKeys1764500000000,
   AddApiKeyMonthlyQuota1764600000000,
   CreateUsage1764700000000,
 ];

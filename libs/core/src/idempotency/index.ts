@@ -1,0 +1,7 @@
+export * from './cli/idempotency-commands.module';
+export * from './fingerprint';
+export * from './idempotency.errors';
+export * from './idempotency.interceptor';
+export * from './idempotency.module';
+export * from './idempotency.service';
+export * from './idempotent.decorator';

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import type { TestApp } from '@aero/testing';
+import { createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
+
+// The Idempotency-Key contract on two instances sharing one database (SQLite file, or PostgreSQL with
+// DB_TYPE=postgres): a retried write is done once, whichever instance the retry lands on.
+describe('Idempotency-Key (e2e)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let staff: Record<string, string>;
+  let kiosk: Record<string, string>;
+  let memberId: string;
+
+  beforeAll(async () => {
+    a = await createTestApp({
+      shareableDatabase: true,
+      env: { BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION: '100' },
+    });
+    // A second instance behind the same load balancer: same database, same secrets.
+    b = await createTestApp({
+      database: a.database,
+      env: {
+        BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION: '100',
+        JWT_SIGNING_KEY: a.config.jwt.signingKey,
+        API_KEY_PEPPER: a.config.apiKeys.pepper,
+      },
+    });
+    staff = (await createUser(a, { role: 'staff' })).authHeader;
+    kiosk = (await createApiKey(a, { scopes: ['bookings:write', 'bookings:read'], app: 'kiosk' })).authHeader;
+    memberId = (await createMember(a)).id;
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  async function bookingsOn(sessionId: string): Promise<{ id: string }[]> {
+    const res = await a.http.get(`/v1/bookings?sessionId=${sessionId}&limit=100`).set(staff).expect(200);
+    return res.body.data as { id: string }[];
+  }
+
+  it('makes exactly one booking from 50 concurrent identical POSTs with one key spread over two instances', async () => {
+    const session = await createSession(a, { capacity: 100 });
+    const key = randomUUID();
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? a : b).http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body),
+      ),
+    );
+    const fresh = responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
+    const replays = responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true');
+    const inFlight = responses.filter((r) => r.status === 409);
+    expect(fresh).toHaveLength(1);
+    expect(replays.length + inFlight.length).toBe(49);
+    for (const r of replays) expect(r.body).toEqual(fresh[0].body);
+    for (const r of inFlight) {
+      expect(r.body).toMatchObject({ type: '/problems/idempotency-key-in-flight' });
+      expect(r.headers['retry-after']).toMatch(/^\d+$/);
+    }
+    expect(await bookingsOn(session.id)).toEqual([expect.objectContaining({ id: fresh[0].body.id })]);
+    const state = await a.http.get(`/v1/sessions/${session.id}`).set(staff).expect(200);
+    expect(state.body.booked).toBe(1);
+  });
+
+  it('replays the first outcome after it finished: same status and body, Idempotent-Replayed: true', async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const key = randomUUID();
+    const body = { sessionId: session.id, memberId, quantity: 2 };
+    const first = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    for (const app of [a, b, a]) {
+      const again = await app.http
+        .post('/v1/bookings')
+        .set(kiosk)
+        .set('Idempotency-Key', key)
+        .send({ quantity: 2, memberId, sessionId: session.id }) // same body, other key order
+        .expect(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+    }
+    expect(await bookingsOn(session.id)).toHaveLength(1);
+  });
+
+  it('answers 422 when the same key comes with a different body, and changes nothing', async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const key = randomUUID();
+    await a.http
+      .post('/v1/bookings')
+      .set(kiosk)
+      .set('Idempotency-Key', key)
+      .send({ sessionId: session.id, memberId, quantity: 1 })
+      .expect(201);
+    const changed = await b.http
+      .post('/v1/bookings')
+      .set(kiosk)
+      .set('Idempotency-Key', key)
+      .send({ sessionId: session.id, memberId, quantity: 3 })
+      .expect(422);
+    expect(changed.body).toMatchObject({ type: '/problems/idempotency-key-reused', header: 'Idempotency-Key' });
+    expect(await bookingsOn(session.id)).toHaveLength(1);
+  });
+
+  it("treats another caller's identical key as another key", async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const otherKiosk = (await createApiKey(a, { scopes: ['bookings:write'], app: 'kiosk' })).authHeader;
+    const key = 'order-42';
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const mine = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(201);
+    const theirs = await a.http.post('/v1/bookings').set(otherKiosk).set('Idempotency-Key', key).send(body).expect(201);
+    const staffs = await a.http.post('/v1/bookings').set(staff).set('Idempotency-Key', key).send(body).expect(201);
+    expect(new Set([mine.body.id, theirs.body.id, staffs.body.id]).size).toBe(3);
+    expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+    expect(await bookingsOn(session.id)).toHaveLength(3);
+  });
+
+  it('requires the header from API-key callers on POST /v1/bookings and /v1/holds, naming it', async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const booking = await a.http.post('/v1/bookings').set(kiosk).send({ sessionId: session.id, memberId, quantity: 1 }).expect(400);
+    expect(booking.body).toMatchObject({ type: '/problems/idempotency-key-required', header: 'Idempotency-Key' });
+    const hold = await a.http.post('/v1/holds').set(kiosk).send({ sessionId: session.id, quantity: 1 }).expect(400);
+    expect(hold.body).toMatchObject({ type: '/problems/idempotency-key-required' });
+    // Users may omit it.
+    await a.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId, quantity: 1 }).expect(201);
+  });
+
+  it.each([['x'.repeat(256)], ['naïve-key'], ['tab\tkey']])('refuses the malformed key %j with 400', async (key) => {
+    const session = await createSession(a, { capacity: 5 });
+    const res = await a.http
+      .post('/v1/bookings')
+      .set(staff)
+      .set('Idempotency-Key', key)
+      .send({ sessionId: session.id, memberId, quantity: 1 })
+      .expect(400);
+    expect(res.body).toMatchObject({ type: '/problems/idempotency-key-invalid', header: 'Idempotency-Key' });
+    expect(await bookingsOn(session.id)).toHaveLength(0);
+  });
+
+  it('stores nothing for a request refused by validation, so the corrected retry runs', async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const key = randomUUID();
+    await a.http
+      .post('/v1/bookings')
+      .set(kiosk)
+      .set('Idempotency-Key', key)
+      .send({ sessionId: session.id, memberId, quantity: 0 })
+      .expect(400);
+    const fixed = await a.http
+      .post('/v1/bookings')
+      .set(kiosk)
+      .set('Idempotency-Key', key)
+      .send({ sessionId: session.id, memberId, quantity: 1 })
+      .expect(201);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('replays a domain refusal the handler gave (409 session-full) instead of trying again', async () => {
+    const session = await createSession(a, { capacity: 1 });
+    await a.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId, quantity: 1 }).expect(201);
+    const key = randomUUID();
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const first = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
+    const again = await b.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toMatchObject({ type: first.body.type, detail: first.body.detail, remaining: 0 });
+  });
+
+  it('keys path parameters too: one key cannot cancel two different bookings', async () => {
+    const session = await createSession(a, { capacity: 5 });
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const one = await a.http.post('/v1/bookings').set(staff).send(body).expect(201);
+    const two = await a.http.post('/v1/bookings').set(staff).send(body).expect(201);
+    const key = randomUUID();
+    await a.http.post(`/v1/bookings/${one.body.id}/cancel`).set(staff).set('Idempotency-Key', key).expect(200);
+    await a.http.post(`/v1/bookings/${two.body.id}/cancel`).set(staff).set('Idempotency-Key', key).expect(422);
+    const still = await a.http.get(`/v1/bookings/${two.body.id}`).set(staff).expect(200);
+    expect(still.body.status).toBe('confirmed');
+  });
+
+  it('documents the header with 409 and 422 on every write operation in openapi.json', async () => {
+    const doc = (await a.http.get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+    };
+    const writes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method]) => ['post', 'put', 'patch', 'delete'].includes(method))
+        .map(([method, op]) => ({ id: `${method.toUpperCase()} ${path}`, op })),
+    );
+    const keyed = writes.filter((w) => w.op.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'));
+    for (const w of keyed) expect(Object.keys(w.op.responses)).toEqual(expect.arrayContaining(['409', '422']));
+    const unkeyed = writes.filter((w) => !keyed.includes(w)).map((w) => w.id).sort();
+    // Anonymous session routes keep no per-caller state; secret-returning routes are never stored.
+    expect(unkeyed).toEqual([
+      'POST /v1/api-keys',
+      'POST /v1/api-keys/{id}/rotate',
+      'POST /v1/auth/login',
+      'POST /v1/auth/logout',
+      'POST /v1/auth/password',
+      'POST /v1/auth/refresh',
+    ]);
+  });
+});
