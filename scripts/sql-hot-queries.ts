@@ -43,22 +43,25 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     ],
     ['capacity: give places back (BookingsRepository.releasePlaces)', () => bookings.releasePlaces(SESSION_ID, 2, NOW)],
     [
-      'availability: a day of sessions at a venue, first page (BookingsRepository.listSessions)',
-      () => bookings.listSessions({ venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 }),
+      'availability: a day of sessions at a venue with their held places, first page (BookingsRepository.listSessionsWithHolds)',
+      () => bookings.listSessionsWithHolds({ venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 }, NOW),
     ],
     [
-      'availability: the next keyset page (BookingsRepository.listSessions)',
+      'availability: the next keyset page (BookingsRepository.listSessionsWithHolds)',
       () =>
-        bookings.listSessions({
-          venueId: VENUE_ID,
-          ...day,
-          includeCancelled: false,
-          after: { startsAt: NOW, id: AFTER_ID },
-          limit: 20,
-        }),
+        bookings.listSessionsWithHolds(
+          {
+            venueId: VENUE_ID,
+            ...day,
+            includeCancelled: false,
+            after: { startsAt: NOW, id: AFTER_ID },
+            limit: 20,
+          },
+          NOW,
+        ),
     ],
     [
-      'availability: places held per session (BookingsRepository.holdTotals)',
+      'one session: its held places (BookingsRepository.holdTotals, GET /v1/sessions/{id})',
       () => bookings.holdTotals([SESSION_ID, AFTER_ID], NOW),
     ],
     [

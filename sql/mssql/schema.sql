@@ -75,10 +75,62 @@ GO
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 GO
 
+-- migration: MemberVenuesAndAllowances1764300000000
+ALTER TABLE "members" ADD "home_venue_id" varchar(36);
+GO
+ALTER TABLE "members" ADD CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues"("id");
+GO
+CREATE TABLE "member_venues" ("member_id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, CONSTRAINT "FK_member_venues_member" FOREIGN KEY ("member_id") REFERENCES "members" ("id"), CONSTRAINT "FK_member_venues_venue" FOREIGN KEY ("venue_id") REFERENCES "venues" ("id"), CONSTRAINT "PK_779b47654d41948ccd7188f22dd" PRIMARY KEY ("member_id", "venue_id"));
+GO
+CREATE INDEX "IX_member_venues_venue" ON "member_venues" ("venue_id", "member_id");
+GO
+CREATE TABLE "session_allowances" ("session_id" varchar(36) NOT NULL, "subject" varchar(90) NOT NULL, "active" int NOT NULL CONSTRAINT "DF_702d2760cff7e8dd9c1cc1f1930" DEFAULT 0, "places" int NOT NULL CONSTRAINT "DF_3768985576d6817ee11f31f975b" DEFAULT 0, "created" int NOT NULL CONSTRAINT "DF_08554385f50125f61f7fffe9930" DEFAULT 0, CONSTRAINT "CK_session_allowances_counts" CHECK (active >= 0 AND places >= 0 AND created >= 0), CONSTRAINT "FK_session_allowances_session" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id"), CONSTRAINT "PK_fafcfcdcf48dc596ad007580f06" PRIMARY KEY ("session_id", "subject"));
+GO
+INSERT INTO member_venues (member_id, venue_id) SELECT DISTINCT member_id, venue_id FROM bookings;
+GO
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'member:' + member_id, COUNT(*), SUM(quantity), COUNT(*)
+       FROM bookings WHERE status = 'confirmed' GROUP BY session_id, member_id;
+GO
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'holder:' + owner_key, COUNT(*), SUM(quantity), COUNT(*)
+       FROM holds WHERE status = 'active' GROUP BY session_id, owner_key;
+GO
+
+-- migration: CreateSessionRevocations1764400000000
+CREATE TABLE "session_revocations" ("id" varchar(36) NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" datetime2 NOT NULL, "expires_at" datetime2 NOT NULL, CONSTRAINT "PK_e2bb457860e744b8f24827fd4a0" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations" ("revoked_at");
+GO
+CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations" ("expires_at");
+GO
+
 -- migration: CreateIdempotencyKeys1764500000000
 CREATE TABLE "idempotency_keys" ("id" varchar(36) NOT NULL, "scope" varchar(100) NOT NULL, "idempotency_key" varchar(255) NOT NULL, "fingerprint" varchar(64) NOT NULL, "state" varchar(16) NOT NULL, "owner_token" varchar(36) NOT NULL, "locked_until" datetime2, "response_status" int, "response_body" nvarchar(MAX), "response_headers" nvarchar(MAX), "created_at" datetime2 NOT NULL, "expires_at" datetime2 NOT NULL, CONSTRAINT "PK_8ad20779ad0411107a56e53d0f6" PRIMARY KEY ("id"));
 GO
 CREATE UNIQUE INDEX "UQ_idempotency_keys_scope_key" ON "idempotency_keys" ("scope", "idempotency_key");
 GO
 CREATE INDEX "IX_idempotency_keys_expires_at" ON "idempotency_keys" ("expires_at");
+GO
+
+-- migration: AddApiKeyMonthlyQuota1764600000000
+ALTER TABLE "api_keys" ADD "monthly_quota" int;
+GO
+
+-- migration: CreateUsage1764700000000
+CREATE TABLE "usage_events" ("id" varchar(36) NOT NULL, "occurred_at" datetime2 NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" nvarchar(200) NOT NULL, "status" int NOT NULL, "latency_us" int NOT NULL, "response_bytes" int NOT NULL, "client_ip" varchar(45) NOT NULL, "throttled" bit NOT NULL, "replayed" bit NOT NULL, CONSTRAINT "PK_c9f17d50873fab2c46615f542bc" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_usage_events_occurred_at" ON "usage_events" ("occurred_at");
+GO
+CREATE INDEX "IX_usage_events_principal" ON "usage_events" ("principal_kind", "principal_id", "occurred_at");
+GO
+CREATE TABLE "usage_hourly" ("id" varchar(36) NOT NULL, "hour_start" datetime2 NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" nvarchar(200) NOT NULL, "status_class" varchar(3) NOT NULL, "requests" int NOT NULL, "errors" int NOT NULL, "throttled" int NOT NULL, "replayed" int NOT NULL, "latency_p50_us" int NOT NULL, "latency_p95_us" int NOT NULL, "response_bytes" bigint NOT NULL, "distinct_client_ips" int NOT NULL, "created_at" datetime2 NOT NULL, CONSTRAINT "PK_f683516582096f883352cdbd9ee" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_usage_hourly_hour_start" ON "usage_hourly" ("hour_start");
+GO
+CREATE INDEX "IX_usage_hourly_principal" ON "usage_hourly" ("principal_kind", "principal_id", "hour_start");
+GO
+CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly" ("hour_start", "principal_kind", "principal_id", "method", "route", "status_class");
+GO
+CREATE TABLE "usage_rollup_hours" ("hour_start" datetime2 NOT NULL, "rolled_at" datetime2 NOT NULL, "group_count" int NOT NULL, CONSTRAINT "PK_161d1093907cf7f28a7672669b0" PRIMARY KEY ("hour_start"));
 GO

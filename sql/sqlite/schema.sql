@@ -44,7 +44,62 @@ CREATE INDEX "IX_bookings_session_member" ON "bookings" ("session_id", "member_i
 CREATE INDEX "IX_bookings_member_start" ON "bookings" ("member_id", "session_starts_at", "id");
 CREATE INDEX "IX_bookings_venue_start" ON "bookings" ("venue_id", "session_starts_at", "id");
 
+-- migration: MemberVenuesAndAllowances1764300000000
+DROP INDEX "UQ_members_email_normalized";
+DROP INDEX "IX_members_sort_key_id";
+DROP INDEX "IX_members_guardian";
+CREATE TABLE "temporary_members" ("id" varchar(36) PRIMARY KEY NOT NULL, "first_name" varchar(100) NOT NULL, "last_name" varchar(100) NOT NULL, "sort_key" varchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" varchar(254), "email_normalized" varchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" varchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime, "version" integer NOT NULL DEFAULT (1), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "deleted_at" datetime, "home_venue_id" varchar(36), CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"));
+INSERT INTO "temporary_members"("id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at") SELECT "id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at" FROM "members";
+DROP TABLE "members";
+ALTER TABLE "temporary_members" RENAME TO "members";
+CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalized") WHERE "email_normalized" IS NOT NULL;
+CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
+CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
+DROP INDEX "UQ_members_email_normalized";
+DROP INDEX "IX_members_sort_key_id";
+DROP INDEX "IX_members_guardian";
+CREATE TABLE "temporary_members" ("id" varchar(36) PRIMARY KEY NOT NULL, "first_name" varchar(100) NOT NULL, "last_name" varchar(100) NOT NULL, "sort_key" varchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" varchar(254), "email_normalized" varchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" varchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime, "version" integer NOT NULL DEFAULT (1), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "deleted_at" datetime, "home_venue_id" varchar(36), CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"), CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues" ("id"));
+INSERT INTO "temporary_members"("id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id") SELECT "id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id" FROM "members";
+DROP TABLE "members";
+ALTER TABLE "temporary_members" RENAME TO "members";
+CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalized") WHERE "email_normalized" IS NOT NULL;
+CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
+CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
+CREATE TABLE "member_venues" ("member_id" varchar(36) NOT NULL, "venue_id" varchar(36) NOT NULL, CONSTRAINT "FK_member_venues_member" FOREIGN KEY ("member_id") REFERENCES "members" ("id"), CONSTRAINT "FK_member_venues_venue" FOREIGN KEY ("venue_id") REFERENCES "venues" ("id"), PRIMARY KEY ("member_id", "venue_id"));
+CREATE INDEX "IX_member_venues_venue" ON "member_venues" ("venue_id", "member_id");
+CREATE TABLE "session_allowances" ("session_id" varchar(36) NOT NULL, "subject" varchar(90) NOT NULL, "active" integer NOT NULL DEFAULT (0), "places" integer NOT NULL DEFAULT (0), "created" integer NOT NULL DEFAULT (0), CONSTRAINT "CK_session_allowances_counts" CHECK (active >= 0 AND places >= 0 AND created >= 0), CONSTRAINT "FK_session_allowances_session" FOREIGN KEY ("session_id") REFERENCES "sessions" ("id"), PRIMARY KEY ("session_id", "subject"));
+INSERT INTO member_venues (member_id, venue_id) SELECT DISTINCT member_id, venue_id FROM bookings;
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'member:' || member_id, COUNT(*), SUM(quantity), COUNT(*)
+       FROM bookings WHERE status = 'confirmed' GROUP BY session_id, member_id;
+INSERT INTO session_allowances (session_id, subject, active, places, created)
+       SELECT session_id, 'holder:' || owner_key, COUNT(*), SUM(quantity), COUNT(*)
+       FROM holds WHERE status = 'active' GROUP BY session_id, owner_key;
+
+-- migration: CreateSessionRevocations1764400000000
+CREATE TABLE "session_revocations" ("id" varchar(36) PRIMARY KEY NOT NULL, "session_id" varchar(36) NOT NULL, "user_id" varchar(36) NOT NULL, "revoked_at" datetime NOT NULL, "expires_at" datetime NOT NULL);
+CREATE INDEX "IX_session_revocations_revoked_at" ON "session_revocations" ("revoked_at");
+CREATE INDEX "IX_session_revocations_expires_at" ON "session_revocations" ("expires_at");
+
 -- migration: CreateIdempotencyKeys1764500000000
 CREATE TABLE "idempotency_keys" ("id" varchar(36) PRIMARY KEY NOT NULL, "scope" varchar(100) NOT NULL, "idempotency_key" varchar(255) NOT NULL, "fingerprint" varchar(64) NOT NULL, "state" varchar(16) NOT NULL, "owner_token" varchar(36) NOT NULL, "locked_until" datetime, "response_status" integer, "response_body" text, "response_headers" text, "created_at" datetime NOT NULL, "expires_at" datetime NOT NULL);
 CREATE UNIQUE INDEX "UQ_idempotency_keys_scope_key" ON "idempotency_keys" ("scope", "idempotency_key");
 CREATE INDEX "IX_idempotency_keys_expires_at" ON "idempotency_keys" ("expires_at");
+
+-- migration: AddApiKeyMonthlyQuota1764600000000
+DROP INDEX "IX_api_keys_created_at_id";
+CREATE TABLE "temporary_api_keys" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(100) NOT NULL, "app" varchar(32) NOT NULL, "scopes" varchar(500) NOT NULL, "venue_ids" text, "secret_hash" varchar(64) NOT NULL, "last4" varchar(4) NOT NULL, "expires_at" datetime, "enabled" boolean NOT NULL DEFAULT (1), "rate_limit_per_minute" integer, "created_by" varchar(200) NOT NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime, "replaced_by_id" varchar(36), "grace_ends_at" datetime, "monthly_quota" integer);
+INSERT INTO "temporary_api_keys"("id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at") SELECT "id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at" FROM "api_keys";
+DROP TABLE "api_keys";
+ALTER TABLE "temporary_api_keys" RENAME TO "api_keys";
+CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
+
+-- migration: CreateUsage1764700000000
+CREATE TABLE "usage_events" ("id" varchar(36) PRIMARY KEY NOT NULL, "occurred_at" datetime NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" varchar(200) NOT NULL, "status" integer NOT NULL, "latency_us" integer NOT NULL, "response_bytes" integer NOT NULL, "client_ip" varchar(45) NOT NULL, "throttled" boolean NOT NULL, "replayed" boolean NOT NULL);
+CREATE INDEX "IX_usage_events_occurred_at" ON "usage_events" ("occurred_at");
+CREATE INDEX "IX_usage_events_principal" ON "usage_events" ("principal_kind", "principal_id", "occurred_at");
+CREATE TABLE "usage_hourly" ("id" varchar(36) PRIMARY KEY NOT NULL, "hour_start" datetime NOT NULL, "principal_kind" varchar(10) NOT NULL, "principal_id" varchar(36) NOT NULL, "app" varchar(32) NOT NULL, "method" varchar(10) NOT NULL, "route" varchar(200) NOT NULL, "status_class" varchar(3) NOT NULL, "requests" integer NOT NULL, "errors" integer NOT NULL, "throttled" integer NOT NULL, "replayed" integer NOT NULL, "latency_p50_us" integer NOT NULL, "latency_p95_us" integer NOT NULL, "response_bytes" bigint NOT NULL, "distinct_client_ips" integer NOT NULL, "created_at" datetime NOT NULL);
+CREATE INDEX "IX_usage_hourly_hour_start" ON "usage_hourly" ("hour_start");
+CREATE INDEX "IX_usage_hourly_principal" ON "usage_hourly" ("principal_kind", "principal_id", "hour_start");
+CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly" ("hour_start", "principal_kind", "principal_id", "method", "route", "status_class");
+CREATE TABLE "usage_rollup_hours" ("hour_start" datetime PRIMARY KEY NOT NULL, "rolled_at" datetime NOT NULL, "group_count" integer NOT NULL);

@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database answers; 503 otherwise
+         * Readiness: the database answers and its circuit breaker is not open; 503 otherwise
          * @description Public: no credentials needed.
          */
         get: operations["health_ready"];
@@ -544,6 +544,90 @@ export interface paths {
         patch: operations["sessions_update"];
         trace?: never;
     };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own usage: a key sees its own requests, a user theirs
+         * @description Totals (errors = 4xx + 5xx), one bucket per hour or UTC day and the busiest routes. The range is widened to whole hours.
+         *
+         *     Access: users with role `admin` or `staff` or `member`; any valid API key. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["usage_own"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An API key's usage (admin, or a key with usage:read; a venue-restricted one sees keys of its venues)
+         * @description Access: admin users; API keys with scope `usage:read`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["usage_forKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Platform-wide usage: totals, busiest principals, error and throttle rates, anomalies (admin)
+         * @description Anomalies compare each principal’s last hour with its own previous 24 hours, whatever the range.
+         *
+         *     Access: admin users; API keys with scope `admin`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["usage_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's usage (admin, or a key with usage:read; a venue-restricted one sees users of its venues)
+         * @description Access: admin users; API keys with scope `usage:read`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["usage_forUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users": {
         parameters: {
             query?: never;
@@ -602,7 +686,11 @@ export interface paths {
         get: operations["users_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user (admin); their sessions end and their access tokens are refused at once
+         * @description Access: admin users; API keys with scope `admin`. Admins (role or `admin` scope) may call every operation.
+         */
+        delete: operations["users_delete"];
         options?: never;
         head?: never;
         /**
@@ -672,9 +760,11 @@ export interface components {
             app: string;
             /**
              * Format: date-time
-             * @description When the key stops working (ISO 8601, in the future); omit for no expiry.
+             * @description When the key stops working (ISO 8601 instant with offset, in the future, before 2101); omit for no expiry.
              */
             expiresAt?: string;
+            /** @description Requests this key may make per calendar month (UTC); past it, 429 `quota-exceeded` until next month. Omit for none. */
+            monthlyQuota?: number;
             /** @description What the key is for, e.g. `Front desk kiosk 3`. */
             name: string;
             /** @description Requests per minute this key may make; omit for the tier default. */
@@ -718,6 +808,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Requests per calendar month (UTC); null means no quota. */
+            monthlyQuota: number | null;
             name: string;
             /**
              * @description The start of the key (`aero_<id>`), to recognise it.
@@ -766,6 +858,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Requests per calendar month (UTC); null means no quota. */
+            monthlyQuota: number | null;
             name: string;
             /**
              * @description The start of the key (`aero_<id>`), to recognise it.
@@ -807,6 +901,8 @@ export interface components {
              * @description New expiry; null removes it.
              */
             expiresAt?: string | null;
+            /** @description New monthly quota (takes effect within seconds, counting what was used this month); null removes it. */
+            monthlyQuota?: number | null;
             /** @description New name. */
             name?: string;
             /** @description New per-minute limit; null means the tier default. */
@@ -1010,6 +1106,8 @@ export interface components {
              * @description The member profile a member user acts as.
              */
             memberId?: string;
+            /** @description Monthly request quota of an API key, if set. */
+            monthlyQuota?: number;
             /** @description Per-minute limit of an API key, if set. */
             rateLimitPerMinute?: number;
             /** @description Roles of a user (empty for API keys). */
@@ -1022,7 +1120,7 @@ export interface components {
         MemberCreateDto: {
             /**
              * Format: date
-             * @description Calendar date of birth, `YYYY-MM-DD`.
+             * @description Calendar date of birth, `YYYY-MM-DD`, in 1900–2100.
              * @example 2014-06-21
              */
             dateOfBirth: string;
@@ -1043,6 +1141,13 @@ export interface components {
              * @example 3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10
              */
             guardianId?: string;
+            /**
+             * Format: uuid
+             * @description The venue registering the member. Venue-restricted callers must name one of their venues (it defaults
+             *     to their venue when they have exactly one); a dependant added by a member user inherits the guardian's.
+             * @example 0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b
+             */
+            homeVenueId?: string;
             /**
              * @description Family name.
              * @example Singh
@@ -1085,6 +1190,12 @@ export interface components {
             guardianId: string | null;
             /**
              * Format: uuid
+             * @description The venue that registered the member; null when registered platform-wide.
+             * @example 0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b
+             */
+            homeVenueId: string | null;
+            /**
+             * Format: uuid
              * @example 8e1d2b7c-4d0a-4f43-9a59-2f1e6c3b9d01
              */
             id: string;
@@ -1124,7 +1235,7 @@ export interface components {
         MemberUpdateDto: {
             /**
              * Format: date
-             * @description Calendar date of birth, `YYYY-MM-DD`.
+             * @description Calendar date of birth, `YYYY-MM-DD`, in 1900–2100.
              * @example 2014-06-21
              */
             dateOfBirth?: string;
@@ -1145,6 +1256,12 @@ export interface components {
              * @example 3f6c1f9e-8a59-4c53-9a34-7d0b7e9b2a10
              */
             guardianId?: string | null;
+            /**
+             * Format: uuid
+             * @description Moves the member's home venue; venue-restricted callers may name only their own venues. Not null.
+             * @example 0b8f5c1e-2d3a-4e5f-9a6b-7c8d9e0f1a2b
+             */
+            homeVenueId?: string;
             /**
              * @description Family name.
              * @example Singh-Patel
@@ -1189,7 +1306,7 @@ export interface components {
             status: "active" | "paused" | "cancelled";
             /**
              * Format: date
-             * @description Last day the membership is valid, `YYYY-MM-DD`.
+             * @description Last day the membership is valid, `YYYY-MM-DD`, in 2000–2100.
              * @example 2027-11-30
              */
             validUntil?: string;
@@ -1386,6 +1503,244 @@ export interface components {
             refreshToken: string;
             /** @enum {string} */
             tokenType: "Bearer";
+        };
+        UsageAnomalyDto: {
+            /**
+             * @description The app of an API key; empty otherwise.
+             * @example kiosk
+             */
+            app: string;
+            principal: components["schemas"]["UsagePrincipalRefDto"];
+            reasons: components["schemas"]["UsageAnomalyReasonDto"][];
+            /**
+             * @description Requests in the last hour.
+             * @example 250
+             */
+            requests: number;
+        };
+        UsageAnomalyReasonDto: {
+            /**
+             * @description The same measure over the principal's previous 24 hours.
+             * @example 0.02
+             */
+            baseline: number;
+            /**
+             * @example errorRate
+             * @enum {string}
+             */
+            code: "volume" | "errorRate" | "throttleRate" | "clientIps";
+            /** @example 96% of 250 requests failed (4xx/5xx) in the last hour, against 2% before */
+            message: string;
+            /**
+             * @description The last hour's value: requests (volume), a rate 0–1 (errorRate, throttleRate) or distinct addresses (clientIps).
+             * @example 0.96
+             */
+            observed: number;
+        };
+        UsageBucketDto: {
+            /**
+             * @description Responses with status 4xx.
+             * @example 52
+             */
+            clientErrors: number;
+            /**
+             * @description Responses with status 4xx or 5xx (429s included).
+             * @example 54
+             */
+            errors: number;
+            /**
+             * @description Median latency in ms (exact within an hour and route; count-weighted across them).
+             * @example 4.2
+             */
+            latencyP50Ms: number;
+            /**
+             * @description 95th percentile latency in ms (exact within an hour and route; count-weighted across them).
+             * @example 18.5
+             */
+            latencyP95Ms: number;
+            /**
+             * @description Answered from the idempotency store (`Idempotent-Replayed: true`).
+             * @example 3
+             */
+            replayed: number;
+            /** @example 1234 */
+            requests: number;
+            /**
+             * @description Bytes of response bodies (Content-Length).
+             * @example 512000
+             */
+            responseBytes: number;
+            /**
+             * @description Responses with status 5xx.
+             * @example 2
+             */
+            serverErrors: number;
+            /**
+             * Format: date-time
+             * @description Start of the hour or UTC day.
+             * @example 2026-12-01T10:00:00.000Z
+             */
+            start: string;
+            /**
+             * @description Refused by a rate limit or quota (429).
+             * @example 7
+             */
+            throttled: number;
+        };
+        UsagePrincipalLineDto: {
+            /** @example kiosk */
+            app: string;
+            /** @example 0.025 */
+            errorRate: number;
+            /** @example 30 */
+            errors: number;
+            /** @example 21.3 */
+            latencyP95Ms: number;
+            principal: components["schemas"]["UsagePrincipalRefDto"];
+            /** @example 1200 */
+            requests: number;
+            /** @example 0.0033 */
+            throttleRate: number;
+            /** @example 4 */
+            throttled: number;
+        };
+        UsagePrincipalRefDto: {
+            /**
+             * @description API key id or user id; empty for anonymous requests.
+             * @example 3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b
+             */
+            id: string;
+            /**
+             * @example apiKey
+             * @enum {string}
+             */
+            kind: "apiKey" | "user" | "anonymous";
+        };
+        UsageReportDto: {
+            /**
+             * Format: date-time
+             * @description Start of the range actually reported (whole hours or UTC days).
+             */
+            from: string;
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /** @description Whose usage this is. */
+            principal: components["schemas"]["UsagePrincipalRefDto"];
+            /** @description The busiest routes (up to 20). */
+            routes: components["schemas"]["UsageRouteDto"][];
+            /** @description One bucket per hour or day of the range, empty ones included. */
+            series: components["schemas"]["UsageBucketDto"][];
+            /**
+             * Format: date-time
+             * @description End of the range actually reported (exclusive).
+             */
+            to: string;
+            totals: components["schemas"]["UsageTotalsDto"];
+        };
+        UsageRouteDto: {
+            /** @example 12 */
+            errors: number;
+            /** @example GET */
+            method: string;
+            /** @example 800 */
+            requests: number;
+            /**
+             * @description Route template, never the raw path; `unmatched` for paths no route matched.
+             * @example /v1/sessions/:id/availability
+             */
+            route: string;
+            /** @example 0 */
+            throttled: number;
+        };
+        UsageStatusesDto: {
+            /** @example 0 */
+            "1xx": number;
+            /** @example 1180 */
+            "2xx": number;
+            /** @example 0 */
+            "3xx": number;
+            /** @example 52 */
+            "4xx": number;
+            /** @example 2 */
+            "5xx": number;
+        };
+        UsageSummaryDto: {
+            /** @description Principals whose last hour is far above their own baseline, with the reasons. */
+            anomalies: components["schemas"]["UsageAnomalyDto"][];
+            /**
+             * Format: date-time
+             * @description When the anomalies were evaluated (the last hour ends here).
+             */
+            anomaliesEvaluatedAt: string;
+            /** Format: date-time */
+            from: string;
+            /**
+             * @description Principals with at least one request in the range (anonymous counts as one).
+             * @example 42
+             */
+            principals: number;
+            /** @description The ten busiest routes. */
+            routes: components["schemas"]["UsageRouteDto"][];
+            /** Format: date-time */
+            to: string;
+            /** @description The ten busiest principals. */
+            topPrincipals: components["schemas"]["UsagePrincipalLineDto"][];
+            totals: components["schemas"]["UsageTotalsDto"];
+        };
+        UsageTotalsDto: {
+            /**
+             * @description Responses with status 4xx.
+             * @example 52
+             */
+            clientErrors: number;
+            /**
+             * @description errors / requests, 0–1.
+             * @example 0.0438
+             */
+            errorRate: number;
+            /**
+             * @description Responses with status 4xx or 5xx (429s included).
+             * @example 54
+             */
+            errors: number;
+            /**
+             * @description Median latency in ms (exact within an hour and route; count-weighted across them).
+             * @example 4.2
+             */
+            latencyP50Ms: number;
+            /**
+             * @description 95th percentile latency in ms (exact within an hour and route; count-weighted across them).
+             * @example 18.5
+             */
+            latencyP95Ms: number;
+            /**
+             * @description Answered from the idempotency store (`Idempotent-Replayed: true`).
+             * @example 3
+             */
+            replayed: number;
+            /** @example 1234 */
+            requests: number;
+            /**
+             * @description Bytes of response bodies (Content-Length).
+             * @example 512000
+             */
+            responseBytes: number;
+            /**
+             * @description Responses with status 5xx.
+             * @example 2
+             */
+            serverErrors: number;
+            statuses: components["schemas"]["UsageStatusesDto"];
+            /**
+             * @description throttled / requests, 0–1.
+             * @example 0.0057
+             */
+            throttleRate: number;
+            /**
+             * @description Refused by a rate limit or quota (429).
+             * @example 7
+             */
+            throttled: number;
         };
         UserCreateDto: {
             /**
@@ -1933,6 +2288,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,6 +2309,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1975,7 +2350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2038,6 +2413,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,7 +2474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2151,6 +2536,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2162,6 +2557,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2202,7 +2607,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2248,7 +2653,10 @@ export interface operations {
     apiKeys_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2259,6 +2667,16 @@ export interface operations {
             /** @description Revoked */
             204: {
                 headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2299,6 +2717,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -2317,7 +2744,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2363,7 +2799,10 @@ export interface operations {
     apiKeys_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2380,6 +2819,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2422,6 +2871,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -2440,7 +2898,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2505,6 +2972,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2574,7 +3051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2635,6 +3112,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2677,7 +3164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2736,6 +3223,16 @@ export interface operations {
             /** @description Session ended (or there was none) */
             204: {
                 headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2767,7 +3264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2827,6 +3324,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2838,6 +3345,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2869,7 +3386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -2930,6 +3447,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2981,7 +3508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3042,6 +3569,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3084,7 +3621,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3157,6 +3694,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3168,6 +3715,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3199,7 +3756,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3245,7 +3802,10 @@ export interface operations {
     bookings_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description **Required for API-key callers.** A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3262,6 +3822,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,7 +3901,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3394,6 +3973,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3405,6 +3994,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3445,7 +4044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3491,7 +4090,10 @@ export interface operations {
     bookings_cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The resource id (UUID) */
                 id: string;
@@ -3505,6 +4107,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,7 +4186,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3620,7 +4241,10 @@ export interface operations {
     bookings_checkIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The resource id (UUID) */
                 id: string;
@@ -3634,6 +4258,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3703,7 +4337,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3749,7 +4392,10 @@ export interface operations {
     holds_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description **Required for API-key callers.** A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3766,6 +4412,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3835,7 +4491,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3898,6 +4563,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3909,6 +4584,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3949,7 +4634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -3995,7 +4680,10 @@ export interface operations {
     holds_release: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The resource id (UUID) */
                 id: string;
@@ -4007,6 +4695,16 @@ export interface operations {
             /** @description Released (or already released, expired or converted) */
             204: {
                 headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4047,6 +4745,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -4065,7 +4772,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4132,6 +4848,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4143,6 +4869,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4174,7 +4910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4220,7 +4956,10 @@ export interface operations {
     members_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4237,6 +4976,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4297,7 +5046,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4360,6 +5118,16 @@ export interface operations {
                 headers: {
                     /** @description The member's version, for `If-Match` */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4371,6 +5139,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4411,7 +5189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4457,7 +5235,10 @@ export interface operations {
     members_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The member id */
                 id: string;
@@ -4469,6 +5250,16 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4536,7 +5327,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4585,6 +5385,8 @@ export interface operations {
             header?: {
                 /** @description The ETag from your last read, e.g. `"3"`; 412 when the member changed since */
                 "If-Match"?: string;
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The member id */
@@ -4603,6 +5405,16 @@ export interface operations {
                 headers: {
                     /** @description The member's version, for `If-Match` */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4681,7 +5493,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4730,6 +5551,8 @@ export interface operations {
             header?: {
                 /** @description The ETag from your last read, e.g. `"3"`; 412 when the member changed since */
                 "If-Match"?: string;
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The member id */
@@ -4748,6 +5571,16 @@ export interface operations {
                 headers: {
                     /** @description The member's version, for `If-Match` */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4826,7 +5659,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -4872,7 +5714,10 @@ export interface operations {
     members_signWaiver: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The member id */
                 id: string;
@@ -4892,6 +5737,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4961,7 +5816,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5040,6 +5904,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5051,6 +5925,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5091,7 +5975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5137,7 +6021,10 @@ export interface operations {
     sessions_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5154,6 +6041,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5223,7 +6120,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5286,6 +6192,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5297,6 +6213,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5337,7 +6263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5383,7 +6309,10 @@ export interface operations {
     sessions_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The resource id (UUID) */
                 id: string;
@@ -5401,6 +6330,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5470,7 +6409,552 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    usage_own: {
+        parameters: {
+            query?: {
+                /** @description Start of the range (ISO 8601), rounded down to its hour (or UTC day); default 24 hours (per hour) or 30 days (per day) before `to`. */
+                from?: string;
+                /** @description End of the range (ISO 8601, exclusive), rounded up to the end of its hour (or UTC day); default now. */
+                to?: string;
+                /** @description Bucket size of `series`: at most 31 days per hour, 400 days per day. */
+                granularity?: "hour" | "day";
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage report */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReportDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    usage_forKey: {
+        parameters: {
+            query?: {
+                /** @description Start of the range (ISO 8601), rounded down to its hour (or UTC day); default 24 hours (per hour) or 30 days (per day) before `to`. */
+                from?: string;
+                /** @description End of the range (ISO 8601, exclusive), rounded up to the end of its hour (or UTC day); default now. */
+                to?: string;
+                /** @description Bucket size of `series`: at most 31 days per hour, 400 days per day. */
+                granularity?: "hour" | "day";
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage report */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReportDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    usage_summary: {
+        parameters: {
+            query?: {
+                /** @description Start of the range (ISO 8601), rounded down to its hour; default 24 hours before `to`. */
+                from?: string;
+                /** @description End of the range (ISO 8601, exclusive), rounded up to the end of its hour; default now; at most 31 days after `from`. */
+                to?: string;
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage summary */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSummaryDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    usage_forUser: {
+        parameters: {
+            query?: {
+                /** @description Start of the range (ISO 8601), rounded down to its hour (or UTC day); default 24 hours (per hour) or 30 days (per day) before `to`. */
+                from?: string;
+                /** @description End of the range (ISO 8601, exclusive), rounded up to the end of its hour (or UTC day); default now. */
+                to?: string;
+                /** @description Bucket size of `series`: at most 31 days per hour, 400 days per day. */
+                granularity?: "hour" | "day";
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage report */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReportDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5535,6 +7019,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5546,6 +7040,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5577,7 +7081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5623,7 +7127,10 @@ export interface operations {
     users_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5640,6 +7147,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5700,7 +7217,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5760,6 +7286,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5771,6 +7307,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5802,7 +7348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5864,6 +7410,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5875,6 +7431,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5915,7 +7481,132 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    users_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -5961,7 +7652,10 @@ export interface operations {
     users_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -5978,6 +7672,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6047,7 +7751,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -6112,6 +7825,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6123,6 +7846,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6154,7 +7887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -6200,7 +7933,10 @@ export interface operations {
     venues_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6217,6 +7953,16 @@ export interface operations {
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6250,6 +7996,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -6268,7 +8023,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -6331,6 +8095,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6342,6 +8116,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6382,7 +8166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
@@ -6428,7 +8212,10 @@ export interface operations {
     venues_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The resource id (UUID) */
                 id: string;
@@ -6446,6 +8233,16 @@ export interface operations {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6488,6 +8285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -6506,7 +8312,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests; wait `Retry-After` seconds */
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
                     /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */

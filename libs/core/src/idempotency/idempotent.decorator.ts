@@ -1,6 +1,7 @@
 import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { ApiProblems } from '../http/api-problems.decorator';
+import { IdempotencyProblems } from './idempotency.errors';
 import type { IdempotentOptions } from './idempotency.interceptor';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyInterceptor, IdempotentMetadata } from './idempotency.interceptor';
 
@@ -23,6 +24,12 @@ export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
         '409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key.',
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
     }),
-    ApiProblems(400, 409, 422, 503),
+    ApiProblems(
+      ...(options.requiredForApiKeys ? [IdempotencyProblems.keyRequired] : []),
+      IdempotencyProblems.keyInvalid,
+      IdempotencyProblems.inFlight,
+      IdempotencyProblems.keyReused,
+      503,
+    ),
   );
 }
