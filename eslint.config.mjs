@@ -1,4 +1,4 @@
-// ESLint 9 flat config: the house rules a machine can check (STYLE.md), fast enough to run on every commit.
+// ESLint 9 flat config: the house rules a machine can check (docs/architecture.md, Layout), fast enough to run on every commit.
 // No type-aware rules: the type checker already runs in `npm run typecheck`.
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';

@@ -29,7 +29,7 @@ import { MembersModule } from '@aero/members';
 import { UsageMiddleware, UsageModule } from '@aero/usage';
 
 /**
- * The HTTP API. Every request passes these stations, in this order (ARCHITECTURE.md, "The request
+ * The HTTP API. Every request passes these stations, in this order (docs/architecture.md, "The request
  * pipeline"); each is registered here and nowhere else.
  */
 @Module({})

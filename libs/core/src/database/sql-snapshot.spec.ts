@@ -141,7 +141,7 @@ describe('the project migrations (MIGRATIONS), rendered offline', () => {
 
   it('gives SQL Server only UTC-safe, non-deprecated column types', async () => {
     const sql = (await renderMigrations('mssql', MIGRATIONS)).flatMap((m) => m.statements).join('\n');
-    // datetime/getdate() carry the server's local clock (DEPENDENCIES.md pitfall 6); text/ntext/image are deprecated.
+    // datetime/getdate() carry the server's local clock (docs/sql-server.md); text/ntext/image are deprecated.
     expect(sql).not.toMatch(/" (n?text|image|datetime|smalldatetime)(?![0-9a-z])/i);
     expect(sql).not.toMatch(/getdate\(\)|sysdatetime\(\)|current_timestamp/i);
   });
