@@ -106,7 +106,7 @@ describe('OpenAPI document vs. enforcement (e2e)', () => {
     }
     expect(doc.info.description).toContain('api-keys:create');
     expect(doc.info.description).toContain('POST /v1/auth/login');
-    expect(doc.tags.map((tag) => tag.name)).toEqual(['auth', 'api-keys', 'venues', 'sessions', 'members', 'bookings', 'users', 'platform']);
+    expect(doc.tags.map((tag) => tag.name)).toEqual(['auth', 'api-keys', 'venues', 'sessions', 'members', 'bookings', 'users', 'usage', 'platform']);
   });
 
   it('finds seed members with the pre-filled search of GET /v1/members', async () => {

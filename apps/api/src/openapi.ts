@@ -151,7 +151,7 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   const touchesDatabase = v1 || path === '/health/ready';
 
   if (params.length > 0 || operation.requestBody) add(400, CoreProblems.validation);
-  if (WITH_BODY.has(method)) add(400, CoreProblems.malformedJson);
+  if (WITH_BODY.has(method)) add(400, CoreProblems.malformedJson, CoreProblems.jsonTooComplex);
   // A path that is not valid percent-encoding, or a malformed header, is a plain bad request.
   add(400, CoreProblems.badRequest);
   if (WITH_BODY.has(method)) {

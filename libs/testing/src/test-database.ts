@@ -261,6 +261,13 @@ export interface TestSql {
   close(): Promise<void>;
 }
 
+/** Rows of a query, or none for a statement that returns no data (an INSERT in a test's setup). */
+function readOrRun<T>(statement: Database.Statement, params: unknown[]): T[] {
+  if (statement.reader) return statement.all(...params) as T[];
+  statement.run(...params);
+  return [];
+}
+
 export async function openTestSql(env: Record<string, string | undefined>): Promise<TestSql> {
   const dialect = (env.DB_TYPE ?? 'sqlite') as DbType;
   if (dialect === 'sqlite') {
@@ -270,7 +277,7 @@ export async function openTestSql(env: Record<string, string | undefined>): Prom
       dialect,
       // A database the CLI never created has no tables and no rows.
       query: async <T>(sql: string, ...params: unknown[]) =>
-        db ? (db.prepare(sqlFor(dialect, sql)).all(...params) as T[]) : [],
+        db ? readOrRun<T>(db.prepare(sqlFor(dialect, sql)), params) : [],
       close: async () => {
         db?.close();
       },

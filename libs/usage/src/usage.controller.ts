@@ -5,6 +5,7 @@ import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal, uuidParam } from '@aero/auth';
 import { UsageQueryDto, UsageReportDto, UsageSummaryDto, UsageSummaryQueryDto } from './usage.dto';
 import { UsageAccessService } from './usage-access.service';
+import { UsageProblems } from './usage.errors';
 
 /** Usage of the API, from the usage ledger (recent requests are visible within about a second). */
 @ApiTags('usage')
@@ -45,7 +46,7 @@ export class UsageController {
       "An API key's usage (admin, or a key with usage:read; a venue-restricted one sees keys of its venues)",
   })
   @ApiOkResponse({ type: UsageReportDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, UsageProblems.principalNotFound)
   forKey(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: UsageQueryDto,
@@ -61,7 +62,7 @@ export class UsageController {
       "A user's usage (admin, or a key with usage:read; a venue-restricted one sees users of its venues)",
   })
   @ApiOkResponse({ type: UsageReportDto })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, UsageProblems.principalNotFound)
   forUser(
     @Param('id', uuidParam('id')) id: string,
     @Query() query: UsageQueryDto,

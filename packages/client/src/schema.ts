@@ -7527,7 +7527,10 @@ export interface operations {
     users_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -7588,6 +7591,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Body larger than the limit */
             413: {
                 headers: {
@@ -7599,6 +7611,15 @@ export interface operations {
             };
             /** @description Body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Idempotency key reused with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

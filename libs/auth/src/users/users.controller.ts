@@ -59,10 +59,11 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user (admin); their sessions end and their access tokens are refused at once' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiProblems(400, 404)
+  @ApiProblems(400, AuthProblems.userNotFound)
   async delete(@Param('id', uuidParam('id')) id: string): Promise<void> {
     await this.users.delete(id);
   }
