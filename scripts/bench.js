@@ -1,4 +1,23 @@
 #!/usr/bin/env node
-// `npm run bench [-- options]`: the benchmark lives under bench/ (bench/README.md explains it).
+// `npm run bench [-- options]`: the whole-pipeline benchmark (bench/, explained in bench/README.md), then —
+// except with --quick — the per-station costs it cannot separate: the rate limiter in memory and with Redis
+// beside @nestjs/throttler's own store, and usage recording per request. Any failure fails the run.
 'use strict';
-require('../bench/run.js');
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const args = process.argv.slice(2);
+const step = (script, extraArgs = [], env = process.env) => {
+  const res = spawnSync(process.execPath, [join(root, script), ...extraArgs], { cwd: root, env, stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+};
+
+step('bench/run.js', args);
+if (!args.includes('--quick')) {
+  // The pipeline run built dist/ already.
+  const built = { ...process.env, BENCH_SKIP_BUILD: '1' };
+  console.log('\nper-station costs (micro-benchmarks on the built code):');
+  step('scripts/bench-rate-limit.js', [], built);
+  step('scripts/bench-usage.js', [], built);
+}

@@ -69,7 +69,7 @@ export class CliSandbox {
   }
 
   /**
-   * Reads the sandbox database directly, to check what a command stored. Placeholders are `$1, $2, …`
+   * Reads (or, for a test's setup, writes) the sandbox database directly. Placeholders are `$1, $2, …`
    * and aliases that must keep their case are quoted (`AS "timeZone"`), so one statement fits every dialect.
    */
   async query<T>(sql: string, ...params: unknown[]): Promise<T[]> {

@@ -272,7 +272,7 @@ export async function openTestSql(env: Record<string, string | undefined>): Prom
   const dialect = (env.DB_TYPE ?? 'sqlite') as DbType;
   if (dialect === 'sqlite') {
     const file = env.DB_DATABASE as string;
-    const db = existsSync(file) ? new Database(file, { readonly: true }) : undefined;
+    const db = existsSync(file) ? new Database(file) : undefined;
     return {
       dialect,
       // A database the CLI never created has no tables and no rows.
