@@ -1,6 +1,6 @@
 import { HoldsService } from '@aero/bookings';
 import type { TestApp } from '@aero/testing';
-import { createMember, createSession, createTestApp, createUser, createVenue } from '@aero/testing';
+import { createMember, createSession, createTestApp, createUser, createVenue, moveDateForward } from '@aero/testing';
 
 // Capacity under concurrency: the conditional UPDATE and the CHECK constraint must never let a session
 // oversell, whatever the interleaving. Runs on SQLite and, with DB_TYPE=postgres or mssql, on a real server.
@@ -200,21 +200,7 @@ describe('bookings capacity (e2e)', () => {
       .send({ sessionId: session.id, memberId: memberIds[0], quantity: 1 })
       .expect(409);
     // Move the clock (Date only) past the 30-second TTL; no timers are faked and nothing sleeps.
-    jest.useFakeTimers({
-      doNotFake: [
-        'nextTick',
-        'setImmediate',
-        'clearImmediate',
-        'setTimeout',
-        'clearTimeout',
-        'setInterval',
-        'clearInterval',
-        'queueMicrotask',
-        'hrtime',
-        'performance',
-      ],
-      now: Date.now() + 31_000,
-    });
+    moveDateForward(31_000);
     try {
       expect(await availability(session.id)).toMatchObject({ held: 0, remaining: 3 });
       await t.http

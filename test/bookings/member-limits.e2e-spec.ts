@@ -1,27 +1,8 @@
 import type { TestApp } from '@aero/testing';
-import { createMember, createSession, createTestApp, createUser } from '@aero/testing';
+import { createMember, createSession, createTestApp, createUser, moveDateForward } from '@aero/testing';
 
 // Setting up users (Argon2id) and concurrent bursts takes a while on a loaded 2-core machine.
 jest.setTimeout(60_000);
-
-/** Moves `Date` (only) forward; nothing sleeps and no timer is faked. */
-function moveClock(ms: number): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'nextTick',
-      'setImmediate',
-      'clearImmediate',
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'queueMicrotask',
-      'hrtime',
-      'performance',
-    ],
-    now: Date.now() + ms,
-  });
-}
 
 // Per-member limits are decided by the database (one conditional UPDATE of the member's allowance row), as
 // capacity is: no interleaving of requests may exceed them. Defaults: 3 active bookings per member and
@@ -142,7 +123,7 @@ describe('per-member limits under concurrency (e2e)', () => {
     await t.http.post('/v1/bookings').set(auth).send({ sessionId: s.id, memberId, quantity: 3, holdId: holds[0] }).expect(201);
     await t.http.post('/v1/holds').set(auth).send({ sessionId: s.id, quantity: 1 }).expect(201);
     // Past the TTL the remaining holds lapse: the next hold expires them and goes through.
-    moveClock(31_000);
+    moveDateForward(31_000);
     try {
       await t.http.post('/v1/holds').set(auth).send({ sessionId: s.id, quantity: 1 }).expect(201);
       expect(await places(s.id)).toMatchObject({ booked: 3, held: 1 });

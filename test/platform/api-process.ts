@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestDatabase } from '@aero/testing';
 import { createTestDatabase, testDbType } from '@aero/testing';
+import { freeLoopbackPort } from '@aero/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -25,17 +25,8 @@ export interface ApiProcess {
   dispose(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
+/** A free loopback port (kept under this name for the suites that import it from here). */
+export const freePort = freeLoopbackPort;
 
 /**
  * Starts the API with explicit secrets on a throwaway database of the run's dialect (a SQLite file, or a

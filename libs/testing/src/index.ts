@@ -7,3 +7,5 @@ export * from './cli-sandbox';
 export * from './redis-server';
 export * from './postgres-cluster';
 export * from './tcp-proxy';
+export * from './clock';
+export * from './free-port';

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freeLoopbackPort } from './free-port';
 
 /**
  * A Redis server of the test's own, on a free loopback port, for tests that stop and start Redis
@@ -16,18 +17,6 @@ export interface DisposableRedis {
   start(): Promise<void>;
   /** Stops it for good. */
   dispose(): Promise<void>;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Resolves true when a Redis at the port answers PING with PONG. */
