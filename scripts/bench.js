@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench [-- options]`: the whole-pipeline benchmark (bench/, explained in bench/README.md), then —
 // except with --quick — the per-station costs it cannot separate: the rate limiter in memory and with Redis
-// beside @nestjs/throttler's own store, and usage recording per request. Any failure fails the run.
+// beside @nestjs/throttler's own store, usage recording per request, and the server CPU of a hostile body. Any failure fails the run.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -20,4 +20,6 @@ if (!args.includes('--quick')) {
   console.log('\nper-station costs (micro-benchmarks on the built code):');
   step('scripts/bench-rate-limit.js', [], built);
   step('scripts/bench-usage.js', [], built);
+  // A hostile body's server CPU beside a minimal refused body and the health probe.
+  step('bench/hostile-body.js', [], built);
 }

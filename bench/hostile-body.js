@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `node bench/hostile-body.js`: the server CPU a hostile body costs. The production build runs as its own
+// process; one client sends, one request at a time, a 90 kB body of 45,000 nested arrays to
+// POST /v1/auth/login, then a minimal refused body (`{}`, a 400 from validation), then GET /health/live.
+// The server's own CPU time (utime + stime from /proc/<pid>/stat) is read before and after each batch, so
+// the figure is what the server spent per request, not what the client waited. Needs `nest build api`
+// (BENCH_SKIP_BUILD=1 reuses dist/). Prints JSON; fails if any answer is not the expected status.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const N = Number(process.env.BENCH_HOSTILE_REQUESTS ?? 1000);
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1000;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function send(port, method, path, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent: keepAlive, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+async function main() {
+  if (!process.env.BENCH_SKIP_BUILD) spawnSync('npx', ['nest', 'build', 'api'], { cwd: root, stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'aero-hostile-'));
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_TYPE: 'sqlite',
+    DB_DATABASE: join(dir, 'hostile.sqlite'),
+    JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+    API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    // Every request here is anonymous: lift the anonymous limits so the refusals are the app's, not the limiter's.
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
+    RATE_LIMIT_ANONYMOUS_BURST: '1000000000',
+  };
+  const api = spawn(process.execPath, [join(root, 'dist/apps/api/apps/api/src/main.js')], { env, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await send(port, 'GET', '/health/live')) === 200) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const nested = '['.repeat(45_000) + ']'.repeat(45_000);
+    const cases = [
+      ['nested90kB', 'POST', '/v1/auth/login', nested, 400],
+      ['emptyObject', 'POST', '/v1/auth/login', '{}', 400],
+      ['health', 'GET', '/health/live', undefined, 200],
+    ];
+    const result = { requestsPerCase: N, bodyBytes: nested.length, serverCpuMsPerRequest: {} };
+    for (const [name, method, path, body, expected] of cases) {
+      for (let i = 0; i < 50; i++) await send(port, method, path, body); // warm-up
+      const before = cpuMs(api.pid);
+      for (let i = 0; i < N; i++) {
+        const status = await send(port, method, path, body);
+        if (status !== expected) throw new Error(`${name}: expected ${expected}, got ${status}`);
+      }
+      result.serverCpuMsPerRequest[name] = Number(((cpuMs(api.pid) - before) / N).toFixed(3));
+    }
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    api.kill('SIGTERM');
+    keepAlive.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`hostile-body bench failed: ${error.message}`);
+  process.exit(1);
+});
