@@ -17,6 +17,8 @@ export const REPO_ROOT = resolve(__dirname, '../..');
 export interface ApiProcess {
   child: ChildProcess;
   port: number;
+  /** The environment it runs with: its database settings, to read what it stored (`openTestSql`). */
+  env: Record<string, string | undefined>;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
@@ -39,26 +41,23 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
   const database: TestDatabase | undefined =
     env.DB_TYPE === undefined && testDbType() !== 'sqlite' ? await createTestDatabase() : undefined;
   let output = '';
+  const processEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DB_TYPE: 'sqlite',
+    DB_DATABASE: join(dir, 'aero.sqlite'),
+    ...database?.env,
+    JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+    API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    ...env,
+  };
   const child = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        DB_TYPE: 'sqlite',
-        DB_DATABASE: join(dir, 'aero.sqlite'),
-        ...database?.env,
-        JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
-        API_KEY_PEPPER: randomBytes(32).toString('hex'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: REPO_ROOT, env: processEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -68,6 +67,7 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
   return {
     child,
     port,
+    env: processEnv,
     output: () => output,
     exited,
     dispose: async () => {

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openTestSql } from '@aero/testing';
 import type { ApiProcess } from '../platform/api-process';
 import { spawnApi, waitUntilLive } from '../platform/api-process';
 
@@ -10,21 +7,14 @@ jest.setTimeout(120_000);
 /** The API as operators run it: SIGTERM right after a burst must not lose a usage record. */
 describe('usage records on SIGTERM (e2e)', () => {
   let api: ApiProcess | undefined;
-  let dir: string;
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'aero-usage-sigterm-'));
-  });
   afterEach(async () => {
     await api?.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('writes every buffered record before the process exits', async () => {
-    const database = join(dir, 'usage.sqlite');
-    // No timed flush: whatever is written got there through the shutdown.
+    // No timed flush: whatever is written got there through the shutdown. The run's dialect.
     api = await spawnApi({
-      DB_DATABASE: database,
       USAGE_FLUSH_INTERVAL_MS: '60000',
       USAGE_FLUSH_BATCH_SIZE: '10000',
     });
@@ -43,13 +33,13 @@ describe('usage records on SIGTERM (e2e)', () => {
     // A clean drain exits 0 (the API handles SIGTERM itself).
     expect(await api.exited).toBe(0);
 
-    const db = new Database(database, { readonly: true });
+    const db = await openTestSql(api.env);
     try {
-      const rows = db
-        .prepare(
+      const rows = (
+        await db.query<{ route: string; status: number | string; kind: string; n: number | string }>(
           "SELECT route, status, principal_kind AS kind, COUNT(*) AS n FROM usage_events WHERE route IN ('/v1/members', '/health/live') GROUP BY route, status, principal_kind ORDER BY route",
         )
-        .all() as Array<{ route: string; status: number; kind: string; n: number }>;
+      ).map((r) => ({ route: r.route, status: Number(r.status), kind: r.kind, n: Number(r.n) }));
       // /health/live also answered the readiness polls before the burst.
       const live = rows.find((r) => r.route === '/health/live');
       expect(live?.n).toBeGreaterThanOrEqual(25);
@@ -57,7 +47,7 @@ describe('usage records on SIGTERM (e2e)', () => {
         { route: '/v1/members', status: 401, kind: 'anonymous', n: 25 },
       ]);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });
