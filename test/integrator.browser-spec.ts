@@ -124,6 +124,8 @@ describe('Swagger UI walked as an integrator (browser)', () => {
     // The editor starts from the documented example, which names every field.
     expect(JSON.parse(await body.inputValue())).toMatchObject({ quantity: 2 });
     await body.fill(JSON.stringify({ sessionId: sessions.data[0].id, memberId: members.data[0].id, quantity: 1 }));
+    // An app's key must name each booking intent, so a retry can never book twice.
+    await book.locator('tr[data-param-name="Idempotency-Key"] input').fill(`swagger-walk-${Date.now()}`);
     const result = await execute(book);
     expect(result.status).toBe('201');
     const booking = JSON.parse(result.body) as { id: string; status: string };
