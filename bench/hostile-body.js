@@ -3,7 +3,8 @@
 // process; one client sends, one request at a time, a 90 kB body of 45,000 nested arrays to
 // POST /v1/auth/login, then a minimal refused body (`{}`, a 400 from validation), then GET /health/live.
 // The server's own CPU time (utime + stime from /proc/<pid>/stat) is read before and after each batch, so
-// the figure is what the server spent per request, not what the client waited. Needs `nest build api`
+// the figure is what the server process spent per request (all its threads: GC, the pool), and the client's
+// round-trip percentiles bound how long the server took to answer. Needs `nest build api`
 // (BENCH_SKIP_BUILD=1 reuses dist/). Prints JSON; fails if any answer is not the expected status.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -82,15 +83,22 @@ async function main() {
       ['emptyObject', 'POST', '/v1/auth/login', '{}', 400],
       ['health', 'GET', '/health/live', undefined, 200],
     ];
-    const result = { requestsPerCase: N, bodyBytes: nested.length, serverCpuMsPerRequest: {} };
+    const result = { requestsPerCase: N, bodyBytes: nested.length, serverCpuMsPerRequest: {}, wallMs: {} };
     for (const [name, method, path, body, expected] of cases) {
       for (let i = 0; i < 50; i++) await send(port, method, path, body); // warm-up
       const before = cpuMs(api.pid);
+      const walls = [];
       for (let i = 0; i < N; i++) {
+        const started = process.hrtime.bigint();
         const status = await send(port, method, path, body);
+        walls.push(Number(process.hrtime.bigint() - started) / 1e6);
         if (status !== expected) throw new Error(`${name}: expected ${expected}, got ${status}`);
       }
       result.serverCpuMsPerRequest[name] = Number(((cpuMs(api.pid) - before) / N).toFixed(3));
+      // Round trip seen by the client: an upper bound of the time the server took to answer.
+      walls.sort((a, b) => a - b);
+      const at = (q) => Number(walls[Math.min(walls.length - 1, Math.floor(q * walls.length))].toFixed(3));
+      result.wallMs[name] = { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
     }
     console.log(JSON.stringify(result, null, 2));
   } finally {
