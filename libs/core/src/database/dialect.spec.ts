@@ -1,3 +1,4 @@
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { dialectErrors, mssqlErrors, postgresErrors, sqliteErrors } from './dialect';
 
 /** The shape TypeORM gives a failed query: QueryFailedError with the driver's error inside. */
@@ -56,6 +57,13 @@ describe('SQL Server errors', () => {
     expect(mssqlErrors.isConnectionFailure(error)).toBe(false);
   });
 
+  it('answers 503 for a statement refused on a released runner, without re-running the transaction', () => {
+    // node-mssql's runners are not released by a dying connection (that reaches the query as ESOCKET), so
+    // here it says nothing about the transaction having been rolled back.
+    expect(mssqlErrors.isUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
+    expect(mssqlErrors.isTransient(new QueryRunnerProviderAlreadyReleasedError())).toBe(false);
+  });
+
   it.each([8152, 245, 18456, 229])('does not retry permanent error %i', (number) => {
     expect(mssqlErrors.isTransient(wrapped(mssqlRequestError(number)))).toBe(false);
   });
@@ -88,6 +96,18 @@ describe('PostgreSQL errors', () => {
     expect(postgresErrors.isConnectionFailure(wrapped(sqliteError('ECONNREFUSED')))).toBe(true);
     expect(postgresErrors.isConnectionFailure(pgError('57P01'))).toBe(true);
     expect(postgresErrors.isConnectionFailure(pgError('23505'))).toBe(false);
+  });
+
+  it.each([
+    ['the manager', () => new QueryRunnerProviderAlreadyReleasedError()],
+    ['the query runner', () => new QueryRunnerAlreadyReleasedError()],
+  ])('re-runs a transaction whose connection died between statements (%s refuses the next one)', (_via, make) => {
+    // The pool client's 'error' event released the runner: the statement was never sent, the server
+    // rolled the transaction back with the connection. Seen as a 500 under pg_terminate_backend.
+    expect(postgresErrors.isTransient(make())).toBe(true);
+    expect(postgresErrors.isUnavailable(make())).toBe(true);
+    // One terminated connection says nothing about the database being down.
+    expect(postgresErrors.isConnectionFailure(make())).toBe(false);
   });
 
   it('does not retry a syntax error or an arbitrary exception', () => {

@@ -22,12 +22,24 @@ export interface DialectErrors {
   isUnavailable(error: unknown): boolean;
 }
 
+/**
+ * TypeORM refuses a statement on a query runner it has already given back: the statement was never sent.
+ * On PostgreSQL this happens when the connection died between two statements of a transaction (the pool
+ * client's 'error' event releases the runner), so the server has already rolled the transaction back.
+ */
+function isReleasedRunner(error: unknown): boolean {
+  return unwrap(error).some((e) => {
+    const name = (e as { name?: unknown }).name;
+    return name === 'QueryRunnerAlreadyReleasedError' || name === 'QueryRunnerProviderAlreadyReleasedError';
+  });
+}
+
 /** Faults that look the same whatever the dialect: TypeORM's and the pools' own errors. */
 function isDriverIndependentUnavailable(error: unknown): boolean {
+  if (isReleasedRunner(error)) return true;
   return unwrap(error).some((e) => {
     const name = (e as { name?: unknown }).name;
     return (
-      name === 'QueryRunnerAlreadyReleasedError' ||
       name === 'ConnectionIsNotSetError' ||
       name === 'CannotExecuteNotConnectedError' ||
       // tarn (node-mssql's pool): no connection within acquireTimeoutMillis
@@ -149,7 +161,13 @@ export const mssqlErrors: DialectErrors = {
 
 export const postgresErrors: DialectErrors = {
   isTransient(error) {
-    return codes(error).some((c) => POSTGRES_TRANSIENT_CODES.has(c)) || this.isConnectionFailure(error);
+    return (
+      codes(error).some((c) => POSTGRES_TRANSIENT_CODES.has(c)) ||
+      this.isConnectionFailure(error) ||
+      // The connection was terminated between two statements: nothing of the transaction survives, so the
+      // whole unit of work can run again on a fresh connection.
+      isReleasedRunner(error)
+    );
   },
   isConnectionFailure(error) {
     if (isNodeConnectionError(error)) return true;
