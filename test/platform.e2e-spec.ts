@@ -48,6 +48,40 @@ describe('platform pipeline (e2e)', () => {
     expect(res.body).toMatchObject({ type: '/problems/unsupported-media-type', status: 415 });
   });
 
+  it('answers a body without Content-Length (chunked) that grows past the limit with 413', async () => {
+    const req = t.http.post('/v1/does-not-matter').set('Content-Type', 'application/json');
+    // supertest sends a body written in parts without a Content-Length as Transfer-Encoding: chunked.
+    req.write('{"blob":"');
+    for (let i = 0; i < 4; i++) req.write('x'.repeat(40 * 1024));
+    req.write('"}');
+    const res = await req;
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ type: '/problems/payload-too-large', limitBytes: 102400 });
+  });
+
+  it('answers a compressed or non-UTF-8 body with 415 naming what to send instead', async () => {
+    const gzip = await t.http
+      .post('/v1/does-not-matter')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{}')
+      .expect(415);
+    expect(gzip.body).toMatchObject({ type: '/problems/unsupported-media-type', detail: expect.stringMatching(/gzip.*uncompressed/) });
+    const latin1 = await t.http
+      .post('/v1/does-not-matter')
+      .set('Content-Type', 'application/json; charset=iso-8859-1')
+      .send('{}')
+      .expect(415);
+    expect(latin1.body.detail).toMatch(/UTF-8/);
+  });
+
+  it('reads a JSON body with a byte-order mark and refuses a bare scalar', async () => {
+    // Past body parsing a body reaches routing: 404 for this path, so the body was read as JSON.
+    await t.http.post('/v1/does-not-matter').set('Content-Type', 'application/json').send('\ufeff{"a":1}').expect(404);
+    const scalar = await t.http.post('/v1/does-not-matter').set('Content-Type', 'application/json').send('"text"').expect(400);
+    expect(scalar.body).toMatchObject({ type: '/problems/malformed-json' });
+  });
+
   it('keeps a sane inbound X-Request-Id and replaces an unsafe one', async () => {
     const kept = await t.http.get('/health/live').set('X-Request-Id', 'pos-17.abc:42').expect(200);
     expect(kept.headers['x-request-id']).toBe('pos-17.abc:42');

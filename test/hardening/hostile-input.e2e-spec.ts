@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { TestApp } from '@aero/testing';
 import { adminAuth, createMember, createTestApp, createUser, createVenue } from '@aero/testing';
 
@@ -7,6 +11,27 @@ interface FieldError {
 }
 
 const fieldsOf = (body: { errors?: FieldError[] }): string[] => (body.errors ?? []).map((e) => e.field);
+
+/** Reads one HTTP/1.1 response (with a Content-Length) off a raw socket. */
+function nextResponse(socket: Socket): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const headers = received.subarray(0, end).toString('latin1');
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headers)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      resolve({ status: Number(headers.split(' ')[1]), headers, body: received.subarray(end + 4, end + 4 + length).toString('utf8') });
+    };
+    const onClose = () => reject(new Error(`the connection closed after ${received.length} bytes`));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
+}
 
 /**
  * The hostile inputs an independent tester found (issue 10): each one used to reach the database or the
@@ -36,6 +61,31 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.body).toMatchObject({ type: '/problems/json-too-complex', maxDepth: 32 });
       expect(res.body.detail).toMatch(/32/);
+    });
+
+    it('answers a nested body at the chunk that breaks the limit, before the rest is sent, and keeps the connection', async () => {
+      // The same app on a socket of its own, spoken to byte by byte: the answer must not wait for the body.
+      const server = createServer(t.app.getHttpAdapter().getInstance()).listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      try {
+        await once(socket, 'connect');
+        const body = '['.repeat(45_000) + ']'.repeat(45_000);
+        const head = `POST /v1/auth/login HTTP/1.1\r\nHost: api.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+        const answered = nextResponse(socket);
+        socket.write(head + body.slice(0, 64));
+        const refused = await answered;
+        expect(refused.status).toBe(400);
+        expect(JSON.parse(refused.body)).toMatchObject({ type: '/problems/json-too-complex', maxDepth: 32 });
+        // The rest of the declared body is read and dropped; then the connection carries the next request.
+        const next = nextResponse(socket);
+        socket.write(body.slice(64));
+        socket.write('GET /health/live HTTP/1.1\r\nHost: api.test\r\n\r\n');
+        expect((await next).status).toBe(200);
+      } finally {
+        socket.destroy();
+        server.close();
+      }
     });
 
     it('refuses a body with more elements than the limit, and counts nothing inside strings', async () => {

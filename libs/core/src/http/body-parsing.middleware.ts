@@ -1,15 +1,15 @@
 import type { NestMiddleware } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
-import express from 'express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
 import type { JsonLimitExceeded, JsonLimits } from './json-limits';
-import { exceedsJsonLimits } from './json-limits';
+import { JsonLimitScanner } from './json-limits';
 
-const JSON_TYPES = ['application/json', 'application/*+json'];
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
@@ -17,96 +17,158 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  limit?: number;
-  exceeded?: JsonLimitExceeded;
-}
-
-/** Thrown from body-parser's `verify` hook (which runs on the raw bytes, before JSON.parse). */
-class RawBodyRefused extends Error {
-  constructor(
-    readonly type: 'json.too.complex' | 'charset.unsupported',
-    readonly exceeded?: JsonLimitExceeded,
-  ) {
-    super(type);
-  }
-}
-
 /**
- * Station 2b: JSON bodies only (415 otherwise), at most HTTP_BODY_LIMIT_KB (413), UTF-8, within
- * HTTP_JSON_MAX_DEPTH / HTTP_JSON_MAX_ELEMENTS (400 json-too-complex, found by a linear scan of the raw
- * bytes before JSON.parse or validation recurse into them), well-formed (400).
- * Errors are thrown, not passed to `next`, so the problem+json filter answers them.
+ * Station 2b: JSON bodies only (415 otherwise), uncompressed UTF-8, at most HTTP_BODY_LIMIT_KB (413),
+ * within HTTP_JSON_MAX_DEPTH / HTTP_JSON_MAX_ELEMENTS (400 json-too-complex), well-formed (400).
+ *
+ * The body is read here rather than by body-parser so that the limits are checked on each chunk as it
+ * arrives: a body past a limit is answered at once, at the chunk that breaks it, and the rest is drained
+ * unread (never buffered, scanned or parsed). JSON.parse and validation only ever see text within the
+ * limits. Errors are thrown, not passed to `next`, so the problem+json filter answers them.
  */
 @Injectable()
 export class BodyParsingMiddleware implements NestMiddleware {
-  private readonly parse: RequestHandler;
   private readonly limits: JsonLimits;
+  private readonly limitBytes: number;
 
   constructor(private readonly config: AppConfig) {
     this.limits = { maxDepth: config.http.jsonMaxDepth, maxElements: config.http.jsonMaxElements };
-    this.parse = express.json({
-      limit: config.http.bodyLimitBytes,
-      type: JSON_TYPES,
-      strict: true,
-      verify: (_req, _res, bytes, encoding) => {
-        // The scan reads UTF-8 bytes; other encodings (body-parser accepts any utf-*) could hide brackets.
-        if (encoding !== 'utf-8' && encoding !== 'utf8') throw new RawBodyRefused('charset.unsupported');
-        const exceeded = exceedsJsonLimits(bytes, this.limits);
-        if (exceeded) throw new RawBodyRefused('json.too.complex', exceeded);
-      },
-    });
+    this.limitBytes = config.http.bodyLimitBytes;
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     if (!METHODS_WITH_BODY.has(req.method) || !hasBody(req)) return next();
+    this.checkHeaders(req);
+    const text = await this.read(req, res);
+    req.body = parse(text);
+    next();
+  }
+
+  /** What can be refused before a byte of the body is read. */
+  private checkHeaders(req: Request): void {
     const contentType = req.headers['content-type'];
-    if (!contentType || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType)) {
+    if (!contentType || !JSON_MEDIA_TYPE.test(contentType)) {
       throw new AppError(
         CoreProblems.unsupportedMediaType,
         `Content-Type ${contentType ? `'${contentType.split(';')[0]}'` : '(none)'} is not supported; send application/json.`,
       );
     }
-    await new Promise<void>((resolve, reject) => {
-      this.parse(req, res, (error?: unknown) => (error ? reject(this.toProblem(error)) : resolve()));
-    });
-    next();
+    const charset = CHARSET.exec(contentType)?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new AppError(CoreProblems.unsupportedMediaType, 'Only UTF-8 JSON bodies are supported.');
+    }
+    const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      // A compressed body would be a way around the byte limit (a few kB inflating to gigabytes).
+      throw new AppError(
+        CoreProblems.unsupportedMediaType,
+        `Content-Encoding '${encoding}' is not supported; send the body uncompressed.`,
+      );
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > this.limitBytes) throw this.tooLarge();
   }
 
-  private toProblem(error: unknown): AppError {
-    const { type } = error as BodyParserError;
-    switch (type) {
-      case 'entity.too.large':
-        return new AppError(
-          CoreProblems.payloadTooLarge,
-          `The body exceeds the limit of ${this.config.http.bodyLimitBytes / 1024} kB.`,
-          { limitBytes: this.config.http.bodyLimitBytes },
-        );
-      case 'json.too.complex': {
-        const { maxDepth, maxElements } = this.limits;
-        const detail =
-          (error as BodyParserError).exceeded === 'depth'
-            ? `The body nests arrays/objects deeper than ${maxDepth} levels.`
-            : `The body holds more than ${maxElements} array elements and object members.`;
-        return new AppError(CoreProblems.jsonTooComplex, detail, {
-          maxDepth,
-          maxElements,
-          errors: [{ field: 'body', message: detail }],
-        });
-      }
-      case 'entity.parse.failed':
-        return new AppError(CoreProblems.malformedJson, 'The request body is not valid JSON.', {
-          errors: [{ field: 'body', message: 'is not valid JSON' }],
-        });
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return new AppError(CoreProblems.unsupportedMediaType, 'Only UTF-8 JSON bodies are supported.');
-      default:
-        return new AppError(CoreProblems.badRequest, 'The request body could not be read.', {
-          errors: [{ field: 'body', message: 'could not be read' }],
-        });
-    }
+  /** The body as text, refused at the first chunk past the byte, depth or element limit. */
+  private read(req: Request, res: Response): Promise<string> {
+    const scanner = new JsonLimitScanner(this.limits);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    return new Promise<string>((resolve, reject) => {
+      const cleanup = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('aborted', onError);
+      };
+      const refuse = (error: AppError) => {
+        cleanup();
+        chunks.length = 0;
+        this.drain(req, res);
+        reject(error);
+      };
+      const onData = (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > this.limitBytes) return refuse(this.tooLarge());
+        const exceeded = scanner.push(chunk);
+        if (exceeded) return refuse(this.tooComplex(exceeded));
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(Buffer.concat(chunks, received).toString('utf8'));
+      };
+      const onError = () => {
+        cleanup();
+        reject(unreadable());
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onError);
+      req.on('aborted', onError);
+    });
   }
+
+  /**
+   * After a refusal the rest of the body is read and dropped, so the connection can carry the next
+   * request; a client that keeps sending past one more body limit's worth loses the connection instead.
+   */
+  private drain(req: Request, res: Response): void {
+    let dropped = 0;
+    const onData = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped <= this.limitBytes) return;
+      req.off('data', onData);
+      req.pause();
+      res.setHeader('Connection', 'close');
+      if (res.writableFinished) req.socket.destroy();
+      else res.once('finish', () => req.socket.destroy());
+    };
+    req.on('data', onData);
+    req.once('error', () => undefined);
+  }
+
+  private tooLarge(): AppError {
+    return new AppError(CoreProblems.payloadTooLarge, `The body exceeds the limit of ${this.limitBytes / 1024} kB.`, {
+      limitBytes: this.limitBytes,
+    });
+  }
+
+  private tooComplex(exceeded: Exclude<JsonLimitExceeded, undefined>): AppError {
+    const { maxDepth, maxElements } = this.limits;
+    const detail =
+      exceeded === 'depth'
+        ? `The body nests arrays/objects deeper than ${maxDepth} levels.`
+        : `The body holds more than ${maxElements} array elements and object members.`;
+    return new AppError(CoreProblems.jsonTooComplex, detail, {
+      maxDepth,
+      maxElements,
+      errors: [{ field: 'body', message: detail }],
+    });
+  }
+}
+
+/** A JSON object or array (a bare scalar is refused); an empty body is `{}`; a leading BOM is dropped. */
+function parse(text: string): unknown {
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (json.length === 0) return {};
+  const first = /\S/.exec(json)?.[0];
+  if (first !== '{' && first !== '[') throw malformed();
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw malformed();
+  }
+}
+
+function malformed(): AppError {
+  return new AppError(CoreProblems.malformedJson, 'The request body is not valid JSON.', {
+    errors: [{ field: 'body', message: 'is not valid JSON' }],
+  });
+}
+
+function unreadable(): AppError {
+  return new AppError(CoreProblems.badRequest, 'The request body could not be read.', {
+    errors: [{ field: 'body', message: 'could not be read' }],
+  });
 }

@@ -22,56 +22,97 @@ const CR = 0x0d;
 /**
  * One linear pass over the raw UTF-8 bytes of a JSON text, before anything parses it: counts the nesting
  * of `[`/`{` and the elements of arrays and members of objects, skipping string contents (escapes
- * included). Stops at the first byte past a limit, so a hostile body costs about as many steps as the
- * limit allows. Malformed text is left for JSON.parse to refuse; the counts only need to be right for
- * well-formed text. UTF-8 multi-byte sequences never contain ASCII bytes, so scanning bytes is exact.
+ * included). Fed chunk by chunk as the body arrives, so a body past a limit is refused at the chunk that
+ * breaks it, before the rest is read or buffered; a hostile body costs about as many steps as the limit
+ * allows. Malformed text is left for JSON.parse to refuse; the counts only need to be right for
+ * well-formed text. UTF-8 multi-byte sequences never contain ASCII bytes, so scanning bytes is exact, and
+ * a chunk boundary inside a character or a string changes nothing.
  */
-export function exceedsJsonLimits(bytes: Uint8Array, limits: JsonLimits): JsonLimitExceeded {
-  let depth = 0;
-  let elements = 0;
-  // After `[` or `{`, until the first non-blank byte: a closing bracket means the container is empty.
-  let awaitingFirst = false;
-  const length = bytes.length;
-  for (let i = 0; i < length; i++) {
-    const byte = bytes[i];
-    if (byte === SPACE || byte === LF || byte === CR || byte === TAB) continue;
-    if (awaitingFirst) {
-      awaitingFirst = false;
-      if (byte !== CLOSE_ARRAY && byte !== CLOSE_OBJECT && ++elements > limits.maxElements) return 'elements';
+export class JsonLimitScanner {
+  private depth = 0;
+  private elements = 0;
+  /** After `[` or `{`, until the first non-blank byte: a closing bracket means the container is empty. */
+  private awaitingFirst = false;
+  /** The previous chunk ended inside a string… */
+  private inString = false;
+  /** …with this many backslashes in a row at its end (an odd count escapes this chunk's first byte). */
+  private trailingBackslashes = 0;
+
+  constructor(private readonly limits: JsonLimits) {}
+
+  /** Scans the next chunk; the limit the body has broken so far, or undefined. */
+  push(bytes: Uint8Array): JsonLimitExceeded {
+    let i = 0;
+    if (this.inString) {
+      i = this.endOfString(bytes, 0);
+      if (i === -1) return undefined;
+      i++;
     }
-    switch (byte) {
-      case QUOTE:
-        i = endOfString(bytes, i + 1);
-        break;
-      case OPEN_ARRAY:
-      case OPEN_OBJECT:
-        if (++depth > limits.maxDepth) return 'depth';
-        awaitingFirst = true;
-        break;
-      case CLOSE_ARRAY:
-      case CLOSE_OBJECT:
-        depth--;
-        break;
-      case COMMA:
-        if (++elements > limits.maxElements) return 'elements';
-        break;
-      default:
-        break;
+    const length = bytes.length;
+    for (; i < length; i++) {
+      const byte = bytes[i];
+      if (byte === SPACE || byte === LF || byte === CR || byte === TAB) continue;
+      if (this.awaitingFirst) {
+        this.awaitingFirst = false;
+        if (byte !== CLOSE_ARRAY && byte !== CLOSE_OBJECT && ++this.elements > this.limits.maxElements) return 'elements';
+      }
+      switch (byte) {
+        case QUOTE:
+          this.trailingBackslashes = 0;
+          i = this.endOfString(bytes, i + 1);
+          if (i === -1) return undefined;
+          break;
+        case OPEN_ARRAY:
+        case OPEN_OBJECT:
+          if (++this.depth > this.limits.maxDepth) return 'depth';
+          this.awaitingFirst = true;
+          break;
+        case CLOSE_ARRAY:
+        case CLOSE_OBJECT:
+          this.depth--;
+          break;
+        case COMMA:
+          if (++this.elements > this.limits.maxElements) return 'elements';
+          break;
+        default:
+          break;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Index of the quote that closes the string whose contents (in this chunk) start at `from`, or -1 when
+   * the string goes on into the next chunk. Each quote's preceding backslashes are counted only back to
+   * the last non-backslash byte, so the whole pass stays linear.
+   */
+  private endOfString(bytes: Uint8Array, from: number): number {
+    let i = from;
+    for (;;) {
+      const quote = bytes.indexOf(QUOTE, i);
+      if (quote === -1) {
+        let run = 0;
+        for (let j = bytes.length - 1; j >= i && bytes[j] === BACKSLASH; j--) run++;
+        // Only a chunk that is backslashes from the string's start on extends the previous chunk's run.
+        this.trailingBackslashes = run === bytes.length - from ? this.trailingBackslashes + run : run;
+        this.inString = true;
+        return -1;
+      }
+      let backslashes = 0;
+      let j = quote - 1;
+      for (; j >= from && bytes[j] === BACKSLASH; j--) backslashes++;
+      if (j < from) backslashes += this.trailingBackslashes;
+      this.trailingBackslashes = 0;
+      if (backslashes % 2 === 0) {
+        this.inString = false;
+        return quote;
+      }
+      i = quote + 1;
     }
   }
-  return undefined;
 }
 
-/** Index of the quote that closes the string whose contents start at `from` (or the end of the text). */
-function endOfString(bytes: Uint8Array, from: number): number {
-  let i = from;
-  for (;;) {
-    const quote = bytes.indexOf(QUOTE, i);
-    if (quote === -1) return bytes.length;
-    // The quote is escaped when an odd number of backslashes precede it.
-    let backslashes = 0;
-    for (let j = quote - 1; j >= from && bytes[j] === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return quote;
-    i = quote + 1;
-  }
+/** The whole text at once: which limit it breaks, if any. */
+export function exceedsJsonLimits(bytes: Uint8Array, limits: JsonLimits): JsonLimitExceeded {
+  return new JsonLimitScanner(limits).push(bytes);
 }
