@@ -191,6 +191,21 @@ describe('bookings capacity (e2e)', () => {
     expect(byId.get(sessions[2].id)).toMatchObject({ held: 4, remaining: 6 });
   });
 
+  it('books with an Idempotency-Key in 11 statements, the key claim and its stored answer included', async () => {
+    // claim the key; BEGIN; the session with its venue; the member; the allowance row (if absent) and its
+    // conditional UPDATE; the capacity UPDATE; the booking; the member's venue link; the stored answer; COMMIT.
+    const session = await createSession(t, { capacity: 10 });
+    const member = await createMember(t);
+    const before = t.queryCount();
+    await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .set('Idempotency-Key', `statements-${session.id}`)
+      .send({ sessionId: session.id, memberId: member.id, quantity: 1 })
+      .expect(201);
+    expect(t.queryCount() - before).toBe(11);
+  });
+
   it('treats lapsed holds as free at read time, before any sweep', async () => {
     const session = await createSession(t, { capacity: 3 });
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 3 }).expect(201);

@@ -212,6 +212,18 @@ export class BookingsRepository {
     return this.sessions.findOneBy({ id });
   }
 
+  /** A session and its venue in one statement (every booking and hold starts here). */
+  async findSessionWithVenue(id: string): Promise<{ session: SessionEntity; venue: VenueEntity } | null> {
+    const row = await this.sessions
+      .createQueryBuilder('s')
+      .innerJoinAndMapOne('s.venueRow', VenueEntity, 'v', 'v.id = s.venueId')
+      .where('s.id = :id', { id })
+      .getOne();
+    if (!row) return null;
+    const { venueRow, ...session } = row as SessionEntity & { venueRow: VenueEntity };
+    return { session: Object.assign(new SessionEntity(), session), venue: venueRow };
+  }
+
   findSessionAt(venueId: string, activity: string, startsAt: Date): Promise<SessionEntity | null> {
     return this.sessions
       .createQueryBuilder('s')

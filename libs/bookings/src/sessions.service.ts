@@ -185,12 +185,11 @@ export class SessionsService {
     principal: Principal,
     id: string,
   ): Promise<{ session: SessionEntity; venue: VenueEntity }> {
-    const session = await this.repo.findSession(id);
-    if (!session || !canAccessVenue(principal, session.venueId)) {
+    const found = await this.repo.findSessionWithVenue(id);
+    if (!found || !canAccessVenue(principal, found.session.venueId)) {
       throw new AppError(BookingsProblems.sessionNotFound, 'No such session.');
     }
-    const venue = (await this.repo.findVenue(session.venueId)) as VenueEntity;
-    return { session, venue };
+    return found;
   }
 
   toResponse(

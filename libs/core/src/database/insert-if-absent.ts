@@ -6,7 +6,8 @@ import type { DialectErrors } from './dialect';
  * unique key decides, and "already there" is success. PostgreSQL and SQLite skip the duplicate inside the
  * statement (`ON CONFLICT DO NOTHING`, `INSERT OR IGNORE`), because a failed statement aborts a PostgreSQL
  * transaction; SQL Server raises 2627/2601 for that statement only (XACT_ABORT is off), and the transaction
- * goes on. No MERGE: it is not atomic against concurrent inserts on SQL Server.
+ * goes on. No MERGE: it is not atomic against concurrent inserts on SQL Server. Nothing is read back (TypeORM
+ * would otherwise re-select default columns on SQLite, one more statement, and add OUTPUT/RETURNING elsewhere).
  */
 export async function insertIfAbsent<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -14,7 +15,7 @@ export async function insertIfAbsent<T extends ObjectLiteral>(
   target: EntityTarget<T>,
   values: T,
 ): Promise<void> {
-  const insert = manager.createQueryBuilder().insert().into(target).values(values);
+  const insert = manager.createQueryBuilder().insert().into(target).values(values).updateEntity(false);
   if (manager.connection.options.type !== 'mssql') {
     await insert.orIgnore().execute();
     return;
