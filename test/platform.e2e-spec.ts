@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import type { TestApp } from '@aero/testing';
 import { createTestApp } from '@aero/testing';
 
@@ -80,6 +83,33 @@ describe('platform pipeline (e2e)', () => {
     await t.http.post('/v1/does-not-matter').set('Content-Type', 'application/json').send('\ufeff{"a":1}').expect(404);
     const scalar = await t.http.post('/v1/does-not-matter').set('Content-Type', 'application/json').send('"text"').expect(400);
     expect(scalar.body).toMatchObject({ type: '/problems/malformed-json' });
+  });
+
+  it('answers a request line and headers over 16 kB with a 431 problem (documented on every operation)', async () => {
+    // Node's HTTP parser refuses it before any route; the contract check still applies to the answer.
+    const res = await t.http.get(`/health/live?pad=${'a'.repeat(20_000)}`).expect(431);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: '/problems/headers-too-large', status: 431, instance: '/health/live' });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+    expect(res.headers['connection']).toBe('close');
+  });
+
+  it('answers a malformed header, which the HTTP parser refuses, with a 400 problem and closes the connection', async () => {
+    const server = t.app.getHttpServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.write('GET /health/live HTTP/1.1\r\nHost: api.test\r\nBad Header: space in its name\r\n\r\n');
+      await once(socket, 'close');
+      const [head, body] = received.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body)).toMatchObject({ type: '/problems/bad-request', status: 400, requestId: expect.any(String) });
+    } finally {
+      server.close();
+    }
   });
 
   it('keeps a sane inbound X-Request-Id and replaces an unsafe one', async () => {

@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@aero/core';
-import { LogDestinationModule, NestLogBridge } from '@aero/core';
+import { answerClientErrors, LogDestinationModule, NestLogBridge } from '@aero/core';
 import { ApiModule } from './api.module';
 import { buildOpenApiDocument } from './openapi';
 
@@ -34,6 +34,7 @@ export async function createApiApp(
   });
   if (!options.quiet) app.useLogger(new NestLogBridge(app.get(PinoLogger)));
   limitSockets(app.getHttpServer() as Server, config);
+  answerClientErrors(app.getHttpServer() as Server);
   app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
   // A strong ETag (hash of the body) on every JSON response that has none of its own (members send their

@@ -154,6 +154,9 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   if (WITH_BODY.has(method)) add(400, CoreProblems.malformedJson, CoreProblems.jsonTooComplex);
   // A path that is not valid percent-encoding, or a malformed header, is a plain bad request.
   add(400, CoreProblems.badRequest);
+  // Refused by the HTTP parser before any route: headers over 16 kB (a long query string), too slow a client.
+  add(431, CoreProblems.headersTooLarge);
+  add(408, CoreProblems.requestIncomplete);
   if (WITH_BODY.has(method)) {
     add(413, CoreProblems.payloadTooLarge);
     add(415, CoreProblems.unsupportedMediaType);

@@ -80,6 +80,22 @@ export const CoreProblems = {
     title: 'Payload too large',
     description: 'The body exceeds the configured limit (`HTTP_BODY_LIMIT_KB`, 100 kB by default).',
   }),
+  requestIncomplete: defineProblemType({
+    code: 'REQUEST_INCOMPLETE',
+    slug: 'request-incomplete',
+    status: 408,
+    title: 'Request not received in time',
+    description:
+      'The request line and headers did not arrive within `HTTP_HEADERS_TIMEOUT_MS`, or the whole request within `HTTP_RECEIVE_TIMEOUT_MS`. The connection is closed; send the request again.',
+  }),
+  headersTooLarge: defineProblemType({
+    code: 'HEADERS_TOO_LARGE',
+    slug: 'headers-too-large',
+    status: 431,
+    title: 'Request headers too large',
+    description:
+      'The request line and headers together exceed 16 kB (a long query string counts). Send shorter headers or fewer query parameters. The connection is closed.',
+  }),
   unsupportedMediaType: defineProblemType({
     code: 'UNSUPPORTED_MEDIA_TYPE',
     slug: 'unsupported-media-type',

@@ -1,5 +1,6 @@
 export * from './api-problems.decorator';
 export * from './body-parsing.middleware';
+export * from './client-errors';
 export * from './input-inspection';
 export * from './json-limits';
 export * from './no-store.middleware';
