@@ -10,6 +10,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@aero/core';
 import { answerClientErrors, LogDestinationModule, NestLogBridge } from '@aero/core';
 import { ApiModule } from './api.module';
+import { SharedShapeExpressAdapter } from './express-adapter';
 import { buildOpenApiDocument } from './openapi';
 
 export interface CreateApiAppOptions {
@@ -26,7 +27,8 @@ export async function createApiApp(
 ): Promise<INestApplication> {
   const root = ApiModule.forRoot(config);
   if (options.logStream) root.imports = [...(root.imports ?? []), LogDestinationModule.forRoot(options.logStream)];
-  const app = await NestFactory.create<NestExpressApplication>(root, {
+  // Requests and responses built with Express's prototypes: one hidden class for all (see the adapter).
+  const app = await NestFactory.create<NestExpressApplication>(root, new SharedShapeExpressAdapter(), {
     bodyParser: false, // parsed by BodyParsingMiddleware, inside the pipeline, so its errors are problems
     bufferLogs: !options.quiet,
     logger: options.quiet ? false : undefined,
