@@ -64,6 +64,7 @@ async function main() {
             id,
             firstName,
             lastName,
+            firstNameKey: firstName.toLowerCase(),
             sortKey: `${lastName} ${firstName}`.toLowerCase(),
             dateOfBirth: `${1960 + (i % 45)}-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`,
             email,

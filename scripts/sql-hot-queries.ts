@@ -27,6 +27,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     require('../libs/api-keys/src/api-key.entity').ApiKeyEntity,
     require('../libs/members/src/member.entity').MemberEntity,
     require('../libs/members/src/waiver.entity').WaiverEntity,
+    require('../libs/members/src/member-venue.entity').MemberVenueEntity,
   ];
   const { dataSource, take } = await createRecordingDataSource(dialect, entities);
   const tx = { manager: dataSource.manager };
@@ -41,10 +42,17 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       'capacity: take places, one conditional UPDATE (BookingsRepository.takePlaces)',
       () => bookings.takePlaces(SESSION_ID, 2, NOW),
     ],
-    ['capacity: give places back (BookingsRepository.releasePlaces)', () => bookings.releasePlaces(SESSION_ID, 2, NOW)],
+    [
+      'capacity: give places back (BookingsRepository.releasePlaces)',
+      () => bookings.releasePlaces(SESSION_ID, 2, NOW),
+    ],
     [
       'availability: a day of sessions at a venue with their held places, first page (BookingsRepository.listSessionsWithHolds)',
-      () => bookings.listSessionsWithHolds({ venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 }, NOW),
+      () =>
+        bookings.listSessionsWithHolds(
+          { venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 },
+          NOW,
+        ),
     ],
     [
       'availability: the next keyset page (BookingsRepository.listSessionsWithHolds)',
@@ -66,11 +74,26 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     ],
     [
       'bookings list: a keyset page by session start (BookingsRepository.listBookings)',
-      () => bookings.listBookings({ venueIds: [VENUE_ID], after: { startsAt: NOW, id: AFTER_ID }, limit: 20 }),
+      () =>
+        bookings.listBookings({ venueIds: [VENUE_ID], after: { startsAt: NOW, id: AFTER_ID }, limit: 20 }),
     ],
     [
       'members list: a keyset page by sort key (MembersRepository.list)',
       () => members.list({ after: { sortKey: 'lima ana', id: AFTER_ID }, limit: 20 }),
+    ],
+    [
+      'members search: first name, "last first" or email prefix, three index ranges (MembersRepository.list)',
+      () => members.list({ search: 'sin', limit: 20 }),
+    ],
+    [
+      'members search: the next keyset page, as a venue-restricted caller (MembersRepository.list)',
+      () =>
+        members.list({
+          search: 'o_b',
+          venueIds: [VENUE_ID],
+          after: { sortKey: 'o_brien ana', id: AFTER_ID },
+          limit: 20,
+        }),
     ],
     [
       'users list: a keyset page by creation time (UsersRepository.listPage)',

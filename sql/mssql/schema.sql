@@ -134,3 +134,15 @@ CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly" ("hour_start", "pr
 GO
 CREATE TABLE "usage_rollup_hours" ("hour_start" datetime2 NOT NULL, "rolled_at" datetime2 NOT NULL, "group_count" int NOT NULL, CONSTRAINT "PK_161d1093907cf7f28a7672669b0" PRIMARY KEY ("hour_start"));
 GO
+
+-- migration: MemberSearchKeys1764800000000
+ALTER TABLE "members" ADD "first_name_key" nvarchar(100);
+GO
+UPDATE members SET first_name_key = LOWER(first_name);
+GO
+SELECT TOP (1000) id, first_name, first_name_key FROM members WHERE id > @0 ORDER BY id;
+GO
+ALTER TABLE "members" ALTER COLUMN "first_name_key" nvarchar(100) NOT NULL;
+GO
+CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
+GO

@@ -15,6 +15,10 @@ export class MemberEntity {
   @Column({ name: 'last_name', type: String, length: 100 })
   lastName: string;
 
+  /** lower(first name): the first-name search key (`firstNameKeyOf`), so the search never runs LOWER(). */
+  @Column({ name: 'first_name_key', type: String, length: 100 })
+  firstNameKey: string;
+
   /** lower("last first"): the alphabetical sort and search key. */
   @Column({ name: 'sort_key', type: String, length: 201 })
   sortKey: string;

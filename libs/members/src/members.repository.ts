@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
-import { Brackets } from 'typeorm';
 import { insertIfAbsent, PreparedSelect, TransactionService, whereAfter } from '@aero/core';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
@@ -20,6 +19,55 @@ export interface MemberListFilter {
 /** Escapes LIKE wildcards so a search for `o_brien` matches literally (escape character `!`). */
 function likePrefix(value: string): string {
   return `${value.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * The half-open range `[lo, hi)` of strings, in code-point order, that holds every string starting with
+ * `prefix`: `hi` is the prefix with its last character replaced by the next one. When that next one is
+ * not a plain BMP character (a trailing surrogate pair, U+D7FF, U+FFFF), the character is dropped and the
+ * one before it is bumped instead: the range is then wider than the prefix, and the LIKE beside it in the
+ * query keeps the answer exact. No such character left: no upper bound.
+ */
+export function prefixRange(prefix: string): { lo: string; hi?: string } {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const c = prefix.charCodeAt(i);
+    const isSurrogate = c >= 0xd800 && c <= 0xdfff;
+    if (!isSurrogate && c !== 0xd7ff && c !== 0xffff) {
+      return { lo: prefix, hi: prefix.slice(0, i) + String.fromCharCode(c + 1) };
+    }
+  }
+  return { lo: prefix };
+}
+
+type SearchDialect = 'sqlite' | 'postgres' | 'mssql';
+
+/** The searched keys: each is stored lowercased by the application (first name, "last first", email). */
+const SEARCH_KEYS = ['m.firstNameKey', 'm.sortKey', 'm.emailNormalized'] as const;
+
+/**
+ * "`column` starts with the search", written so each dialect answers it from an index on `column`:
+ *
+ * - SQLite: a range on the column's BINARY collation (byte order of UTF-8, i.e. code-point order, where
+ *   `[lo, hi)` is exactly the strings with that prefix). SQLite's own LIKE optimisation would need NOCASE
+ *   columns and no ESCAPE, so LIKE stays only as the exact filter inside the range.
+ * - PostgreSQL: the same range under COLLATE "C", matching the migration's expression indexes. Under the
+ *   database's collation (en_US and the like ignore spaces and punctuation at first level) a range is not
+ *   the prefix: `de ` < `de la cruz` < `de!` does not hold there. LIKE again only filters inside it.
+ * - SQL Server: `LIKE @p ESCAPE '!'`, which the optimiser turns into a seek range on a plain index
+ *   under the column's own (case-insensitive) collation, the semantics the search always had there.
+ */
+function startsWith(column: (typeof SEARCH_KEYS)[number], dialect: SearchDialect, bounded: boolean): string {
+  const like = `${column} LIKE :searchLike ESCAPE '!'`;
+  if (dialect === 'mssql') return like;
+  const key = dialect === 'postgres' ? `${column} COLLATE "C"` : column;
+  return bounded
+    ? `${key} >= :searchLo AND ${key} < :searchHi AND ${like}`
+    : `${key} >= :searchLo AND ${like}`;
+}
+
+function dialectOf(qb: SelectQueryBuilder<MemberEntity>): SearchDialect {
+  const type = qb.connection.options.type;
+  return type === 'mssql' ? 'mssql' : type === 'postgres' ? 'postgres' : 'sqlite';
 }
 
 /**
@@ -76,7 +124,10 @@ export class MembersRepository {
    */
   findLive(id: string, venueIds?: string[]): Promise<MemberEntity | null> {
     if (venueIds === undefined) return FIND_LIVE.one(this.tx.manager, { id });
-    const qb = this.members.createQueryBuilder('m').where('m.id = :id', { id }).andWhere('m.deletedAt IS NULL');
+    const qb = this.members
+      .createQueryBuilder('m')
+      .where('m.id = :id', { id })
+      .andWhere('m.deletedAt IS NULL');
     knownAtVenues(qb, venueIds);
     return qb.getOne();
   }
@@ -105,33 +156,52 @@ export class MembersRepository {
       .getOne();
   }
 
-  /** Keyset page ordered by (sortKey, id); fetches `limit + 1` rows. */
+  /**
+   * Keyset page ordered by (sortKey, id); fetches `limit + 1` rows. A search is a prefix of the first
+   * name, of "last first" or of the email: three index ranges, one per key (an OR of them would make the
+   * planners scan the sort-key index and filter every row). Each range keeps every other condition and
+   * its own first `limit + 1` rows in (sortKey, id) order; their UNION (at most 3 × (limit + 1) ids) is
+   * then read by primary key and ordered once more by the database, so the order and the cursor
+   * comparisons stay the database's own collation on every dialect. One statement.
+   */
   list(filter: MemberListFilter): Promise<MemberEntity[]> {
+    if (filter.ids && filter.ids.length === 0) return Promise.resolve([]);
+    if (!filter.search) return this.page(this.restricted(filter), filter.limit).getMany();
+    const { lo, hi } = prefixRange(filter.search);
+    const qb = this.members.createQueryBuilder('m');
+    const dialect = dialectOf(qb);
+    const branches = SEARCH_KEYS.map((column, n) => {
+      const branch = this.page(this.restricted(filter), filter.limit).select('m.id', 'id');
+      branch.andWhere(startsWith(column, dialect, hi !== undefined));
+      if (column === 'm.emailNormalized') branch.andWhere('m.emailNormalized IS NOT NULL');
+      qb.setParameters(branch.getParameters());
+      return `SELECT b${n}.id FROM (${branch.getQuery()}) b${n}`;
+    });
+    qb.where(`m.id IN (${branches.join(' UNION ')})`).setParameters({
+      searchLo: lo,
+      ...(hi === undefined ? {} : { searchHi: hi }),
+      searchLike: likePrefix(filter.search),
+    });
+    return this.page(qb, filter.limit).getMany();
+  }
+
+  /** Live members, within the venue and id restrictions, after the cursor. */
+  private restricted(filter: MemberListFilter): SelectQueryBuilder<MemberEntity> {
     const qb = this.members.createQueryBuilder('m').where('m.deletedAt IS NULL');
     knownAtVenues(qb, filter.venueIds);
-    if (filter.ids) {
-      if (filter.ids.length === 0) return Promise.resolve([]);
-      qb.andWhere('m.id IN (:...ids)', { ids: filter.ids });
-    }
-    if (filter.search) {
-      const p = likePrefix(filter.search);
-      qb.andWhere(
-        new Brackets((w) =>
-          w
-            .where("LOWER(m.firstName) LIKE :p ESCAPE '!'", { p })
-            .orWhere("m.sortKey LIKE :p ESCAPE '!'", { p })
-            .orWhere("m.emailNormalized LIKE :p ESCAPE '!'", { p }),
-        ),
-      );
-    }
+    if (filter.ids) qb.andWhere('m.id IN (:...ids)', { ids: filter.ids });
     if (filter.after) {
       whereAfter(qb, 'm.sortKey', 'm.id', { sort: filter.after.sortKey, id: filter.after.id });
     }
+    return qb;
+  }
+
+  /** The first `limit + 1` rows in (sortKey, id) order. */
+  private page(qb: SelectQueryBuilder<MemberEntity>, limit: number): SelectQueryBuilder<MemberEntity> {
     return qb
       .orderBy('m.sortKey', 'ASC')
       .addOrderBy('m.id', 'ASC')
-      .take(filter.limit + 1)
-      .getMany();
+      .take(limit + 1);
   }
 
   /**

@@ -22,6 +22,7 @@ function member(overrides: Partial<MemberEntity> = {}): MemberEntity {
     id: 'm1',
     firstName: 'Maya',
     lastName: 'Singh',
+    firstNameKey: 'maya',
     sortKey: 'singh maya',
     dateOfBirth: '1990-05-05',
     email: null,

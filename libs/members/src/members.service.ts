@@ -60,6 +60,16 @@ function sortKeyOf(firstName: string, lastName: string): string {
   return `${lastName} ${firstName}`.toLowerCase().slice(0, 201);
 }
 
+/**
+ * The stored first-name search key: lowercased here, like the search text, so both sides fold case the
+ * same way on every dialect (SQLite's LOWER() only folds ASCII). At most 100 UTF-16 units, never ending in
+ * half a surrogate pair. The migration that added the column backfills it the same way.
+ */
+export function firstNameKeyOf(firstName: string): string {
+  const key = firstName.toLowerCase().slice(0, 100);
+  return /[\uD800-\uDBFF]$/.test(key) ? key.slice(0, -1) : key;
+}
+
 export interface MemberWithEtag {
   member: MemberResponseDto;
   etag: string;
@@ -99,6 +109,7 @@ export class MembersService {
         id: randomUUID(),
         firstName: dto.firstName,
         lastName: dto.lastName,
+        firstNameKey: firstNameKeyOf(dto.firstName),
         sortKey: sortKeyOf(dto.firstName, dto.lastName),
         dateOfBirth: dto.dateOfBirth,
         email: dto.email ?? null,
@@ -161,7 +172,10 @@ export class MembersService {
       const current = await this.findVisible(principal, id);
       if (expected !== undefined && expected !== current.version) throw this.stale();
       const changes: Partial<MemberEntity> = { updatedAt: now };
-      if (dto.firstName !== undefined) changes.firstName = dto.firstName;
+      if (dto.firstName !== undefined) {
+        changes.firstName = dto.firstName;
+        changes.firstNameKey = firstNameKeyOf(dto.firstName);
+      }
       if (dto.lastName !== undefined) changes.lastName = dto.lastName;
       if (dto.firstName !== undefined || dto.lastName !== undefined) {
         changes.sortKey = sortKeyOf(dto.firstName ?? current.firstName, dto.lastName ?? current.lastName);
@@ -190,7 +204,8 @@ export class MembersService {
         }
         changes.guardianId = dto.guardianId;
       }
-      if (dto.homeVenueId !== undefined) changes.homeVenueId = this.homeVenueFor(principal, dto.homeVenueId, null);
+      if (dto.homeVenueId !== undefined)
+        changes.homeVenueId = this.homeVenueFor(principal, dto.homeVenueId, null);
       const updated = await this.insertUnique(
         () => this.repo.updateVersioned(id, changes, current.version),
         changes.homeVenueId,
@@ -335,7 +350,11 @@ export class MembersService {
    * their venues, or get their only one; everyone else may name any venue (the foreign key checks it) or
    * none, and a member user's dependant inherits the guardian's.
    */
-  private homeVenueFor(principal: Principal, requested: string | undefined, fallback: string | null): string | null {
+  private homeVenueFor(
+    principal: Principal,
+    requested: string | undefined,
+    fallback: string | null,
+  ): string | null {
     const venues = principal.venueIds;
     if (venues === undefined) return requested ?? fallback;
     const chosen = requested ?? (venues.length === 1 ? venues[0] : undefined);
@@ -384,7 +403,8 @@ export class MembersService {
       return await write();
     } catch (error) {
       if (this.tx.errors.isUniqueViolation(error)) throw this.emailTaken();
-      if (homeVenueId && this.tx.errors.isConstraintViolation(error)) throw this.invalidHomeVenue('is not a venue');
+      if (homeVenueId && this.tx.errors.isConstraintViolation(error))
+        throw this.invalidHomeVenue('is not a venue');
       throw error;
     }
   }

@@ -9,6 +9,7 @@ import { CreateSessionRevocations1764400000000 } from './1764400000000-create-se
 import { CreateIdempotencyKeys1764500000000 } from './1764500000000-create-idempotency-keys';
 import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-monthly-quota';
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
+import { MemberSearchKeys1764800000000 } from './1764800000000-member-search-keys';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -27,4 +28,5 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateIdempotencyKeys1764500000000,
   AddApiKeyMonthlyQuota1764600000000,
   CreateUsage1764700000000,
+  MemberSearchKeys1764800000000,
 ];
