@@ -103,6 +103,10 @@ if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '${PG_ROLE}'")" 
 else
   psql_admin -c "ALTER ROLE ${PG_ROLE} LOGIN CREATEDB PASSWORD '${PG_PASSWORD}'"
 fi
+# Each test file drops its database WITH (FORCE). PostgreSQL 15 then also signals an autovacuum worker that is
+# in that database, and lets a non-superuser do so only with pg_signal_backend (without it the drop fails
+# now and then, after a suite that wrote enough to wake autovacuum).
+psql_admin -c "GRANT pg_signal_backend TO ${PG_ROLE}" 2>/dev/null
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '${PG_DATABASE}'")" != "1" ]; then
   log "creating database ${PG_DATABASE}"
   psql_admin -c "CREATE DATABASE ${PG_DATABASE} OWNER ${PG_ROLE}"

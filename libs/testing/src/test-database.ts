@@ -209,12 +209,36 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
       const client = new Client({ host: pg.host, port: pg.port, user: pg.username, password: pg.password, database: pg.adminDatabase });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropPostgresDatabase(client, name);
       } finally {
         await client.end();
       }
     },
   };
+}
+
+/**
+ * WITH (FORCE) ends connections the app left behind. PostgreSQL 15 also counts an autovacuum worker in the
+ * database among the backends to signal, which a role without pg_signal_backend may not (42501; the local
+ * test role has it, see scripts/test-services.sh). A plain DROP signals autovacuum itself and waits for it,
+ * but refuses while other sessions are connected (55006): so the two are tried in turn.
+ */
+async function dropPostgresDatabase(client: Client, name: string): Promise<void> {
+  const codeOf = (error: unknown) => (error as { code?: string }).code;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (error) {
+      if (codeOf(error) !== '42501' || attempt === 5) throw error;
+    }
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+      return;
+    } catch (error) {
+      if (codeOf(error) !== '55006' || attempt === 5) throw error;
+    }
+  }
 }
 
 /** One fresh database on the run's dialect (`testDbType()`); never another dialect than the one asked for. */
