@@ -218,6 +218,23 @@ describe('usage ledger (e2e)', () => {
       .expect(400);
     expect(summary.body.errors[0].field).toBe('from');
   });
+
+  it('refuses ISO 8601 forms that are not a real date or instant (week and ordinal dates, no offset) with 400, not 500', async () => {
+    // The generated-input suite found GET /v1/usage/summary?from=2026-W10 answering 500.
+    for (const path of ['/v1/usage/summary', '/v1/usage']) {
+      for (const [query, name] of [
+        ['from=2026-W10', 'from'],
+        ['from=2026-070', 'from'],
+        ['to=2026-12-01T00:00:00', 'to'],
+        ['to=2026-02-30', 'to'],
+      ]) {
+        const res = await t.http.get(`${path}?${query}`).set(admin).expect(400);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual([name]);
+      }
+    }
+    // A date, and an instant with an offset, are still read.
+    await t.http.get('/v1/usage/summary?from=2026-11-30&to=2026-12-01T00:00:00%2B01:00').set(admin).expect(200);
+  });
 });
 
 describe('usage recording costs no database query (e2e)', () => {

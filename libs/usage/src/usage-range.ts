@@ -19,10 +19,10 @@ export function resolveRange(
   now = Date.now(),
 ): UsageRange {
   const step = granularity === 'hour' ? HOUR_MS : DAY_MS;
-  const to = input.to !== undefined ? Date.parse(input.to) : now;
+  const to = input.to !== undefined ? parsed(input.to, 'to') : now;
   const end = Math.ceil(to / step) * step;
   if (input.from === undefined) return { from: end - DEFAULT_SPAN_MS[granularity], to: end };
-  const from = Date.parse(input.from);
+  const from = parsed(input.from, 'from');
   if (from >= to) throw new ValidationProblem([{ field: 'to', message: 'must be later than from' }]);
   if (to - from > MAX_SPAN_MS[granularity]) {
     const days = MAX_SPAN_MS[granularity] / DAY_MS;
@@ -31,4 +31,11 @@ export function resolveRange(
     ]);
   }
   return { from: Math.floor(from / step) * step, to: end };
+}
+
+/** The DTO admits only real dates and instants; anything else still ends as a 400, never as NaN in SQL. */
+function parsed(value: string, field: 'from' | 'to'): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ValidationProblem([{ field, message: `${field} must be a date or an ISO 8601 instant` }]);
+  return ms;
 }

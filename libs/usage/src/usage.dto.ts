@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsDateOrInstant } from '@aero/core';
+import { IsIn, IsOptional } from 'class-validator';
 import { ANOMALY_REASONS } from './anomalies';
 import type { AnomalyReasonCode } from './anomalies';
 import type { Granularity } from './rollup';
@@ -12,13 +13,13 @@ export class UsageQueryDto {
   /** Start of the range (ISO 8601), rounded down to its hour (or UTC day); default 24 hours (per hour) or 30 days (per day) before `to`. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrInstant()
   from?: string;
 
   /** End of the range (ISO 8601, exclusive), rounded up to the end of its hour (or UTC day); default now. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-02T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrInstant()
   to?: string;
 
   /** Bucket size of `series`: at most 31 days per hour, 400 days per day. */
@@ -32,13 +33,13 @@ export class UsageSummaryQueryDto {
   /** Start of the range (ISO 8601), rounded down to its hour; default 24 hours before `to`. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrInstant()
   from?: string;
 
   /** End of the range (ISO 8601, exclusive), rounded up to the end of its hour; default now; at most 31 days after `from`. */
   @ApiPropertyOptional({ format: 'date-time', example: '2026-12-02T00:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateOrInstant()
   to?: string;
 }
 
