@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ProblemTypeDefinition } from '../errors/app-error';
-import { problemTypeUri } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
-import { PROBLEM_CONTENT_TYPE } from './problem-details';
+import { PROBLEM_CONTENT_TYPE, problemBodyAt } from './problem-details';
 
 type ClientError = Error & { code?: string; rawPacket?: Buffer };
 
@@ -46,16 +46,7 @@ export function answerClientErrors(server: Server): void {
     }
     const problem = clientErrorProblem(error);
     const requestId = randomUUID();
-    const body = JSON.stringify({
-      ...(problem.status === 400 ? { errors: [] } : {}),
-      type: problemTypeUri(problem.slug),
-      title: problem.title,
-      status: problem.status,
-      detail: problem.description,
-      instance: instanceOf(error),
-      code: problem.code,
-      requestId,
-    });
+    const body = JSON.stringify(problemBodyAt(new AppError(problem, problem.description), instanceOf(error), requestId));
     socket.end(
       `HTTP/1.1 ${problem.status} ${REASONS[problem.status]}\r\n` +
         `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +

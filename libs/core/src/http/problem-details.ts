@@ -71,6 +71,11 @@ export function toAppError(exception: unknown, req: Request): AppError {
 }
 
 export function problemBody(error: AppError, req: Request): ProblemBody {
+  return problemBodyAt(error, req.originalUrl ?? req.url, requestIdOf(req));
+}
+
+/** The body of a problem at `instance`, also for answers written before Express has a request (the HTTP parser's). */
+export function problemBodyAt(error: AppError, instance: string, requestId: string | undefined): ProblemBody {
   return {
     // Every 400 has the shape of a validation problem (the OpenAPI document says so), even with no field to name.
     ...(error.status === HttpStatus.BAD_REQUEST ? { errors: [] } : {}),
@@ -79,9 +84,9 @@ export function problemBody(error: AppError, req: Request): ProblemBody {
     title: error.problem.title,
     status: error.status,
     detail: error.detail ?? error.problem.title,
-    instance: req.originalUrl ?? req.url,
+    instance,
     code: error.problem.code,
-    requestId: requestIdOf(req),
+    requestId,
   };
 }
 
