@@ -18,7 +18,7 @@ import { API_KEY_STRATEGY, UNSHARED_REGISTRY } from '../strategies/strategy-name
 import { AuthenticationGuard } from './authentication.guard';
 
 const config = {
-  jwt: { signingKey: 'guard-spec-signing-key-0123456789abcdef', issuer: 'i', audience: 'a', accessTtlSeconds: 900 },
+  jwt: { signingKey: 'guard-spec-signing-key-0123456789abcdef', issuer: 'i', audience: 'a', accessTtlSeconds: 900, verifiedCacheSize: 100 },
 } as AppConfig;
 
 @Controller()
@@ -63,7 +63,7 @@ describe('AuthenticationGuard', () => {
       return keyPrincipal;
     }
   }
-  const guard = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations), new AnyKeyStrategy());
+  const guard = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations, config), new AnyKeyStrategy());
   const staffToken = tokens.signAccessToken({ userId: 'u1', sessionId: 's1', roles: ['staff'], email: 's@example.test' });
 
   async function outcome(handler: keyof Routes, headers: Record<string, string>): Promise<string> {
@@ -111,7 +111,7 @@ describe('AuthenticationGuard', () => {
   });
 
   it('refuses API keys when no API-key strategy is registered', async () => {
-    const jwtOnly = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations));
+    const jwtOnly = new AuthenticationGuard(new Reflector(), revocations, new JwtStrategy(tokens, revocations, config));
     const { ctx } = context('staffOrReader', { 'x-api-key': 'aero_presented' });
     await expect(jwtOnly.canActivate(ctx)).rejects.toMatchObject({ status: 401, detail: 'API keys are not accepted by this server.' });
   });

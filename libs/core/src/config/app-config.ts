@@ -61,6 +61,8 @@ export class AppConfig {
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
+    /** How many verified access tokens each instance remembers (0: verify every time). */
+    verifiedCacheSize: number;
     refreshTtlSeconds: number;
     /** How often each instance reads new session revocations from the database. */
     revocationsPollSeconds: number;
@@ -260,6 +262,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS,
+      verifiedCacheSize: env.AUTH_JWT_CACHE_SIZE,
       refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
       revocationsPollSeconds: env.AUTH_REVOCATIONS_POLL_SECONDS,
     },

@@ -233,6 +233,13 @@ export class EnvDto {
   @Max(3600)
   JWT_ACCESS_TTL_SECONDS = 900;
 
+  /** Verified access tokens kept in memory (keyed by their SHA-256), so a repeat costs a lookup; 0 turns it off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000000)
+  AUTH_JWT_CACHE_SIZE = 10000;
+
   @Type(() => Number)
   @IsInt()
   @Min(300)
