@@ -94,11 +94,22 @@ export class TransactionService {
   private async runWithRetries<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
     const maxRetries = options.maxRetries ?? this.config.db.transactionMaxRetries;
     this.budget.recordAttempt();
+    let reconnected = false;
+    const dropped = (error: unknown) => !reconnected && this.errors.isDroppedConnection(error);
     for (let attempt = 0; ; attempt++) {
       this.assertBeforeDeadline();
       try {
-        return await this.breaker.execute(() => this.once(work, options));
+        return await this.breaker.execute(() => this.once(work, options), dropped);
       } catch (error) {
+        // The pooled connection died under the transaction (the server rolled it back): once per unit of work,
+        // it runs again at once on a fresh connection, outside the retry count, the budget and the breaker.
+        if (dropped(error) && !currentDeadline()?.expired) {
+          reconnected = true;
+          attempt--;
+          this.breaker.stats.reconnects++;
+          this.logger.warn('database connection lost under a transaction: re-running it on a fresh connection');
+          continue;
+        }
         const retry =
           this.errors.isTransient(error) &&
           !(error instanceof DatabaseCircuitOpenError) &&
@@ -150,8 +161,18 @@ export class TransactionService {
     if (left !== undefined && left <= 0) throw requestTimedOut();
   }
 
-  /** Runs a read outside any transaction, translating "database down" into a 503 like `run` does. */
+  /**
+   * Runs a read outside any transaction, translating "database down" into a 503 like `run` does. A read whose
+   * pooled connection was dropped runs once more on a fresh connection (reads change nothing).
+   */
   async read<T>(work: () => Promise<T>): Promise<T> {
+    const dropped = (error: unknown) => this.errors.isDroppedConnection(error);
+    try {
+      return await this.breaker.execute(work, dropped);
+    } catch (error) {
+      if (!dropped(error) || currentDeadline()?.expired) throw this.translate(error);
+      this.breaker.stats.reconnects++;
+    }
     try {
       return await this.breaker.execute(work);
     } catch (error) {
@@ -161,10 +182,16 @@ export class TransactionService {
 
   /**
    * Single statements outside a transaction (autocommit), e.g. a background write or a marker that must be
-   * visible to other instances before the work it guards begins; faults are classified like `run`.
+   * visible to other instances before the work it guards begins; faults are classified like `run`. Not re-run
+   * (a statement whose connection dropped may have committed), but a dropped pooled connection does not count
+   * towards opening the breaker either.
    */
-  write<T>(work: () => Promise<T>): Promise<T> {
-    return this.read(work);
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.execute(work, (error) => this.errors.isDroppedConnection(error));
+    } catch (error) {
+      throw this.translate(error);
+    }
   }
 
   /**
