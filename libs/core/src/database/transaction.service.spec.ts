@@ -298,16 +298,36 @@ describe('TransactionService: a dropped connection is not an unhealthy database'
     expect({ value, calls, state: tx.breaker.state }).toEqual({ value: 42, calls: 2, state: 'closed' });
   });
 
-  it('does not re-run a plain write whose connection dropped (it may have committed), nor count it', async () => {
+  it('writes once more on a fresh connection when a plain write loses its pooled one; a second loss counts', async () => {
     const tx = strict(new FakeDataSource());
     let calls = 0;
-    const error = await rejectionOf(
-      tx.write(async () => {
-        calls++;
-        throw terminated();
+    expect(
+      await tx.write(async () => {
+        if (++calls === 1) throw terminated();
+        return 'stored';
       }),
-    );
+    ).toBe('stored');
+    expect({ calls, state: tx.breaker.state }).toEqual({ calls: 2, state: 'closed' });
+
+    const error = await rejectionOf(tx.write(async () => Promise.reject(terminated())));
     expect((error as AppError).status).toBe(503);
-    expect({ calls, state: tx.breaker.state }).toEqual({ calls: 1, state: 'closed' });
+    expect(tx.breaker.state).toBe('open');
+  });
+
+  it('closes the idle PostgreSQL connections when one was found dead, so the re-run gets a fresh one', async () => {
+    // pg-pool's own bookkeeping: idle clients that the server may have ended in the same sweep.
+    const removed: string[] = [];
+    const pool = {
+      _idle: [{ client: 'idle-1' }, { client: 'idle-2' }],
+      _remove(client: string) {
+        removed.push(client);
+        this._idle = this._idle.filter((item) => item.client !== client);
+      },
+      on: () => undefined,
+    };
+    const db = Object.assign(new FakeDataSource([terminated()]), { driver: { master: pool } });
+    const tx = strict(db);
+    expect(await tx.run(async () => 'ok')).toBe('ok');
+    expect(removed).toEqual(['idle-1', 'idle-2']);
   });
 });

@@ -106,7 +106,7 @@ export class TransactionService {
         if (dropped(error) && !currentDeadline()?.expired) {
           reconnected = true;
           attempt--;
-          this.breaker.stats.reconnects++;
+          this.droppedConnection();
           this.logger.warn('database connection lost under a transaction: re-running it on a fresh connection');
           continue;
         }
@@ -163,7 +163,7 @@ export class TransactionService {
 
   /**
    * Runs a read outside any transaction, translating "database down" into a 503 like `run` does. A read whose
-   * pooled connection was dropped runs once more on a fresh connection (reads change nothing).
+   * pooled connection was dropped runs once more on a fresh connection, like a transaction.
    */
   async read<T>(work: () => Promise<T>): Promise<T> {
     const dropped = (error: unknown) => this.errors.isDroppedConnection(error);
@@ -171,7 +171,7 @@ export class TransactionService {
       return await this.breaker.execute(work, dropped);
     } catch (error) {
       if (!dropped(error) || currentDeadline()?.expired) throw this.translate(error);
-      this.breaker.stats.reconnects++;
+      this.droppedConnection();
     }
     try {
       return await this.breaker.execute(work);
@@ -182,16 +182,23 @@ export class TransactionService {
 
   /**
    * Single statements outside a transaction (autocommit), e.g. a background write or a marker that must be
-   * visible to other instances before the work it guards begins; faults are classified like `run`. Not re-run
-   * (a statement whose connection dropped may have committed), but a dropped pooled connection does not count
-   * towards opening the breaker either.
+   * visible to other instances before the work it guards begins; faults are classified like `run`, and a
+   * dropped pooled connection is retried once on a fresh one like `read`. So `work` must be a statement whose
+   * repeat changes nothing more, in case the first one committed just before its connection dropped: every
+   * caller's is (an insert guarded by a unique key, a conditional update on an owner token, a delete).
    */
-  async write<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await this.breaker.execute(work, (error) => this.errors.isDroppedConnection(error));
-    } catch (error) {
-      throw this.translate(error);
-    }
+  write<T>(work: () => Promise<T>): Promise<T> {
+    return this.read(work);
+  }
+
+  /**
+   * A pooled connection was found dead: the server may have ended its siblings too (pg_terminate_backend of every
+   * session, a failover), and an idle one is not known dead until its socket reports it. The idle connections are
+   * closed so the retry runs on a fresh one; connections in use report for themselves.
+   */
+  private droppedConnection(): void {
+    this.breaker.stats.reconnects++;
+    if (this.config.db.type === 'postgres') discardIdlePoolClients(this.dataSource);
   }
 
   /**
@@ -233,6 +240,21 @@ function keepPoolClientErrorsHandled(dataSource: DataSource): void {
   };
   for (const client of pool._clients ?? []) guard(client);
   pool.on('connect', guard);
+}
+
+interface PgPoolInternals {
+  _idle?: { client: unknown }[];
+  _remove?(client: unknown): void;
+}
+
+/**
+ * Closes the idle clients of node-postgres's pool (pg-pool 3 keeps them in `_idle` and closes one with
+ * `_remove`, as it does itself on an idle client's error or timeout); the pool opens new ones on demand.
+ */
+function discardIdlePoolClients(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: PgPoolInternals } | undefined)?.master;
+  if (!pool || !Array.isArray(pool._idle) || typeof pool._remove !== 'function') return;
+  for (const { client } of pool._idle.slice()) pool._remove(client);
 }
 
 function databaseUnavailable(retryAfterSeconds: number): AppError {
