@@ -192,7 +192,8 @@ export const mssqlErrors: DialectErrors = {
     return unwrap(error).some((e) => e.number === 547);
   },
   isUnavailable(error) {
-    return codes(error).includes('ETIMEOUT') || isDriverIndependentUnavailable(error);
+    // ECANCEL: the statement was cancelled on the request's deadline (mssql-deadline.ts); the client has its 503.
+    return codes(error).some((c) => c === 'ETIMEOUT' || c === 'ECANCEL') || isDriverIndependentUnavailable(error);
   },
 };
 

@@ -146,7 +146,8 @@ export class TransactionService {
   /**
    * PostgreSQL: when less time is left than the configured per-statement timeout, the server cancels any
    * statement of this transaction that would outlive the request (SET LOCAL ends with the transaction).
-   * SQL Server bounds each statement by DB_REQUEST_TIMEOUT_MS (requestTimeout); better-sqlite3 runs
+   * SQL Server has no such setting: the driver cancels a statement still running at the deadline
+   * (`cancelOnDeadline`, an attention packet), on top of DB_REQUEST_TIMEOUT_MS; better-sqlite3 runs
    * statements synchronously and cannot be interrupted, so SQLite relies on the check before commit.
    */
   private async boundStatements(manager: EntityManager): Promise<void> {
