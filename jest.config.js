@@ -29,6 +29,9 @@ const common = {
 
 module.exports = {
   maxWorkers: process.env.CI ? 2 : '50%',
+  // A remote SQL Server answers slower than the local databases, and its deadlock monitor wakes every ~5 s.
+  // Jest reads testTimeout only here (the global configuration) or from the CLI, never from a project.
+  ...(process.env.DB_TYPE === 'mssql' ? { testTimeout: 60_000 } : {}),
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,packages,scripts}/**/*.spec.ts'], setupFiles: ['reflect-metadata'] },
     {
@@ -37,8 +40,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      // A remote SQL Server answers slower than the local databases, and its deadlock monitor wakes every ~5 s.
-      ...(process.env.DB_TYPE === 'mssql' ? { testTimeout: 60_000 } : {}),
     },
     {
       // npm run test:chaos: its own PostgreSQL cluster and Redis, faults injected; run in band.

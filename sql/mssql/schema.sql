@@ -136,13 +136,13 @@ CREATE TABLE "usage_rollup_hours" ("hour_start" datetime2 NOT NULL, "rolled_at" 
 GO
 
 -- migration: MemberSearchKeys1764800000000
-ALTER TABLE "members" ADD "first_name_key" nvarchar(100);
+ALTER TABLE "members" ADD "first_name_key" nvarchar(100) NOT NULL CONSTRAINT "DF_f42efad7eb6e137706c2920849a" DEFAULT '';
 GO
 UPDATE members SET first_name_key = LOWER(first_name);
 GO
 SELECT TOP (1000) id, first_name, first_name_key FROM members WHERE id > @0 ORDER BY id;
 GO
-ALTER TABLE "members" ALTER COLUMN "first_name_key" nvarchar(100) NOT NULL;
+ALTER TABLE "members" DROP CONSTRAINT "DF_f42efad7eb6e137706c2920849a";
 GO
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 GO

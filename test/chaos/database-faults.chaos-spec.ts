@@ -203,6 +203,62 @@ describe('chaos: database and Redis faults under load', () => {
     await assertServesAgain();
   });
 
+  it('keeps the breaker closed while every API connection is terminated again and again under steady writes', async () => {
+    // Issue 17 #6: killing sessions (pg_terminate_backend, a failover, a DBA) opened the breaker while the database
+    // was up: ~5 s of 503s. A dropped pooled connection is re-run on a fresh one and is not a breaker failure.
+    const workers = 10;
+    const sessions = await Promise.all(Array.from({ length: workers }, () => createSession(apps[0], { capacity: 5000 })));
+    const keys = await Promise.all(
+      Array.from({ length: workers }, () =>
+        createApiKey(apps[0], { scopes: ['bookings:write'], app: 'kiosk', rateLimitPerMinute: 100_000 }),
+      ),
+    );
+    const opened = () => apps.map((app) => app.app.get(TransactionService).breaker.stats.transitions.open);
+    const reconnects = () => apps.reduce((sum, app) => sum + app.app.get(TransactionService).breaker.stats.reconnects, 0);
+    const openedBefore = opened();
+    const reconnectsBefore = reconnects();
+    const statuses: Record<string, number> = {};
+    let stop = false;
+    const worker = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        const res = await apps[(w + i) % apps.length].http
+          .post('/v1/bookings')
+          .set(keys[w].authHeader)
+          .set('Idempotency-Key', randomUUID())
+          .send({ sessionId: sessions[w].id, memberId: memberIds[i % memberIds.length], quantity: 1 })
+          .timeout(10_000)
+          .then((r) => String(r.status), () => 'network');
+        statuses[res] = (statuses[res] ?? 0) + 1;
+      }
+    };
+    const load = Array.from({ length: workers }, (_, w) => worker(w));
+    let killed = 0;
+    let waves = 0;
+    try {
+      for (; waves < 10; waves++) {
+        await sleep(600);
+        killed += await terminateBackends();
+      }
+    } finally {
+      stop = true;
+      await Promise.all(load);
+    }
+    const writes = Object.values(statuses).reduce((a, b) => a + b, 0);
+    const unavailable = statuses['503'] ?? 0;
+    console.log(
+      `pg_terminate_backend under load: ${waves} waves, ${killed} connections killed, ${writes} writes, ` +
+        `answers ${JSON.stringify(statuses)}, ${unavailable} × 503 (${((100 * unavailable) / writes).toFixed(2)} %), ` +
+        `${reconnects() - reconnectsBefore} units re-run on a fresh connection, breaker opened ${opened().map((n, i) => n - openedBefore[i]).join('/')} times`,
+    );
+    expect(killed).toBeGreaterThan(waves);
+    expect(opened()).toEqual(openedBefore);
+    expect(statuses['500'] ?? 0).toBe(0);
+    expect(statuses.network ?? 0).toBe(0);
+    expect(Object.keys(statuses).filter((s) => s !== '201' && s !== '503')).toEqual([]);
+    expect(unavailable / writes).toBeLessThan(0.01);
+    expect(reconnects()).toBeGreaterThan(reconnectsBefore);
+  });
+
   it('re-runs a transaction whose connection was terminated between two of its statements', async () => {
     // The race behind a 500 that the burst above hit on a loaded machine: the driver notices the FATAL
     // message while the work is between statements, TypeORM releases the runner, and the next statement

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { unstorableStringProblem } from '@aero/core';
 import type { TestApp } from '@aero/testing';
-import { createApiKey, createMember, createSession, createTestApp, createUser, createVenue, testDbType } from '@aero/testing';
+import { createApiKey, createMember, createSession, createTestApp, createUser, createVenue, sqlFor, testDbType } from '@aero/testing';
 import type { IdPools, Operation } from './openapi-requests';
 import { bodyArbitrary, operations, pathValue, queryArbitrary, rawBody } from './openapi-requests';
 
@@ -46,8 +46,9 @@ describe(`generated input over every operation of openapi.json (e2e, seed ${SEED
 
   const rows = async (table: string, ids: string[]): Promise<unknown[]> => {
     if (ids.length === 0) return [];
-    const placeholders = ids.map((_, i) => (testDbType() === 'postgres' ? `$${i + 1}` : '?')).join(', ');
-    return t.dataSource.query(`SELECT * FROM ${table} WHERE id IN (${placeholders}) ORDER BY id`, ids);
+    // $n placeholders, rewritten per dialect (`?` on SQLite, `@n-1` on SQL Server, which refuses `?`).
+    const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
+    return t.dataSource.query(sqlFor(testDbType(), `SELECT * FROM ${table} WHERE id IN (${placeholders}) ORDER BY id`), ids);
   };
 
   async function seed(): Promise<void> {
@@ -81,7 +82,7 @@ describe(`generated input over every operation of openapi.json (e2e, seed ${SEED
     });
     protectedIds.waivers = (
       await t.dataSource.query<{ id: string }[]>(
-        `SELECT id FROM waivers WHERE member_id = ${testDbType() === 'postgres' ? '$1' : '?'}`,
+        sqlFor(testDbType(), 'SELECT id FROM waivers WHERE member_id = $1'),
         [safeMember.id],
       )
     ).map((r) => r.id);

@@ -7,7 +7,8 @@ import { createMember, createSession, createTestApp, createUser } from '@aero/te
 /**
  * Holds a lock another client would hold in production (a long report, a stuck transaction) so that the
  * request's own database work outlives HTTP_REQUEST_TIMEOUT_MS. PostgreSQL: a row lock on the session;
- * SQLite: the database write lock from a second connection.
+ * SQL Server: an update lock on the session row, held by an open transaction (the capacity UPDATE waits for
+ * it under RCSI too); SQLite: the database write lock from a second connection.
  */
 async function holdLock(t: TestApp, sessionId: string): Promise<() => Promise<void>> {
   const env = t.database.env;
@@ -27,6 +28,7 @@ async function holdLock(t: TestApp, sessionId: string): Promise<() => Promise<vo
       await client.end();
     };
   }
+  if (env.DB_TYPE === 'mssql') return holdMssqlLock(env, sessionId);
   // better-sqlite3 waits for a lock synchronously (busy_timeout), blocking this very process: the lock is
   // let go on a timer, which can only run once the app's first wait gives up; it is set well past the
   // request's 1 s deadline, so that even on a loaded machine the request cannot slip in before it.
@@ -39,6 +41,42 @@ async function holdLock(t: TestApp, sessionId: string): Promise<() => Promise<vo
   };
   setTimeout(letGo, 3000);
   return async () => letGo();
+}
+
+interface MssqlLockPackage {
+  ConnectionPool: new (config: Record<string, unknown>) => { connect(): Promise<unknown>; close(): Promise<void> };
+  Transaction: new (pool: unknown) => { begin(): Promise<unknown>; commit(): Promise<void> };
+  Request: new (parent: unknown) => { input(name: string, value: unknown): unknown; query(sql: string): Promise<unknown> };
+}
+
+async function holdMssqlLock(env: Record<string, string>, sessionId: string): Promise<() => Promise<void>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mssql = require('mssql') as MssqlLockPackage;
+  const truthy = (value: string | undefined, fallback: boolean) =>
+    value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value.toLowerCase());
+  const pool = new mssql.ConnectionPool({
+    server: env.DB_HOST,
+    port: Number(env.DB_PORT),
+    user: env.DB_USERNAME,
+    password: env.DB_PASSWORD,
+    database: env.DB_DATABASE,
+    pool: { min: 0, max: 1 },
+    options: {
+      encrypt: truthy(env.DB_MSSQL_ENCRYPT, true),
+      trustServerCertificate: truthy(env.DB_MSSQL_TRUST_SERVER_CERTIFICATE, false),
+      useUTC: true,
+    },
+  });
+  await pool.connect();
+  const transaction = new mssql.Transaction(pool);
+  await transaction.begin();
+  const lock = new mssql.Request(transaction);
+  lock.input('0', sessionId);
+  await lock.query('SELECT id FROM sessions WITH (UPDLOCK, HOLDLOCK, ROWLOCK) WHERE id = @0');
+  return async () => {
+    await transaction.commit();
+    await pool.close();
+  };
 }
 
 describe('a request past HTTP_REQUEST_TIMEOUT_MS (e2e)', () => {

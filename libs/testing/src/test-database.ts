@@ -141,18 +141,107 @@ export async function probeMssql(settings = mssqlTestSettings(), timeoutMs = 5_0
   }
 }
 
-async function onMssqlMaster(settings: MssqlTestSettings, statements: string[]): Promise<void> {
+/** A connection to `master` that runs one statement at a time (a node-mssql pool; a fake in unit tests). */
+export interface MssqlAdmin {
+  query(statement: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function openMssqlMaster(settings: MssqlTestSettings): Promise<MssqlAdmin> {
   let pool: MssqlPool;
   try {
     pool = await openMssql(settings, 'master');
   } catch (error) {
     throw new Error(mssqlUnreachable(settings, error));
   }
-  try {
-    for (const statement of statements) await pool.request().query(statement);
-  } finally {
-    await pool.close();
-  }
+  return { query: (statement) => pool.request().query(statement), close: () => pool.close() };
+}
+
+/** `DROP DATABASE` refused because a session still uses the database (3702): the app's pool still closing. */
+function isDatabaseInUse(error: unknown): boolean {
+  const e = error as { number?: unknown; originalError?: { info?: { number?: unknown } } };
+  return e?.number === 3702 || e?.originalError?.info?.number === 3702;
+}
+
+/** The server's one-line reason, without a stack. */
+function reasonOf(error: unknown): string {
+  return String((error as { message?: unknown })?.message ?? error).split('\n')[0];
+}
+
+/** Settings this run has already reported as refused: one line per run, not one per test file. */
+const refusalsLogged = new Set<string>();
+
+export interface MssqlLifecycleOptions {
+  /** Opens a connection to `master` (the real server unless a test passes a fake). */
+  admin: () => Promise<MssqlAdmin>;
+  /** Where the one line about a refused `ALTER DATABASE` goes (console.warn by default). */
+  log?: (line: string) => void;
+  /** Attempts at DROP DATABASE while the app's last sessions close (error 3702), 250 ms apart. */
+  dropAttempts?: number;
+  /** Refusals already reported (the run's own set unless a test passes one). */
+  refusalsLogged?: Set<string>;
+}
+
+/**
+ * CREATE and DROP of one test database on SQL Server. The production setting (READ_COMMITTED_SNAPSHOT) and
+ * the quick drop (SINGLE_USER WITH ROLLBACK IMMEDIATE) need `ALTER DATABASE`, which some T-SQL engines refuse
+ * (Azure SQL Database refuses SINGLE_USER, Babelfish every ALTER DATABASE). Then one line says so and the run
+ * goes on: with the server's default isolation, and a plain DROP DATABASE once the app has closed its pool
+ * (a session still closing is waited for, a bounded number of times).
+ */
+export function mssqlDatabaseLifecycle(
+  name: string,
+  options: MssqlLifecycleOptions,
+): { create(): Promise<void>; drop(): Promise<void> } {
+  const log = options.log ?? ((line: string) => console.warn(line));
+  const logged = options.refusalsLogged ?? refusalsLogged;
+  const tryAlter = async (admin: MssqlAdmin, setting: string, statement: string): Promise<void> => {
+    try {
+      await admin.query(statement);
+    } catch (error) {
+      if (logged.has(setting)) return;
+      logged.add(setting);
+      log(`test:mssql: the server refused ALTER DATABASE … SET ${setting} (${reasonOf(error)}); going on without it`);
+    }
+  };
+  const withAdmin = async (work: (admin: MssqlAdmin) => Promise<void>): Promise<void> => {
+    const admin = await options.admin();
+    try {
+      await work(admin);
+    } finally {
+      await admin.close();
+    }
+  };
+  return {
+    create: () =>
+      withAdmin(async (admin) => {
+        await admin.query(`CREATE DATABASE [${name}]`);
+        // The setting docs/sql-server.md recommends for production, so the suite sees the same locking.
+        await tryAlter(
+          admin,
+          'READ_COMMITTED_SNAPSHOT',
+          `ALTER DATABASE [${name}] SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE`,
+        );
+      }),
+    drop: () =>
+      withAdmin(async (admin) => {
+        await tryAlter(
+          admin,
+          'SINGLE_USER',
+          `IF DB_ID(N'${name}') IS NOT NULL ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`,
+        );
+        const attempts = options.dropAttempts ?? 20;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await admin.query(`IF DB_ID(N'${name}') IS NOT NULL DROP DATABASE [${name}]`);
+            return;
+          } catch (error) {
+            if (!isDatabaseInUse(error) || attempt >= attempts) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        }
+      }),
+  };
 }
 
 function mssqlEnv(settings: MssqlTestSettings, database: string): Record<string, string> {
@@ -171,19 +260,9 @@ function mssqlEnv(settings: MssqlTestSettings, database: string): Record<string,
 async function createMssqlDatabase(): Promise<TestDatabase> {
   const settings = mssqlTestSettings();
   const name = `aero_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
-  // The settings docs/sql-server.md recommends for production, so the suite sees the same locking.
-  await onMssqlMaster(settings, [
-    `CREATE DATABASE [${name}]`,
-    `ALTER DATABASE [${name}] SET READ_COMMITTED_SNAPSHOT ON WITH ROLLBACK IMMEDIATE`,
-  ]);
-  return {
-    env: mssqlEnv(settings, name),
-    drop: () =>
-      onMssqlMaster(settings, [
-        `IF DB_ID(N'${name}') IS NOT NULL ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`,
-        `IF DB_ID(N'${name}') IS NOT NULL DROP DATABASE [${name}]`,
-      ]),
-  };
+  const lifecycle = mssqlDatabaseLifecycle(name, { admin: () => openMssqlMaster(settings) });
+  await lifecycle.create();
+  return { env: mssqlEnv(settings, name), drop: () => lifecycle.drop() };
 }
 
 async function createPostgresDatabase(): Promise<TestDatabase> {

@@ -64,6 +64,50 @@ describe('SQL Server errors', () => {
     expect(mssqlErrors.isTransient(new QueryRunnerProviderAlreadyReleasedError())).toBe(false);
   });
 
+  it.each([
+    ['error 233 (the session was killed)', () => wrapped(mssqlRequestError(233))],
+    ['error 10054 (connection reset by the server)', () => wrapped(mssqlRequestError(10054))],
+    ['error 10053 (connection aborted)', () => mssqlRequestError(10053)],
+    [
+      'ESOCKET "Connection lost - read ECONNRESET"',
+      () =>
+        Object.assign(new Error('Connection lost - read ECONNRESET'), {
+          name: 'ConnectionError',
+          code: 'ESOCKET',
+        }),
+    ],
+    ['a bare ECONNRESET', () => wrapped(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))],
+    [
+      'ECONNCLOSED "Connection is closed."',
+      () =>
+        Object.assign(new Error('Connection is closed.'), { name: 'ConnectionError', code: 'ECONNCLOSED' }),
+    ],
+  ])('reports %s as a dropped connection (re-run once on a fresh one)', (_what, make) => {
+    expect(mssqlErrors.isDroppedConnection(make())).toBe(true);
+    expect(mssqlErrors.isTransient(make())).toBe(true);
+  });
+
+  it.each([
+    [
+      'a refused connect',
+      () =>
+        Object.assign(new Error('Failed to connect to db:1433 - connect ECONNREFUSED 10.0.0.5:1433'), {
+          name: 'ConnectionError',
+          code: 'ESOCKET',
+        }),
+    ],
+    [
+      'a failed login',
+      () => Object.assign(new Error('Login failed for user'), { name: 'ConnectionError', code: 'ELOGIN' }),
+    ],
+    ['a request timeout', () => Object.assign(new Error('Timeout: Request failed'), { code: 'ETIMEOUT' })],
+    ['a deadlock', () => wrapped(mssqlRequestError(1205))],
+    ['a duplicate key', () => wrapped(mssqlRequestError(2627))],
+    ['a released runner', () => new QueryRunnerProviderAlreadyReleasedError()],
+  ])('does not report %s as a dropped connection', (_what, make) => {
+    expect(mssqlErrors.isDroppedConnection(make())).toBe(false);
+  });
+
   it.each([8152, 245, 18456, 229])('does not retry permanent error %i', (number) => {
     expect(mssqlErrors.isTransient(wrapped(mssqlRequestError(number)))).toBe(false);
   });
@@ -101,13 +145,46 @@ describe('PostgreSQL errors', () => {
   it.each([
     ['the manager', () => new QueryRunnerProviderAlreadyReleasedError()],
     ['the query runner', () => new QueryRunnerAlreadyReleasedError()],
-  ])('re-runs a transaction whose connection died between statements (%s refuses the next one)', (_via, make) => {
-    // The pool client's 'error' event released the runner: the statement was never sent, the server
-    // rolled the transaction back with the connection. Seen as a 500 under pg_terminate_backend.
+  ])(
+    're-runs a transaction whose connection died between statements (%s refuses the next one)',
+    (_via, make) => {
+      // The pool client's 'error' event released the runner: the statement was never sent, the server
+      // rolled the transaction back with the connection. Seen as a 500 under pg_terminate_backend.
+      expect(postgresErrors.isTransient(make())).toBe(true);
+      expect(postgresErrors.isUnavailable(make())).toBe(true);
+      // One terminated connection says nothing about the database being down.
+      expect(postgresErrors.isConnectionFailure(make())).toBe(false);
+    },
+  );
+
+  it.each([
+    ['57P01 from pg_terminate_backend', () => wrapped(pgError('57P01'))],
+    ['"Connection terminated unexpectedly"', () => new Error('Connection terminated unexpectedly')],
+    ['an ECONNRESET', () => wrapped(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))],
+    ['a released runner', () => new QueryRunnerAlreadyReleasedError()],
+    [
+      '"Client has encountered a connection error"',
+      () => new Error('Client has encountered a connection error and is not queryable'),
+    ],
+  ])('reports %s as a dropped connection (re-run once on a fresh one)', (_what, make) => {
+    expect(postgresErrors.isDroppedConnection(make())).toBe(true);
     expect(postgresErrors.isTransient(make())).toBe(true);
-    expect(postgresErrors.isUnavailable(make())).toBe(true);
-    // One terminated connection says nothing about the database being down.
-    expect(postgresErrors.isConnectionFailure(make())).toBe(false);
+  });
+
+  it.each([
+    [
+      'a refused connect',
+      () =>
+        wrapped(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })),
+    ],
+    ['a connect timeout', () => new Error('Connection terminated due to connection timeout')],
+    ['no pooled connection in time', () => new Error('timeout exceeded when trying to connect')],
+    ['57P03 cannot_connect_now (starting up)', () => pgError('57P03')],
+    ['53300 too_many_connections', () => pgError('53300')],
+    ['a deadlock', () => wrapped(pgError('40P01'))],
+    ['a statement timeout', () => wrapped(pgError('57014'))],
+  ])('does not report %s as a dropped connection', (_what, make) => {
+    expect(postgresErrors.isDroppedConnection(make())).toBe(false);
   });
 
   it('does not retry a syntax error or an arbitrary exception', () => {
@@ -139,6 +216,13 @@ describe('SQLite errors', () => {
       expect(sqliteErrors.isUniqueViolation(wrapped(sqliteError(code)))).toBe(false);
     },
   );
+});
+
+describe('SQLite connections', () => {
+  it('never reports a dropped connection: the database is a file in the process', () => {
+    for (const code of ['SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'ECONNRESET'])
+      expect(sqliteErrors.isDroppedConnection(wrapped(sqliteError(code)))).toBe(false);
+  });
 });
 
 describe('dialectErrors', () => {

@@ -9,6 +9,13 @@ export interface DialectErrors {
   isTransient(error: unknown): boolean;
   /** The connection itself is gone or cannot be opened: the database is down for now. */
   isConnectionFailure(error: unknown): boolean;
+  /**
+   * An established (pooled) connection was lost under a statement: the server ended the session
+   * (`pg_terminate_backend`, a failover, a DBA killing sessions) or the socket was reset. The transaction died
+   * with it, so its unit of work may run again on a fresh connection; on its own it says nothing about the
+   * database's health. Failing to open a connection (refused, unreachable, login timeout) is not this.
+   */
+  isDroppedConnection(error: unknown): boolean;
   /** A unique constraint or index rejected the row ("already there"). */
   isUniqueViolation(error: unknown): boolean;
   /** A CHECK or foreign-key constraint rejected the change. */
@@ -133,6 +140,26 @@ function isNodeConnectionError(error: unknown): boolean {
   return codes(error).some((c) => NODE_CONNECTION_CODES.has(c));
 }
 
+const CONNECT_FAILURE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ELOGIN']);
+
+/** The connection could not be opened at all: a fresh connection failed, which is about the database. */
+function isConnectFailure(error: unknown): boolean {
+  return (
+    codes(error).some((c) => CONNECT_FAILURE_CODES.has(c)) ||
+    /Failed to connect|connect ECONNREFUSED|timeout exceeded when trying to connect|connection timeout/i.test(
+      messageOf(error),
+    )
+  );
+}
+
+/** SQL Server / TDS: the session ended or its socket broke under a request (not a failed connect). */
+export const MSSQL_DROPPED_CONNECTION_NUMBERS: ReadonlySet<number> = new Set([
+  233, // no process is on the other end of the pipe (the session was killed)
+  10053, // an established connection was aborted by the software in the host
+  10054, // an existing connection was forcibly closed by the remote host (connection reset)
+  64, // the specified network name is no longer available
+]);
+
 export const mssqlErrors: DialectErrors = {
   isTransient(error) {
     const numbers = unwrap(error)
@@ -148,6 +175,16 @@ export const mssqlErrors: DialectErrors = {
       isNodeConnectionError(error)
     );
   },
+  isDroppedConnection(error) {
+    // A released runner is not here: node-mssql does not release one when its connection dies.
+    if (isConnectFailure(error)) return false;
+    const numbers = unwrap(error).map((e) => e.number);
+    return (
+      numbers.some((n) => typeof n === 'number' && MSSQL_DROPPED_CONNECTION_NUMBERS.has(n)) ||
+      codes(error).some((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'ESOCKET' || c === 'ECONNCLOSED') ||
+      /connection reset|Connection lost|socket hang up|Connection is closed/i.test(messageOf(error))
+    );
+  },
   isUniqueViolation(error) {
     return unwrap(error).some((e) => e.number === 2627 || e.number === 2601);
   },
@@ -155,7 +192,8 @@ export const mssqlErrors: DialectErrors = {
     return unwrap(error).some((e) => e.number === 547);
   },
   isUnavailable(error) {
-    return codes(error).includes('ETIMEOUT') || isDriverIndependentUnavailable(error);
+    // ECANCEL: the statement was cancelled on the request's deadline (mssql-deadline.ts); the client has its 503.
+    return codes(error).some((c) => c === 'ETIMEOUT' || c === 'ECANCEL') || isDriverIndependentUnavailable(error);
   },
 };
 
@@ -177,6 +215,17 @@ export const postgresErrors: DialectErrors = {
       messageOf(error),
     );
   },
+  isDroppedConnection(error) {
+    if (isReleasedRunner(error)) return true;
+    if (isConnectFailure(error)) return false;
+    // 57P01 admin_shutdown is what pg_terminate_backend and a fast shutdown send; 08003/08006 a lost socket.
+    return (
+      codes(error).some((c) => ['57P01', '08003', '08006', 'ECONNRESET', 'EPIPE'].includes(c)) ||
+      /Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|terminating connection due to administrator command/i.test(
+        messageOf(error),
+      )
+    );
+  },
   isUniqueViolation(error) {
     return codes(error).includes('23505');
   },
@@ -196,6 +245,10 @@ export const sqliteErrors: DialectErrors = {
   },
   isConnectionFailure(error) {
     return codes(error).some((c) => c === 'SQLITE_CANTOPEN' || c === 'SQLITE_IOERR' || c.startsWith('SQLITE_IOERR_'));
+  },
+  isDroppedConnection() {
+    // An in-process file: there is no connection to lose.
+    return false;
   },
   isUniqueViolation(error) {
     return codes(error).some((c) => c === 'SQLITE_CONSTRAINT_UNIQUE' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY');

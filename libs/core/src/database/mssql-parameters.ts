@@ -18,6 +18,8 @@
  * docs/sql-server.md explains the choice (instead of migrating every id column to nvarchar).
  */
 
+import { cancelOnDeadline } from './mssql-deadline';
+
 /** The slice of node-mssql this module uses (the package ships no types). */
 export interface MssqlTypeFactory {
   (...args: number[]): MssqlTypedValue;
@@ -33,6 +35,8 @@ export interface MssqlTypedValue {
 
 interface MssqlRequestLike {
   input(name: string, ...rest: unknown[]): unknown;
+  query(command: string, ...rest: unknown[]): unknown;
+  cancel(): unknown;
 }
 
 export interface MssqlModuleLike {
@@ -91,8 +95,9 @@ function asTypedValue(type: unknown): MssqlTypedValue | undefined {
 }
 
 /**
- * node-mssql with a `Request` whose `input()` applies `mssqlParameterType`: give it to TypeORM as the
- * `driver` option. Everything else is node-mssql itself (looked up through the prototype).
+ * node-mssql with a `Request` whose `input()` applies `mssqlParameterType`, and whose `query()` is cancelled
+ * when the HTTP request it serves runs out of time (`cancelOnDeadline`): give it to TypeORM as the `driver`
+ * option. Everything else is node-mssql itself (looked up through the prototype).
  */
 export function typedMssqlDriver(mssql: MssqlModuleLike): MssqlModuleLike {
   const Base = mssql.Request as unknown as new (...args: unknown[]) => MssqlRequestLike;
@@ -105,6 +110,12 @@ export function typedMssqlDriver(mssql: MssqlModuleLike): MssqlModuleLike {
       const [declared, value] = rest;
       const type = mssqlParameterType(mssql, value, asTypedValue(declared));
       return super.input(name, type ?? declared, value);
+    }
+
+    override query(command: string, ...rest: unknown[]): unknown {
+      // TypeORM awaits the promise form; the callback form (not used by the application) is left alone.
+      if (rest.length > 0) return super.query(command, ...rest);
+      return cancelOnDeadline(this, () => super.query(command) as Promise<unknown>);
     }
   }
   return Object.assign(Object.create(mssql) as MssqlModuleLike, { Request: TypedRequest });

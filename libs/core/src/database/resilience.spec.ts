@@ -18,7 +18,8 @@ describe('DatabaseBreaker', () => {
   it('opens after the threshold of consecutive connection failures, then refuses at once with Retry-After', async () => {
     const breaker = new DatabaseBreaker(isDown, 3, 5000);
     const calls = jest.fn(() => Promise.reject(down()));
-    for (let i = 0; i < 3; i++) expect(await outcome(breaker.execute(calls))).toMatchObject({ code: 'ECONNREFUSED' });
+    for (let i = 0; i < 3; i++)
+      expect(await outcome(breaker.execute(calls))).toMatchObject({ code: 'ECONNREFUSED' });
     expect(breaker.state).toBe('open');
     const refused = await outcome(breaker.execute(calls));
     expect(refused).toBeInstanceOf(DatabaseCircuitOpenError);
@@ -45,7 +46,9 @@ describe('DatabaseBreaker', () => {
     const probe = breaker.execute(() => new Promise<string>((resolve) => (answer = resolve)));
     expect(breaker.state).toBe('half-open');
     // While the probe is out, others are refused rather than queued behind it.
-    expect(await outcome(breaker.execute(() => Promise.resolve('x')))).toBeInstanceOf(DatabaseCircuitOpenError);
+    expect(await outcome(breaker.execute(() => Promise.resolve('x')))).toBeInstanceOf(
+      DatabaseCircuitOpenError,
+    );
     answer('pong');
     expect(await probe).toBe('pong');
     expect(breaker.state).toBe('closed');
@@ -67,12 +70,37 @@ describe('RetryBudget', () => {
   it('allows retries up to its reserve, then refuses until first attempts or time refill it', () => {
     let now = 0;
     const budget = new RetryBudget(0.5, 1, 3, () => now);
-    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([true, true, true, false]);
+    expect([budget.tryRetry(), budget.tryRetry(), budget.tryRetry(), budget.tryRetry()]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     budget.recordAttempt();
     budget.recordAttempt();
     expect(budget.tryRetry()).toBe(true);
     expect(budget.tryRetry()).toBe(false);
     now += 1000;
     expect(budget.tryRetry()).toBe(true);
+  });
+});
+
+describe('DatabaseBreaker: failures the caller marks as not counted', () => {
+  it('neither counts them nor lets them reset the count of real failures', async () => {
+    const dropped = (): Error =>
+      Object.assign(new Error('terminated'), { code: 'ECONNREFUSED', dropped: true });
+    const notCounted = (error: unknown) => (error as { dropped?: boolean }).dropped === true;
+    const breaker = new DatabaseBreaker(isDown, 2, 5000);
+    for (let i = 0; i < 5; i++) {
+      expect(await outcome(breaker.execute(() => Promise.reject(dropped()), notCounted))).toMatchObject({
+        dropped: true,
+      });
+    }
+    expect(breaker.state).toBe('closed');
+    await outcome(breaker.execute(() => Promise.reject(down())));
+    await outcome(breaker.execute(() => Promise.reject(dropped()), notCounted));
+    expect(breaker.state).toBe('closed');
+    await outcome(breaker.execute(() => Promise.reject(down())));
+    expect(breaker.state).toBe('open');
   });
 });

@@ -51,6 +51,8 @@ export interface DatabaseResilienceStats {
   retries: number;
   retryBudgetExhausted: number;
   rejectedByBreaker: number;
+  /** Units of work re-run at once on a fresh connection after their pooled connection was lost. */
+  reconnects: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export class DatabaseBreaker {
     retries: 0,
     retryBudgetExhausted: 0,
     rejectedByBreaker: 0,
+    reconnects: 0,
   };
   private readonly policy: CircuitBreakerPolicy;
   private openedAt = 0;
@@ -76,7 +79,8 @@ export class DatabaseBreaker {
     private readonly halfOpenAfterMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.policy = circuitBreaker(handleWhen(isConnectionFailure), {
+    const counted = (error: unknown) => !(error instanceof NotCounted) && isConnectionFailure(error);
+    this.policy = circuitBreaker(handleWhen(counted), {
       halfOpenAfter: halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(threshold),
     });
@@ -98,13 +102,28 @@ export class DatabaseBreaker {
     return Math.max(1, Math.ceil(left / 1000));
   }
 
-  async execute<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` through the breaker. A failure `notCounted` accepts (a pooled connection that was dropped, on
+   * a first attempt) neither counts towards opening the breaker nor as a success that resets the count: the
+   * caller re-runs it on a fresh connection, and that attempt's failure counts. The probe of a half-open
+   * breaker counts whatever it meets.
+   */
+  async execute<T>(work: () => Promise<T>, notCounted?: (error: unknown) => boolean): Promise<T> {
     // Half-open: one probe is under way; everyone else is refused at once rather than queued behind it.
     if (this.policy.state === CircuitState.HalfOpen) throw this.rejected();
+    const probe = this.policy.state !== CircuitState.Closed;
     try {
-      return await this.policy.execute(() => work());
+      return await this.policy.execute(async () => {
+        try {
+          return await work();
+        } catch (error) {
+          if (!probe && notCounted?.(error)) throw new NotCounted(error);
+          throw error;
+        }
+      });
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw this.rejected();
+      if (error instanceof NotCounted) throw error.error;
       throw error;
     }
   }
@@ -113,6 +132,11 @@ export class DatabaseBreaker {
     this.stats.rejectedByBreaker++;
     return new DatabaseCircuitOpenError(this.retryAfterSeconds());
   }
+}
+
+/** Carries a failure past the breaker's classifier without it being counted. */
+class NotCounted {
+  constructor(readonly error: unknown) {}
 }
 
 /** Thrown instead of calling the database while the breaker is open or probing. */

@@ -139,6 +139,26 @@ describe('the project migrations (MIGRATIONS), rendered offline', () => {
     },
   );
 
+  it('sends SQL Server, up and down, only statements every T-SQL engine takes', async () => {
+    // Babelfish refuses ALTER DATABASE and ALTER TABLE … ALTER COLUMN … NOT NULL; Azure SQL Database refuses
+    // SINGLE_USER. A migration that needs one of them stops db:migrate (and test:mssql) on such an engine.
+    const { queryRunner, take } = createOfflineQueryRunner('mssql');
+    const statements: { migration: string; sql: string }[] = [];
+    for (const Migration of MIGRATIONS) {
+      await new Migration().up(queryRunner);
+      statements.push(...take().map((sql) => ({ migration: `${Migration.name} up`, sql })));
+    }
+    for (const Migration of [...MIGRATIONS].reverse()) {
+      await new Migration().down(queryRunner);
+      statements.push(...take().map((sql) => ({ migration: `${Migration.name} down`, sql })));
+    }
+    expect(statements.length).toBeGreaterThan(MIGRATIONS.length * 2);
+    const refused = statements.filter(
+      ({ sql }) => /\bALTER\s+DATABASE\b/i.test(sql) || /\bALTER\s+COLUMN\b[^;]*\bNOT\s+NULL\b/i.test(sql),
+    );
+    expect(refused).toEqual([]);
+  });
+
   it('gives SQL Server only UTC-safe, non-deprecated column types', async () => {
     const sql = (await renderMigrations('mssql', MIGRATIONS)).flatMap((m) => m.statements).join('\n');
     // datetime/getdate() carry the server's local clock (docs/sql-server.md); text/ntext/image are deprecated.

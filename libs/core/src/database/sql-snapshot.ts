@@ -216,6 +216,8 @@ interface RecordingRequestBase {
 export async function createRecordingDataSource(
   dialect: DbType,
   entities: DataSourceOptions['entities'],
+  /** Tests: an error the "server" answers a statement with (undefined: it succeeds), e.g. a duplicate key. */
+  refuse?: (statement: RecordedStatement) => unknown,
 ): Promise<{ dataSource: DataSource; take(): RecordedStatement[] }> {
   let recorded: RecordedStatement[] = [];
   let options: DataSourceOptions = { ...offlineOptions(dialect), entities };
@@ -226,11 +228,10 @@ export async function createRecordingDataSource(
     class RecordingRequest extends RealRequest {
       query(sql: string): Promise<unknown> {
         const parameters = Object.values(this.parameters);
-        recorded.push({
-          sql,
-          parameters: parameters.map((p) => p.value),
-          declarations: parameters.map(mssqlDeclaration),
-        });
+        const statement = { sql, parameters: parameters.map((p) => p.value), declarations: parameters.map(mssqlDeclaration) };
+        recorded.push(statement);
+        const refusal = refuse?.(statement);
+        if (refusal) return Promise.reject(refusal);
         return Promise.resolve({ recordset: [], rowsAffected: [0] });
       }
     }
@@ -247,7 +248,10 @@ export async function createRecordingDataSource(
     dataSource.createQueryRunner = (mode) => {
       const runner = createQueryRunner(mode);
       runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
-        recorded.push({ sql, parameters: parameters ?? [] });
+        const statement = { sql, parameters: parameters ?? [] };
+        recorded.push(statement);
+        const refusal = refuse?.(statement);
+        if (refusal) throw refusal;
         return structured ? Object.assign(new QueryResult(), { records: [], raw: [], affected: 0 }) : [];
       }) as QueryRunner['query'];
       runner.release = async () => undefined;

@@ -167,10 +167,19 @@ describe('TransactionService: faults are 503, never 500', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it.each([
-    ['QueryRunnerAlreadyReleasedError', Object.assign(new Error('released'), { name: 'QueryRunnerAlreadyReleasedError' })],
-    ['57P01 admin shutdown', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })],
+    [
+      'QueryRunnerAlreadyReleasedError',
+      Object.assign(new Error('released'), { name: 'QueryRunnerAlreadyReleasedError' }),
+    ],
+    [
+      '57P01 admin shutdown',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
     ['a connection reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
-    ['57014 statement cancelled', Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' })],
+    [
+      '57014 statement cancelled',
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
+    ],
     ['no pooled connection in time', new Error('timeout exceeded when trying to connect')],
   ])('translates %s into 503 with Retry-After', (_name, error) => {
     const translated = service(new FakeDataSource()).translate(error);
@@ -206,5 +215,119 @@ describe('backoffMs', () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThanOrEqual(1000);
     }
+  });
+});
+
+describe('TransactionService: a dropped connection is not an unhealthy database', () => {
+  beforeEach(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterEach(() => jest.restoreAllMocks());
+
+  const terminated = (): Error =>
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+  const mssqlKilled = (): Error =>
+    Object.assign(new Error('Connection lost - read ECONNRESET'), {
+      name: 'ConnectionError',
+      code: 'ESOCKET',
+    });
+
+  /** A breaker that opens on the first counted failure, so any count shows. */
+  function strict(dataSource: FakeDataSource, type: DbType = 'postgres', maxRetries = 3): TransactionService {
+    const config = {
+      db: {
+        type,
+        transactionMaxRetries: maxRetries,
+        breakerFailureThreshold: 1,
+        breakerHalfOpenAfterMs: 5000,
+      },
+    } as unknown as AppConfig;
+    return new TransactionService(dataSource as unknown as DataSource, config);
+  }
+
+  it.each([
+    ['postgres', terminated],
+    ['mssql', mssqlKilled],
+  ] as const)(
+    '%s: re-runs a unit whose pooled connection was killed once, at once, and the breaker stays closed',
+    async (type, kill) => {
+      const db = new FakeDataSource([kill()]);
+      const tx = strict(db, type, 0);
+      expect(await tx.run(async () => 'booked')).toBe('booked');
+      expect(db.transactions).toBe(2);
+      expect(tx.breaker.state).toBe('closed');
+      expect(tx.breaker.stats).toMatchObject({ reconnects: 1, retries: 0 });
+    },
+  );
+
+  it('keeps the breaker closed while every connection of a busy pool is terminated', async () => {
+    // 20 units of work, each losing its connection once (every API connection killed), as pg_terminate_backend does.
+    const db = new FakeDataSource(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? terminated() : undefined)),
+    );
+    const tx = strict(db);
+    for (let i = 0; i < 20; i++) expect(await tx.run(async () => i)).toBe(i);
+    expect(tx.breaker.state).toBe('closed');
+    expect(tx.breaker.stats.transitions.open).toBe(0);
+    expect(tx.breaker.stats.reconnects).toBe(20);
+  });
+
+  it('counts the failure when the fresh connection fails too, and the breaker opens', async () => {
+    const db = new FakeDataSource([terminated(), terminated(), terminated()]);
+    const tx = strict(db);
+    const error = await rejectionOf(tx.run(async () => 'x'));
+    expect(error).toMatchObject({ status: 503, problem: CoreProblems.databaseUnavailable });
+    expect(tx.breaker.state).toBe('open');
+    expect(db.transactions).toBe(2); // the first attempt and the one on a fresh connection; then the breaker refused
+  });
+
+  it('counts a refused connection at once: failing to connect is about the database', async () => {
+    const db = new FakeDataSource([refused(), refused()]);
+    const tx = strict(db);
+    await rejectionOf(tx.run(async () => 'x'));
+    expect(tx.breaker.state).toBe('open');
+    expect(db.transactions).toBe(1);
+    expect(tx.breaker.stats.reconnects).toBe(0);
+  });
+
+  it('reads again once on a fresh connection when a plain read loses its pooled one', async () => {
+    const tx = strict(new FakeDataSource());
+    let calls = 0;
+    const value = await tx.read(async () => {
+      if (++calls === 1) throw terminated();
+      return 42;
+    });
+    expect({ value, calls, state: tx.breaker.state }).toEqual({ value: 42, calls: 2, state: 'closed' });
+  });
+
+  it('writes once more on a fresh connection when a plain write loses its pooled one; a second loss counts', async () => {
+    const tx = strict(new FakeDataSource());
+    let calls = 0;
+    expect(
+      await tx.write(async () => {
+        if (++calls === 1) throw terminated();
+        return 'stored';
+      }),
+    ).toBe('stored');
+    expect({ calls, state: tx.breaker.state }).toEqual({ calls: 2, state: 'closed' });
+
+    const error = await rejectionOf(tx.write(async () => Promise.reject(terminated())));
+    expect((error as AppError).status).toBe(503);
+    expect(tx.breaker.state).toBe('open');
+  });
+
+  it('closes the idle PostgreSQL connections when one was found dead, so the re-run gets a fresh one', async () => {
+    // pg-pool's own bookkeeping: idle clients that the server may have ended in the same sweep.
+    const removed: string[] = [];
+    const pool = {
+      _idle: [{ client: 'idle-1' }, { client: 'idle-2' }],
+      _remove(client: string) {
+        removed.push(client);
+        this._idle = this._idle.filter((item) => item.client !== client);
+      },
+      on: () => undefined,
+    };
+    const db = Object.assign(new FakeDataSource([terminated()]), { driver: { master: pool } });
+    const tx = strict(db);
+    expect(await tx.run(async () => 'ok')).toBe('ok');
+    expect(removed).toEqual(['idle-1', 'idle-2']);
   });
 });

@@ -94,11 +94,22 @@ export class TransactionService {
   private async runWithRetries<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
     const maxRetries = options.maxRetries ?? this.config.db.transactionMaxRetries;
     this.budget.recordAttempt();
+    let reconnected = false;
+    const dropped = (error: unknown) => !reconnected && this.errors.isDroppedConnection(error);
     for (let attempt = 0; ; attempt++) {
       this.assertBeforeDeadline();
       try {
-        return await this.breaker.execute(() => this.once(work, options));
+        return await this.breaker.execute(() => this.once(work, options), dropped);
       } catch (error) {
+        // The pooled connection died under the transaction (the server rolled it back): once per unit of work,
+        // it runs again at once on a fresh connection, outside the retry count, the budget and the breaker.
+        if (dropped(error) && !currentDeadline()?.expired) {
+          reconnected = true;
+          attempt--;
+          this.droppedConnection();
+          this.logger.warn('database connection lost under a transaction: re-running it on a fresh connection');
+          continue;
+        }
         const retry =
           this.errors.isTransient(error) &&
           !(error instanceof DatabaseCircuitOpenError) &&
@@ -135,7 +146,8 @@ export class TransactionService {
   /**
    * PostgreSQL: when less time is left than the configured per-statement timeout, the server cancels any
    * statement of this transaction that would outlive the request (SET LOCAL ends with the transaction).
-   * SQL Server bounds each statement by DB_REQUEST_TIMEOUT_MS (requestTimeout); better-sqlite3 runs
+   * SQL Server has no such setting: the driver cancels a statement still running at the deadline
+   * (`cancelOnDeadline`, an attention packet), on top of DB_REQUEST_TIMEOUT_MS; better-sqlite3 runs
    * statements synchronously and cannot be interrupted, so SQLite relies on the check before commit.
    */
   private async boundStatements(manager: EntityManager): Promise<void> {
@@ -150,8 +162,18 @@ export class TransactionService {
     if (left !== undefined && left <= 0) throw requestTimedOut();
   }
 
-  /** Runs a read outside any transaction, translating "database down" into a 503 like `run` does. */
+  /**
+   * Runs a read outside any transaction, translating "database down" into a 503 like `run` does. A read whose
+   * pooled connection was dropped runs once more on a fresh connection, like a transaction.
+   */
   async read<T>(work: () => Promise<T>): Promise<T> {
+    const dropped = (error: unknown) => this.errors.isDroppedConnection(error);
+    try {
+      return await this.breaker.execute(work, dropped);
+    } catch (error) {
+      if (!dropped(error) || currentDeadline()?.expired) throw this.translate(error);
+      this.droppedConnection();
+    }
     try {
       return await this.breaker.execute(work);
     } catch (error) {
@@ -161,10 +183,23 @@ export class TransactionService {
 
   /**
    * Single statements outside a transaction (autocommit), e.g. a background write or a marker that must be
-   * visible to other instances before the work it guards begins; faults are classified like `run`.
+   * visible to other instances before the work it guards begins; faults are classified like `run`, and a
+   * dropped pooled connection is retried once on a fresh one like `read`. So `work` must be a statement whose
+   * repeat changes nothing more, in case the first one committed just before its connection dropped: every
+   * caller's is (an insert guarded by a unique key, a conditional update on an owner token, a delete).
    */
   write<T>(work: () => Promise<T>): Promise<T> {
     return this.read(work);
+  }
+
+  /**
+   * A pooled connection was found dead: the server may have ended its siblings too (pg_terminate_backend of every
+   * session, a failover), and an idle one is not known dead until its socket reports it. The idle connections are
+   * closed so the retry runs on a fresh one; connections in use report for themselves.
+   */
+  private droppedConnection(): void {
+    this.breaker.stats.reconnects++;
+    if (this.config.db.type === 'postgres') discardIdlePoolClients(this.dataSource);
   }
 
   /**
@@ -206,6 +241,21 @@ function keepPoolClientErrorsHandled(dataSource: DataSource): void {
   };
   for (const client of pool._clients ?? []) guard(client);
   pool.on('connect', guard);
+}
+
+interface PgPoolInternals {
+  _idle?: { client: unknown }[];
+  _remove?(client: unknown): void;
+}
+
+/**
+ * Closes the idle clients of node-postgres's pool (pg-pool 3 keeps them in `_idle` and closes one with
+ * `_remove`, as it does itself on an idle client's error or timeout); the pool opens new ones on demand.
+ */
+function discardIdlePoolClients(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: PgPoolInternals } | undefined)?.master;
+  if (!pool || !Array.isArray(pool._idle) || typeof pool._remove !== 'function') return;
+  for (const { client } of pool._idle.slice()) pool._remove(client);
 }
 
 function databaseUnavailable(retryAfterSeconds: number): AppError {

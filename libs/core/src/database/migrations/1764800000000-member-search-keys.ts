@@ -10,7 +10,7 @@ const BACKFILL_PAGE = 1000;
  * - `members.first_name_key`: the first name lowercased by the application (`String.toLowerCase`, as the
  *   sort key and the normalized email are), so the search compares stored keys and never applies LOWER()
  *   to a column. Backfilled with LOWER(), then re-keyed in code where the database's LOWER() differs
- *   (SQLite's only folds ASCII), then made NOT NULL so a writer that forgets it fails loudly.
+ *   (SQLite's only folds ASCII), and NOT NULL in the end so a writer that forgets it fails loudly.
  * - Indexes for the three searched keys. SQLite and SQL Server seek the plain indexes (SQLite through a
  *   range on its binary collation, SQL Server through `LIKE 'p%'`); PostgreSQL compares ranges under
  *   COLLATE "C" (the only collation whose order is the code-point order a prefix range relies on, whatever
@@ -22,14 +22,15 @@ export class MemberSearchKeys1764800000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = new SchemaTypes(queryRunner);
-    await queryRunner.addColumn('members', new TableColumn(t.string('first_name_key', 100, true)));
+    const key = t.string('first_name_key', 100);
+    // SQL Server: added NOT NULL behind a default constraint, backfilled, then the default dropped, which every
+    // T-SQL engine takes (Babelfish refuses ALTER TABLE … ALTER COLUMN … NOT NULL). Elsewhere: added
+    // nullable, backfilled, then SET NOT NULL. Either way the end state is the NOT NULL column without a default.
+    const added = t.dialect === 'mssql' ? { ...key, default: "''" } : { ...key, isNullable: true };
+    await queryRunner.addColumn('members', new TableColumn(added));
     await queryRunner.query('UPDATE members SET first_name_key = LOWER(first_name)');
     await rekeyInCode(queryRunner, t.dialect);
-    await queryRunner.changeColumn(
-      'members',
-      'first_name_key',
-      new TableColumn(t.string('first_name_key', 100)),
-    );
+    await queryRunner.changeColumn('members', 'first_name_key', new TableColumn(key));
     // The first-name index carries (sort_key, id) for the order and the cursor and skips deleted members.
     if (t.dialect === 'postgres') {
       await queryRunner.query(
@@ -44,15 +45,7 @@ export class MemberSearchKeys1764800000000 implements MigrationInterface {
     } else {
       // A sort-key prefix is a range of IX_members_sort_key_id (already in (sort_key, id) order), an email
       // prefix one of UQ_members_email_normalized.
-      const q = (column: string) => queryRunner.connection.driver.escape(column);
-      await queryRunner.createIndex(
-        'members',
-        new TableIndex({
-          name: 'IX_members_first_name_key',
-          columnNames: ['first_name_key', 'sort_key', 'id'],
-          where: `${q('deleted_at')} IS NULL`,
-        }),
-      );
+      await queryRunner.createIndex('members', firstNameKeyIndex(queryRunner));
     }
   }
 
@@ -63,7 +56,10 @@ export class MemberSearchKeys1764800000000 implements MigrationInterface {
       await queryRunner.query('DROP INDEX "IX_members_sort_key_c"');
       await queryRunner.query('DROP INDEX "IX_members_first_name_key_c"');
     } else {
-      await queryRunner.dropIndex('members', 'IX_members_first_name_key');
+      // The index is named, not looked up: TypeORM would otherwise search the catalogue's index list for
+      // it, and engines that report index names their own way (Babelfish) answer "Supplied index was not
+      // found in table members".
+      await queryRunner.dropIndex('members', firstNameKeyIndex(queryRunner));
     }
     if (t.dialect === 'sqlite') {
       // TypeORM drops a SQLite column by rebuilding the table, which fails once other tables reference
@@ -73,6 +69,15 @@ export class MemberSearchKeys1764800000000 implements MigrationInterface {
       await queryRunner.dropColumn('members', 'first_name_key');
     }
   }
+}
+
+function firstNameKeyIndex(queryRunner: QueryRunner): TableIndex {
+  const q = (column: string) => queryRunner.connection.driver.escape(column);
+  return new TableIndex({
+    name: 'IX_members_first_name_key',
+    columnNames: ['first_name_key', 'sort_key', 'id'],
+    where: `${q('deleted_at')} IS NULL`,
+  });
 }
 
 /** Sets first_name_key to the application's lowercasing wherever the database's LOWER() gave another. */
