@@ -15,6 +15,7 @@ import {
   NoStoreMiddleware,
   PlatformModule,
   ProblemDetailsFilter,
+  QueryEncodingMiddleware,
   RATE_LIMIT_HEADER_NAMES,
   RateLimitGuard,
   RateLimitModule,
@@ -82,6 +83,8 @@ export class ApiModule implements NestModule {
         // Cache-Control: no-store unless a route sets its own (tokens and personal data never cached)
         NoStoreMiddleware,
         RequestTimeoutMiddleware,
+        // query strings and bodies are what the client sent: broken percent-encoding or UTF-8 is a 400, never U+FFFD
+        QueryEncodingMiddleware,
         BodyParsingMiddleware,
       )
       .forRoutes('*path');

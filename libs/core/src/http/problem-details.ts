@@ -61,7 +61,7 @@ export function toAppError(exception: unknown, req: Request): AppError {
     const detail = Array.isArray(message) ? message.join('; ') : String(message);
     // The router could not percent-decode a path segment (`%FF`, a lone surrogate's bytes).
     if (status === HttpStatus.BAD_REQUEST && /^Failed to decode param/.test(detail)) {
-      return new AppError(CoreProblems.badRequest, 'The path is not valid percent-encoded UTF-8.', {
+      return new AppError(CoreProblems.invalidEncoding, 'The path is not valid percent-encoded UTF-8.', {
         errors: [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }],
       });
     }
