@@ -94,7 +94,7 @@ export const CoreProblems = {
     status: 408,
     title: 'Request not received in time',
     description:
-      'The request line and headers did not arrive within `HTTP_HEADERS_TIMEOUT_MS`, or the whole request within `HTTP_RECEIVE_TIMEOUT_MS`. The connection is closed; send the request again.',
+      'The request line and headers did not arrive within `HTTP_HEADERS_TIMEOUT_MS`, the body within `HTTP_BODY_READ_TIMEOUT_MS` of the headers (`timeoutMs` gives it), or the whole request within `HTTP_RECEIVE_TIMEOUT_MS`. The connection is closed. This is not a server fault: send the request again, with its body sent promptly.',
   }),
   headersTooLarge: defineProblemType({
     code: 'HEADERS_TOO_LARGE',
@@ -137,6 +137,6 @@ export const CoreProblems = {
     slug: 'timeout',
     status: 503,
     title: 'Request timed out',
-    description: 'The request took longer than the server allows (`HTTP_REQUEST_TIMEOUT_MS`).',
+    description: 'The request took longer than the server allows (`HTTP_REQUEST_TIMEOUT_MS`, counted from when its body was read).',
   }),
 } as const;

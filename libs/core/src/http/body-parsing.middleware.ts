@@ -32,10 +32,12 @@ function hasBody(req: Request): boolean {
 export class BodyParsingMiddleware implements NestMiddleware {
   private readonly limits: JsonLimits;
   private readonly limitBytes: number;
+  private readonly readTimeoutMs: number;
 
   constructor(private readonly config: AppConfig) {
     this.limits = { maxDepth: config.http.jsonMaxDepth, maxElements: config.http.jsonMaxElements };
     this.limitBytes = config.http.bodyLimitBytes;
+    this.readTimeoutMs = config.http.bodyReadTimeoutMs;
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -71,13 +73,22 @@ export class BodyParsingMiddleware implements NestMiddleware {
     if (declared > this.limitBytes) throw this.tooLarge();
   }
 
-  /** The body as text, refused at the first chunk past the byte, depth or element limit. */
+  /**
+   * The body as text, refused at the first chunk past the byte, depth or element limit, or when it has not
+   * all arrived HTTP_BODY_READ_TIMEOUT_MS after the headers.
+   */
   private read(req: Request, res: Response): Promise<string> {
     const scanner = new JsonLimitScanner(this.limits);
     const decoder = new Utf8StreamDecoder();
     let received = 0;
     return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.hangUp(req, res);
+        reject(this.tooSlow(received));
+      }, this.readTimeoutMs);
       const cleanup = () => {
+        clearTimeout(timer);
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('error', onError);
@@ -135,6 +146,26 @@ export class BodyParsingMiddleware implements NestMiddleware {
     };
     req.on('data', onData);
     req.once('error', () => undefined);
+  }
+
+  /**
+   * A body too slow to arrive is not read any further: the answer says `Connection: close`, and the socket
+   * is closed once it is sent (whatever the client is still sending is never read).
+   */
+  private hangUp(req: Request, res: Response): void {
+    req.pause();
+    res.setHeader('Connection', 'close');
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  }
+
+  private tooSlow(received: number): AppError {
+    const seconds = this.readTimeoutMs / 1000;
+    return new AppError(
+      CoreProblems.requestIncomplete,
+      `The body did not arrive within ${seconds} s of the headers (${received} bytes received); the connection is closed. Send the whole body promptly.`,
+      { timeoutMs: this.readTimeoutMs },
+    );
   }
 
   private tooLarge(): AppError {
