@@ -16,6 +16,23 @@ export function forgeJwt(
   return `${body}.${createHmac(hmac, key).update(body).digest('base64url')}`;
 }
 
+/**
+ * A JWS with an unencoded payload (RFC 7797, `b64: false`): the signature covers the header and the raw
+ * JSON, which sits in the token as it is. The claims must hold no `.`.
+ */
+export function forgeUnencodedJwt(payload: Record<string, unknown>, key: string): string {
+  const header = b64({ alg: 'HS256', b64: false, crit: ['b64'] });
+  const json = JSON.stringify(payload);
+  if (json.includes('.')) throw new Error('an unencoded payload cannot hold a dot in the compact form');
+  return `${header}.${json}.${createHmac('sha256', key).update(`${header}.${json}`).digest('base64url')}`;
+}
+
+/** The classic embedded-key attack: the attacker's own key in the `jwk` header, and the token signed with it. */
+export function forgeWithEmbeddedKey(payload: Record<string, unknown>, attackerKey: string): string {
+  const jwk = { kty: 'oct', k: Buffer.from(attackerKey).toString('base64url') };
+  return forgeJwt({ alg: 'HS256', typ: 'JWT', jwk }, payload, attackerKey);
+}
+
 export function unsignedJwt(payload: Record<string, unknown>): string {
   return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
 }

@@ -1,6 +1,6 @@
 import type { TestApp } from '@aero/testing';
 import { createTestApp, createUser } from '@aero/testing';
-import { accessClaims, bearer, forgeJwt, unsignedJwt } from './forge';
+import { accessClaims, bearer, forgeJwt, forgeUnencodedJwt, forgeWithEmbeddedKey, unsignedJwt } from './forge';
 
 /** RFC 8725 pitfalls: each forged token is refused with 401 on a real route. */
 describe('JWT verification pitfalls (e2e)', () => {
@@ -42,6 +42,33 @@ describe('JWT verification pitfalls (e2e)', () => {
   it.each(cases)('refuses %s with 401', async (_name, make, slug) => {
     const res = await t.http.get('/v1/auth/me').set(bearer(make())).expect(401);
     expect(res.body.type).toBe(`/problems/${slug}`);
+  });
+
+  /**
+   * The JOSE header may carry only `alg` and `typ` (RFC 7515 §4.1.11, RFC 8725 §3): each of these is signed
+   * with the real key, so only the header policy stands between it and a 200.
+   */
+  const headerCases: [string, () => string][] = [
+    ['crit naming an extension we do not implement (crit: ["exp2"])', () => forgeJwt({ alg: 'HS256', typ: 'JWT', crit: ['exp2'], exp2: now() + 60 }, accessClaims(t), key)],
+    ['an empty crit list', () => forgeJwt({ alg: 'HS256', crit: [] }, accessClaims(t), key)],
+    ['b64: false, an unencoded payload (RFC 7797)', () => forgeUnencodedJwt(accessClaims(t, { email: 'forged@example' }), key)],
+    ['a kid that is a path (../../etc/passwd)', () => forgeJwt({ alg: 'HS256', kid: '../../../../../../etc/passwd' }, accessClaims(t), key)],
+    ['a kid that is SQL', () => forgeJwt({ alg: 'HS256', kid: "x' UNION SELECT 'known-key' --" }, accessClaims(t), key)],
+    ['a jku pointing at a key set', () => forgeJwt({ alg: 'HS256', jku: 'http://127.0.0.1:9/.well-known/jwks.json' }, accessClaims(t), key)],
+    ['an x5u pointing at a certificate', () => forgeJwt({ alg: 'HS256', x5u: 'http://127.0.0.1:9/cert.pem' }, accessClaims(t), key)],
+    ["an embedded jwk with the attacker's key, signed with it", () => forgeWithEmbeddedKey(accessClaims(t), 'attacker-chosen-key-0123456789abcdef')],
+    ['an embedded jwk, signed with the real key', () => forgeJwt({ alg: 'HS256', jwk: { kty: 'oct', k: 'AAAA' } }, accessClaims(t), key)],
+    ['a typ other than JWT', () => forgeJwt({ alg: 'HS256', typ: 'at+jwt' }, accessClaims(t), key)],
+  ];
+
+  it.each(headerCases)('refuses a header with %s with 401 invalid-token', async (_name, make) => {
+    const res = await t.http.get('/v1/auth/me').set(bearer(make())).expect(401);
+    expect(res.body.type).toBe('/problems/invalid-token');
+  });
+
+  it('says which header parameter it refused', async () => {
+    const res = await t.http.get('/v1/auth/me').set(bearer(forgeJwt({ alg: 'HS256', crit: ['exp2'], exp2: 1 }, accessClaims(t), key))).expect(401);
+    expect(res.body.detail).toBe("The token header carries 'crit', 'exp2'; only 'alg' and 'typ' are accepted.");
   });
 
   it('refuses a real refresh token presented as an access token', async () => {

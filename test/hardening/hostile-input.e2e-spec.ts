@@ -159,6 +159,76 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
     });
   });
 
+  describe('bytes that are not UTF-8 (issue 17)', () => {
+    const latin1Member = (lastName: string) =>
+      Buffer.concat([Buffer.from(`{"firstName":"Caf`), Buffer.from([0xe9]), Buffer.from(`","lastName":"${lastName}","dateOfBirth":"1990-01-01"}`)]);
+    /** The bytes as they are: superagent would serialise a Buffer as JSON. */
+    const postBytes = (url: string, bytes: Buffer, contentType = 'application/json') =>
+      t.http.post(url).set(admin).set('Content-Type', contentType).serialize(() => bytes as unknown as string).send(bytes as unknown as string);
+    const membersNamed = async (lastName: string) =>
+      (await t.http.get(`/v1/members?search=${lastName}`).set(admin).expect(200)).body.data as { firstName: string }[];
+
+    it('refuses a body with a Latin-1 byte (Caf\\xe9) with 400 invalid-encoding naming the offset, and stores nothing', async () => {
+      const res = await postBytes('/v1/members', latin1Member('Latinone')).expect(400);
+      expect(res.body).toMatchObject({ type: '/problems/invalid-encoding', offset: 17, errors: [{ field: 'body', message: 'is not valid UTF-8 (byte 17)' }] });
+      expect(res.body.detail).toMatch(/offset 17/);
+      expect(await membersNamed('Latinone')).toEqual([]);
+    });
+
+    it('refuses a body that ends inside a character, and one with a surrogate encoded in UTF-8', async () => {
+      const cut = Buffer.concat([Buffer.from('{"firstName":"Kanga'), Buffer.from('🦘', 'utf8').subarray(0, 3)]);
+      const truncated = await postBytes('/v1/members', cut).expect(400);
+      expect(truncated.body).toMatchObject({ type: '/problems/invalid-encoding', offset: 19 });
+      const surrogate = Buffer.concat([Buffer.from('{"firstName":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","lastName":"Surrogate","dateOfBirth":"1990-01-01"}')]);
+      await postBytes('/v1/members', surrogate).expect(400);
+      expect(await membersNamed('Surrogate')).toEqual([]);
+    });
+
+    it('stores a character exactly when its bytes arrive in two TCP segments', async () => {
+      const body = Buffer.from(JSON.stringify({ firstName: 'Zoë', lastName: 'Segmented', dateOfBirth: '1990-01-01' }), 'utf8');
+      const split = body.indexOf(0xc3) + 1; // between the two bytes of ë
+      const server = createServer(t.app.getHttpAdapter().getInstance()).listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      socket.setNoDelay(true);
+      let res: { status: number; body: string };
+      try {
+        await once(socket, 'connect');
+        const headers = Object.entries(admin).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+        socket.write(`POST /v1/members HTTP/1.1\r\nHost: api.test\r\n${headers}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+        const answer = nextResponse(socket);
+        socket.write(body.subarray(0, split));
+        socket.write(body.subarray(split));
+        res = await answer;
+      } finally {
+        socket.destroy();
+        server.close();
+      }
+      expect(res.status).toBe(201);
+      expect(JSON.parse(res.body)).toMatchObject({ firstName: 'Zoë', lastName: 'Segmented' });
+    });
+
+    it('refuses a query parameter whose percent-encoding is not UTF-8 (?search=%E9) instead of searching for U+FFFD', async () => {
+      const res = await t.http.get('/v1/members?limit=5&search=Caf%E9').set(admin).expect(400);
+      expect(res.body).toMatchObject({ type: '/problems/invalid-encoding', errors: [{ field: 'search', message: 'is not valid percent-encoded UTF-8' }] });
+      const bare = await t.http.get('/v1/sessions?from=50%').set(admin).expect(400);
+      expect(fieldsOf(bare.body)).toEqual(['from']);
+      // The same text in UTF-8 is searched as usual.
+      await t.http.get('/v1/members?search=Caf%C3%A9').set(admin).expect(200);
+    });
+
+    it('refuses a path segment whose percent-encoding is not UTF-8', async () => {
+      const res = await t.http.get('/v1/members/%E9').set(admin).expect(400);
+      expect(res.body).toMatchObject({ type: '/problems/invalid-encoding', errors: [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }] });
+    });
+
+    it('answers a charset other than UTF-8 with 415, and stores nothing', async () => {
+      const res = await postBytes('/v1/members', latin1Member('Windows'), 'application/json; charset=windows-1252').expect(415);
+      expect(res.body).toMatchObject({ type: '/problems/unsupported-media-type', detail: expect.stringMatching(/UTF-8/) });
+      expect(await membersNamed('Windows')).toEqual([]);
+    });
+  });
+
   describe('null only where the field is nullable', () => {
     it('answers null for a required column in PATCH /v1/members/{id} with 400, and clears a nullable one', async () => {
       const member = await createMember(t, { phone: '+1 416-555-0100' });

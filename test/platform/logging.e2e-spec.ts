@@ -1,12 +1,14 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { QueryFailedError } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { TokenService } from '@aero/auth';
 import { loadConfig } from '@aero/core';
-import type { TestDatabase } from '@aero/testing';
-import { createTestDatabase } from '@aero/testing';
+import type { TcpProxy, TestDatabase } from '@aero/testing';
+import { createTestDatabase, startTcpProxy } from '@aero/testing';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 
 interface LogLine {
@@ -19,6 +21,7 @@ interface LogLine {
   statusCode?: number;
   responseTime?: number;
   err?: Record<string, unknown>;
+  cause?: Record<string, unknown>;
 }
 
 const SECRETS = {
@@ -155,5 +158,117 @@ describe('structured request logs (e2e)', () => {
   it('keeps health probes and metric scrapes out of the request log', async () => {
     await request(app.getHttpServer()).get('/health/live').set('X-Request-Id', 'log-probe-1').expect(200);
     expect(lineFor('log-probe-1')).toBeUndefined();
+  });
+});
+
+/**
+ * A 503 line names its cause (issue 17): which dependency failed, the error's class and driver code, and the
+ * breaker's state — not `[object Object]`. The database fails for real on PostgreSQL (a TCP proxy in front of
+ * it resets every connection); SQLite has no network, so its driver's statements fail with a disk I/O error.
+ */
+describe('503 log lines (e2e)', () => {
+  let app: INestApplication;
+  let database: TestDatabase;
+  let proxy: TcpProxy | undefined;
+  let restore: () => void = () => undefined;
+  const output: string[] = [];
+  const requestLines = (requestId: string): LogLine[] =>
+    output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes(`"requestId":"${requestId}"`))
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.responseTime !== undefined);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { ...database.env };
+    if (env.DB_TYPE === 'postgres') {
+      proxy = await startTcpProxy(Number(env.DB_PORT));
+      env.DB_PORT = String(proxy.port);
+    }
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      ...env,
+      JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
+      API_KEY_PEPPER: randomBytes(32).toString('hex'),
+      DB_TRANSACTION_MAX_RETRIES: '0',
+      DB_CONNECT_TIMEOUT_MS: '1000',
+      DB_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+      DB_BREAKER_FAILURE_THRESHOLD: '2',
+      DB_BREAKER_HALF_OPEN_AFTER_MS: '300000',
+    });
+    app = await createApiApp(config, { logStream: { write: (line: string) => void output.push(line) } });
+    await app.init();
+    app.flushLogs();
+  }, 30_000);
+  afterAll(async () => {
+    restore();
+    await app.close();
+    await proxy?.close();
+    await database.drop();
+  }, 30_000);
+
+  function failDatabase(): void {
+    if (proxy) {
+      proxy.setMode('cut');
+      restore = () => proxy?.setMode('pass');
+      return;
+    }
+    const connection = (app.get(DataSource).driver as unknown as { databaseConnection: { prepare: (sql: string) => unknown } }).databaseConnection;
+    const prepare = connection.prepare;
+    connection.prepare = () => {
+      throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
+    };
+    restore = () => {
+      connection.prepare = prepare;
+    };
+  }
+
+  it('says which dependency failed, with the error class, driver code and breaker state, in the one line of each request', async () => {
+    const token = app.get(TokenService).signAccessToken({ userId: randomUUID(), sessionId: randomUUID(), roles: ['admin'], email: 'ops@example.test' });
+    const venueName = 'Venue-name-that-must-not-be-logged';
+    failDatabase();
+    const answered: { requestId: string; status: number }[] = [];
+    // Until the breaker opens (its threshold is 2 here; how many failures it takes is the breaker's business).
+    for (let i = 0; i < 10 && !answered.some((a) => requestLines(a.requestId)[0]?.cause?.dependency === 'breaker'); i++) {
+      const requestId = `log-503-${i}`;
+      const res = await request(app.getHttpServer())
+        .post('/v1/venues')
+        .set('Authorization', `Bearer ${token}`)
+        .set('X-Request-Id', requestId)
+        .send({ name: venueName, timeZone: 'America/Toronto' });
+      answered.push({ requestId, status: res.status });
+    }
+    restore();
+    expect(answered.every((a) => a.status === 503)).toBe(true);
+
+    for (const { requestId } of answered) expect(requestLines(requestId)).toHaveLength(1);
+    const causes = answered.map(({ requestId }) => requestLines(requestId)[0]);
+    const down = causes[0];
+    expect(down).toMatchObject({ level: 50, statusCode: 503, route: '/v1/venues' });
+    expect(down.cause).toMatchObject({
+      dependency: 'database',
+      reason: 'connection-failure',
+      error: expect.any(String),
+      code: proxy ? expect.stringMatching(/^E[A-Z]+$|^08|^57P/) : 'SQLITE_IOERR',
+      breaker: 'closed',
+    });
+    expect(down.err).toBeUndefined();
+    const open = causes[causes.length - 1];
+    expect(open.cause).toEqual({
+      dependency: 'breaker',
+      reason: 'circuit-open',
+      error: 'DatabaseCircuitOpenError',
+      message: 'The database circuit breaker is open.',
+      breaker: 'open',
+    });
+
+    const everything = output.join('');
+    expect(everything).not.toContain('[object Object]');
+    expect(everything).not.toContain(venueName);
+    expect(everything).not.toContain(token);
+    if (database.env.DB_PASSWORD) expect(everything).not.toContain(database.env.DB_PASSWORD);
   });
 });

@@ -72,7 +72,7 @@ describe('socket limits (e2e)', () => {
   });
 
   it('closes the socket of a client that sends its headers too slowly, and keeps serving others', async () => {
-    api = await spawnApi({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_RECEIVE_TIMEOUT_MS: '2000' });
+    api = await spawnApi({ HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_RECEIVE_TIMEOUT_MS: '2000', HTTP_BODY_READ_TIMEOUT_MS: '1500' });
     await untilLive(api);
     // Node's defaults held such a socket for about 80 s; this test's own timeout is well below that.
     expect(await slowHeaders(api.port)).toMatch(/^$|^HTTP\/1\.1 408 /);

@@ -15,6 +15,7 @@ import {
   NoStoreMiddleware,
   PlatformModule,
   ProblemDetailsFilter,
+  QueryEncodingMiddleware,
   RATE_LIMIT_HEADER_NAMES,
   RateLimitGuard,
   RateLimitModule,
@@ -81,8 +82,12 @@ export class ApiModule implements NestModule {
         cors({ origin: corsOrigins.length > 0 ? corsOrigins : false, exposedHeaders: ['X-Request-Id', ...RATE_LIMIT_HEADER_NAMES] }),
         // Cache-Control: no-store unless a route sets its own (tokens and personal data never cached)
         NoStoreMiddleware,
-        RequestTimeoutMiddleware,
+        // query strings and bodies are what the client sent: broken percent-encoding or UTF-8 is a 400, never U+FFFD
+        QueryEncodingMiddleware,
+        // the body, within HTTP_BODY_READ_TIMEOUT_MS of the headers (408 and close after that)
         BodyParsingMiddleware,
+        // the handler's deadline (503) starts once the body is in, so a slow client is never our timeout
+        RequestTimeoutMiddleware,
       )
       .forRoutes('*path');
   }

@@ -152,8 +152,8 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
 
   if (params.length > 0 || operation.requestBody) add(400, CoreProblems.validation);
   if (WITH_BODY.has(method)) add(400, CoreProblems.malformedJson, CoreProblems.jsonTooComplex);
-  // A path that is not valid percent-encoding, or a malformed header, is a plain bad request.
-  add(400, CoreProblems.badRequest);
+  // A path, query or body that is not valid (percent-encoded) UTF-8; a malformed header is a plain bad request.
+  add(400, CoreProblems.invalidEncoding, CoreProblems.badRequest);
   // Refused by the HTTP parser before any route: headers over 16 kB (a long query string), too slow a client.
   add(431, CoreProblems.headersTooLarge);
   add(408, CoreProblems.requestIncomplete);

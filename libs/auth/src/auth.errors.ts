@@ -22,7 +22,7 @@ export const AuthProblems = {
     status: 401,
     title: 'Invalid access token',
     description:
-      'The bearer token is malformed, not signed by us, of the wrong algorithm, issuer, audience or type, or has no expiry. Sign in again.',
+      'The bearer token is malformed, not signed by us, of the wrong algorithm, issuer, audience or type, has no expiry, or carries a header parameter other than `alg` and `typ` (`crit`, `kid`, `jku`, `jwk`, `b64`, …). Sign in again.',
   }),
   tokenExpired: defineProblemType({
     code: 'AUTH_TOKEN_EXPIRED',

@@ -98,6 +98,38 @@ describe('TokenService', () => {
     expect(problemOf(() => tokens.verifyAccessToken(token))).toBe(slug);
   });
 
+  it('signs with exactly the header it lets through without parsing ({"alg":"HS256","typ":"JWT"})', () => {
+    const token = tokens.signAccessToken({ userId: 'u1', sessionId: 's1', roles: ['staff'], email: 'x@example.test' });
+    expect(token.split('.')[0]).toBe(b64({ alg: 'HS256', typ: 'JWT' }));
+  });
+
+  it.each([
+    ['crit naming an unknown parameter', { alg: 'HS256', typ: 'JWT', crit: ['exp2'], exp2: 1 }],
+    ['an empty crit', { alg: 'HS256', crit: [] }],
+    ['b64 false (RFC 7797)', { alg: 'HS256', b64: false, crit: ['b64'] }],
+    ['a kid (path traversal)', { alg: 'HS256', kid: '../../../../etc/passwd' }],
+    ['a kid (SQL)', { alg: 'HS256', kid: "x' UNION SELECT 'secret' --" }],
+    ['a jku', { alg: 'HS256', jku: 'http://127.0.0.1:9/jwks.json' }],
+    ['an x5u', { alg: 'HS256', x5u: 'http://127.0.0.1:9/cert.pem' }],
+    ['an embedded jwk', { alg: 'HS256', jwk: { kty: 'oct', k: b64('attacker') } }],
+    ['a typ other than JWT', { alg: 'HS256', typ: 'refresh+jwt' }],
+  ])('rejects a header with %s, even signed with the real key', (_name, header) => {
+    expect(problemOf(() => tokens.verifyAccessToken(forge(header, claims())))).toBe('invalid-token');
+  });
+
+  it('names the parameter it refused, and accepts typ in any case', () => {
+    let detail: string | undefined;
+    try {
+      tokens.verifyAccessToken(forge({ alg: 'HS256', crit: ['exp2'], exp2: 1 }, claims()));
+    } catch (error) {
+      detail = (error as AppError).detail;
+    }
+    expect(detail).toBe("The token header carries 'crit', 'exp2'; only 'alg' and 'typ' are accepted.");
+    expect(problemOf(() => tokens.verifyAccessToken(forge({ alg: 'HS256', typ: 'jwt' }, claims())))).toBeUndefined();
+    expect(problemOf(() => tokens.verifyAccessToken(`${b64([1])}.${b64(claims())}.x`))).toBe('invalid-token');
+    expect(problemOf(() => tokens.verifyAccessToken(`%%%.${b64(claims())}.x`))).toBe('invalid-token');
+  });
+
   it('rejects a token whose payload was edited after signing', () => {
     const token = forge({ alg: 'HS256' }, claims());
     const [header, , signature] = token.split('.');

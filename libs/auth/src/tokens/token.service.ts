@@ -11,6 +11,15 @@ import { ROLES } from '../principal';
 export const ACCESS_TOKEN_TYPE = 'access';
 export const ALGORITHM = 'HS256';
 
+/**
+ * The JOSE header parameters an access token may carry (RFC 7515 §4, RFC 8725 §3): `alg` (HS256 only) and
+ * `typ` (`JWT`, if present). Everything else is refused, not ignored: `crit` names extensions we do not
+ * implement (so §4.1.11 says reject), `b64: false` (RFC 7797) changes what the signature covers, and
+ * `kid`, `jku`, `jwk`, `x5u`, `x5c`, `x5t` ask the verifier to pick or fetch a key — there is one key, never
+ * chosen by the token.
+ */
+export const ACCEPTED_HEADER_PARAMETERS: ReadonlySet<string> = new Set(['alg', 'typ']);
+
 /** What an access token says about its user, so authorization needs no database read. */
 export interface AccessTokenSubject {
   userId: string;
@@ -46,6 +55,8 @@ export interface AccessTokenClaims {
 export class TokenService {
   private readonly key: KeyObject;
   private readonly jwt: JwtService;
+  /** The encoded header of every token this service signs: a token that has it needs no header parsing. */
+  private readonly issuedHeader: string;
 
   constructor(private readonly config: AppConfig) {
     this.key = createSecretKey(Buffer.from(config.jwt.signingKey));
@@ -54,6 +65,7 @@ export class TokenService {
       signOptions: { algorithm: ALGORITHM, issuer: config.jwt.issuer, audience: config.jwt.audience },
       verifyOptions: { algorithms: [ALGORITHM], issuer: config.jwt.issuer, audience: config.jwt.audience },
     });
+    this.issuedHeader = Buffer.from(JSON.stringify({ alg: ALGORITHM, typ: 'JWT' })).toString('base64url');
   }
 
   get accessTtlSeconds(): number {
@@ -76,8 +88,12 @@ export class TokenService {
     });
   }
 
-  /** Verifies signature, algorithm, issuer, audience, expiry (required) and type; throws 401 problems. */
+  /**
+   * Verifies the header (only accepted parameters), signature, algorithm, issuer, audience, expiry
+   * (required) and type; throws 401 problems.
+   */
   verifyAccessToken(token: string): AccessTokenClaims {
+    this.checkHeader(token);
     let claims: AccessTokenClaims;
     try {
       claims = this.jwt.verify<AccessTokenClaims>(token);
@@ -95,6 +111,31 @@ export class TokenService {
       throw new AppError(AuthProblems.invalidToken);
     }
     return claims;
+  }
+
+  /** Refuses a token whose JOSE header holds anything but `alg` and `typ: JWT` (see ACCEPTED_HEADER_PARAMETERS). */
+  private checkHeader(token: string): void {
+    const dot = token.indexOf('.');
+    const encoded = dot === -1 ? token : token.slice(0, dot);
+    if (encoded === this.issuedHeader) return;
+    let header: unknown;
+    try {
+      header = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    } catch {
+      throw new AppError(AuthProblems.invalidToken);
+    }
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new AppError(AuthProblems.invalidToken);
+    const refused = Object.keys(header).filter((name) => !ACCEPTED_HEADER_PARAMETERS.has(name));
+    if (refused.length > 0) {
+      throw new AppError(
+        AuthProblems.invalidToken,
+        `The token header carries ${refused.map((name) => `'${name.slice(0, 32)}'`).join(', ')}; only 'alg' and 'typ' are accepted.`,
+      );
+    }
+    const { typ } = header as { typ?: unknown };
+    if (typ !== undefined && (typeof typ !== 'string' || typ.toUpperCase() !== 'JWT')) {
+      throw new AppError(AuthProblems.invalidToken, "The token header's 'typ' must be 'JWT'.");
+    }
   }
 
   /** An opaque refresh token: 256 bits from the CSPRNG. */

@@ -60,6 +60,13 @@ describe('loadConfig', () => {
     expect(error.message).toContain('DB_TYPE');
   });
 
+  it('keeps the body-read timeout below the whole-request timeout, so a slow body is answered 408, not reset', () => {
+    const base = { NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER };
+    expect(loadConfig(base, cwd).http).toMatchObject({ bodyReadTimeoutMs: 10_000, receiveTimeoutMs: 30_000 });
+    const error = configErrorOf(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_RECEIVE_TIMEOUT_MS: '2000' }, cwd));
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['HTTP_BODY_READ_TIMEOUT_MS']);
+  });
+
   it('requires a host, user and database name for a server database', () => {
     const error = configErrorOf(() =>
       loadConfig(

@@ -27,6 +27,8 @@ export class AppConfig {
     /** Socket limits of the Node HTTP server (slow clients, idle keep-alive, connection cap). */
     headersTimeoutMs: number;
     receiveTimeoutMs: number;
+    /** How long the body may take to arrive once the headers are in (408 after that). */
+    bodyReadTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxConnections: number;
   };
@@ -207,6 +209,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_RECEIVE_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be greater than HTTP_RECEIVE_TIMEOUT_MS');
   }
+  if (env.HTTP_BODY_READ_TIMEOUT_MS >= env.HTTP_RECEIVE_TIMEOUT_MS) {
+    problems.push('HTTP_BODY_READ_TIMEOUT_MS: must be less than HTTP_RECEIVE_TIMEOUT_MS (or a slow body is reset, not answered 408)');
+  }
   const secrets = resolveSecrets(env, cwd, warnings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -230,6 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       docsEnabled: env.DOCS_ENABLED,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       receiveTimeoutMs: env.HTTP_RECEIVE_TIMEOUT_MS,
+      bodyReadTimeoutMs: env.HTTP_BODY_READ_TIMEOUT_MS,
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: env.HTTP_MAX_CONNECTIONS,
     },

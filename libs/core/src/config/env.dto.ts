@@ -197,6 +197,17 @@ export class EnvDto {
   @Max(600000)
   HTTP_RECEIVE_TIMEOUT_MS = 30000;
 
+  /**
+   * How long a client has to send its body once the headers are in; a slower body is answered 408
+   * request-incomplete and its connection closed. Below HTTP_RECEIVE_TIMEOUT_MS, so that the client gets the
+   * 408 rather than Node's reset; the handler's own HTTP_REQUEST_TIMEOUT_MS starts once the body is read.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  HTTP_BODY_READ_TIMEOUT_MS = 10000;
+
   /** Node's `server.keepAliveTimeout`: an idle keep-alive connection is closed after this time. */
   @Type(() => Number)
   @IsInt()

@@ -5,6 +5,9 @@ import type { EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
+import type { FailureCause } from '../errors/failure-cause';
+import { errorIdentity } from '../errors/failure-cause';
+import { scrubMessage } from '../logging/log-safety';
 import { CoreProblems } from '../errors/problem-types';
 import { currentDeadline, remainingMs } from '../http/request-deadline';
 import { requestTimedOut } from '../http/request-timeout.middleware';
@@ -119,7 +122,7 @@ export class TransactionService {
         if (!this.budget.tryRetry()) {
           this.breaker.stats.retryBudgetExhausted++;
           this.logger.warn('transient database error, retry budget exhausted: answering 503');
-          throw this.translate(error);
+          throw this.translate(error, 'retry-budget-exhausted');
         }
         this.breaker.stats.retries++;
         const delayMs = backoffMs(attempt);
@@ -207,17 +210,25 @@ export class TransactionService {
    * breaker open, a statement cancelled, no pooled connection) is a 503 with Retry-After, never a 500.
    * Other errors pass through unchanged.
    */
-  translate(error: unknown): unknown {
+  translate(error: unknown, reason?: string): unknown {
     if (error instanceof AppError) return error;
-    if (error instanceof DatabaseCircuitOpenError) return databaseUnavailable(error.retryAfterSeconds);
-    if (
-      this.errors.isConnectionFailure(error) ||
-      this.errors.isTransient(error) ||
-      this.errors.isUnavailable(error)
-    ) {
-      return databaseUnavailable(DATABASE_RETRY_AFTER_SECONDS);
+    if (error instanceof DatabaseCircuitOpenError) {
+      return databaseUnavailable(error.retryAfterSeconds).causedBy(this.failure('breaker', error, 'circuit-open'));
     }
+    const kind = this.errors.isConnectionFailure(error)
+      ? 'connection-failure'
+      : this.errors.isTransient(error)
+        ? 'transient'
+        : this.errors.isUnavailable(error)
+          ? 'unavailable'
+          : undefined;
+    if (kind) return databaseUnavailable(DATABASE_RETRY_AFTER_SECONDS).causedBy(this.failure('database', error, reason ?? kind));
     return error;
+  }
+
+  /** What the request's log line says about a database 503: the error's identity and the breaker's state. */
+  private failure(dependency: FailureCause['dependency'], error: unknown, reason: string): FailureCause {
+    return { dependency, reason, ...errorIdentity(error, scrubMessage), breaker: this.breaker.state };
   }
 }
 

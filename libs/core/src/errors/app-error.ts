@@ -1,3 +1,5 @@
+import type { FailureCause } from './failure-cause';
+
 /**
  * Base of every problem `type`: a relative URI reference (RFC 9457 §3.1.1) that resolves against the API
  * itself, where `GET /problems/{slug}` describes the type.
@@ -44,6 +46,9 @@ export function problemTypeUri(slug: string): string {
  * the global filter turns it into RFC 9457 problem+json. `extensions` become extra members of the body.
  */
 export class AppError extends Error {
+  /** For a 5xx: what failed underneath, for the log line (never sent to the client). */
+  failure?: FailureCause;
+
   constructor(
     readonly problem: ProblemTypeDefinition,
     readonly detail?: string,
@@ -56,5 +61,11 @@ export class AppError extends Error {
 
   get status(): number {
     return this.problem.status;
+  }
+
+  /** Attaches what failed underneath (see FailureCause); returns the same error. */
+  causedBy(failure: FailureCause): this {
+    this.failure = failure;
+    return this;
   }
 }

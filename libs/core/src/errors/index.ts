@@ -1,2 +1,3 @@
 export * from './app-error';
 export * from './problem-types';
+export * from './failure-cause';

@@ -24,6 +24,14 @@ export const CoreProblems = {
     description:
       'The body nests arrays/objects deeper than `HTTP_JSON_MAX_DEPTH` (32 by default) or holds more array elements and object members than `HTTP_JSON_MAX_ELEMENTS` (10,000 by default); `maxDepth` and `maxElements` give the limits. Nothing was processed.',
   }),
+  invalidEncoding: defineProblemType({
+    code: 'INVALID_ENCODING',
+    slug: 'invalid-encoding',
+    status: 400,
+    title: 'Not valid UTF-8',
+    description:
+      'The body, or a percent-encoded query parameter, is not valid UTF-8 (for example a Latin-1 `é`, byte 0xE9, sent as is or as `%E9`). For a body, `offset` is the position of the first bad byte; for a query parameter, `errors` names it. Nothing was processed or stored: send the text encoded as UTF-8.',
+  }),
   validation: defineProblemType({
     code: 'VALIDATION_FAILED',
     slug: 'validation-failed',
@@ -86,7 +94,7 @@ export const CoreProblems = {
     status: 408,
     title: 'Request not received in time',
     description:
-      'The request line and headers did not arrive within `HTTP_HEADERS_TIMEOUT_MS`, or the whole request within `HTTP_RECEIVE_TIMEOUT_MS`. The connection is closed; send the request again.',
+      'The request line and headers did not arrive within `HTTP_HEADERS_TIMEOUT_MS`, the body within `HTTP_BODY_READ_TIMEOUT_MS` of the headers (`timeoutMs` gives it), or the whole request within `HTTP_RECEIVE_TIMEOUT_MS`. The connection is closed. This is not a server fault: send the request again, with its body sent promptly.',
   }),
   headersTooLarge: defineProblemType({
     code: 'HEADERS_TOO_LARGE',
@@ -101,7 +109,7 @@ export const CoreProblems = {
     slug: 'unsupported-media-type',
     status: 415,
     title: 'Unsupported media type',
-    description: 'Request bodies must be `application/json`.',
+    description: 'Request bodies must be `application/json`, uncompressed, in UTF-8 (a `charset` other than `utf-8` is refused).',
   }),
   tooManyRequests: defineProblemType({
     code: 'TOO_MANY_REQUESTS',
@@ -129,6 +137,6 @@ export const CoreProblems = {
     slug: 'timeout',
     status: 503,
     title: 'Request timed out',
-    description: 'The request took longer than the server allows (`HTTP_REQUEST_TIMEOUT_MS`).',
+    description: 'The request took longer than the server allows (`HTTP_REQUEST_TIMEOUT_MS`, counted from when its body was read).',
   }),
 } as const;

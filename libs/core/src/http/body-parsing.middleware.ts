@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
 import type { JsonLimitExceeded, JsonLimits } from './json-limits';
 import { JsonLimitScanner } from './json-limits';
+import { InvalidUtf8Error, Utf8StreamDecoder } from './utf8';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
@@ -19,7 +20,8 @@ function hasBody(req: Request): boolean {
 
 /**
  * Station 2b: JSON bodies only (415 otherwise), uncompressed UTF-8, at most HTTP_BODY_LIMIT_KB (413),
- * within HTTP_JSON_MAX_DEPTH / HTTP_JSON_MAX_ELEMENTS (400 json-too-complex), well-formed (400).
+ * within HTTP_JSON_MAX_DEPTH / HTTP_JSON_MAX_ELEMENTS (400 json-too-complex), valid UTF-8 (400
+ * invalid-encoding: never a U+FFFD in place of a byte the client sent), well-formed (400).
  *
  * The body is read here rather than by body-parser so that the limits are checked on each chunk as it
  * arrives: a body past a limit is answered at once, at the chunk that breaks it, and the rest is drained
@@ -30,10 +32,12 @@ function hasBody(req: Request): boolean {
 export class BodyParsingMiddleware implements NestMiddleware {
   private readonly limits: JsonLimits;
   private readonly limitBytes: number;
+  private readonly readTimeoutMs: number;
 
   constructor(private readonly config: AppConfig) {
     this.limits = { maxDepth: config.http.jsonMaxDepth, maxElements: config.http.jsonMaxElements };
     this.limitBytes = config.http.bodyLimitBytes;
+    this.readTimeoutMs = config.http.bodyReadTimeoutMs;
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -69,13 +73,22 @@ export class BodyParsingMiddleware implements NestMiddleware {
     if (declared > this.limitBytes) throw this.tooLarge();
   }
 
-  /** The body as text, refused at the first chunk past the byte, depth or element limit. */
+  /**
+   * The body as text, refused at the first chunk past the byte, depth or element limit, or when it has not
+   * all arrived HTTP_BODY_READ_TIMEOUT_MS after the headers.
+   */
   private read(req: Request, res: Response): Promise<string> {
     const scanner = new JsonLimitScanner(this.limits);
-    const chunks: Buffer[] = [];
+    const decoder = new Utf8StreamDecoder();
     let received = 0;
     return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        this.hangUp(req, res);
+        reject(this.tooSlow(received));
+      }, this.readTimeoutMs);
       const cleanup = () => {
+        clearTimeout(timer);
         req.off('data', onData);
         req.off('end', onEnd);
         req.off('error', onError);
@@ -83,7 +96,6 @@ export class BodyParsingMiddleware implements NestMiddleware {
       };
       const refuse = (error: AppError) => {
         cleanup();
-        chunks.length = 0;
         this.drain(req, res);
         reject(error);
       };
@@ -92,11 +104,19 @@ export class BodyParsingMiddleware implements NestMiddleware {
         if (received > this.limitBytes) return refuse(this.tooLarge());
         const exceeded = scanner.push(chunk);
         if (exceeded) return refuse(this.tooComplex(exceeded));
-        chunks.push(chunk);
+        try {
+          decoder.push(chunk);
+        } catch (error) {
+          return refuse(notUtf8(error as InvalidUtf8Error));
+        }
       };
       const onEnd = () => {
         cleanup();
-        resolve(Buffer.concat(chunks, received).toString('utf8'));
+        try {
+          resolve(decoder.end());
+        } catch (error) {
+          reject(notUtf8(error as InvalidUtf8Error));
+        }
       };
       const onError = () => {
         cleanup();
@@ -126,6 +146,26 @@ export class BodyParsingMiddleware implements NestMiddleware {
     };
     req.on('data', onData);
     req.once('error', () => undefined);
+  }
+
+  /**
+   * A body too slow to arrive is not read any further: the answer says `Connection: close`, and the socket
+   * is closed once it is sent (whatever the client is still sending is never read).
+   */
+  private hangUp(req: Request, res: Response): void {
+    req.pause();
+    res.setHeader('Connection', 'close');
+    if (res.writableFinished) req.socket.destroy();
+    else res.once('finish', () => req.socket.destroy());
+  }
+
+  private tooSlow(received: number): AppError {
+    const seconds = this.readTimeoutMs / 1000;
+    return new AppError(
+      CoreProblems.requestIncomplete,
+      `The body did not arrive within ${seconds} s of the headers (${received} bytes received); the connection is closed. Send the whole body promptly.`,
+      { timeoutMs: this.readTimeoutMs },
+    );
   }
 
   private tooLarge(): AppError {
@@ -164,6 +204,14 @@ function parse(text: string): unknown {
 function malformed(): AppError {
   return new AppError(CoreProblems.malformedJson, 'The request body is not valid JSON.', {
     errors: [{ field: 'body', message: 'is not valid JSON' }],
+  });
+}
+
+function notUtf8(error: InvalidUtf8Error): AppError {
+  const message = `is not valid UTF-8 (byte ${error.offset})`;
+  return new AppError(CoreProblems.invalidEncoding, `The request body is not valid UTF-8: the byte at offset ${error.offset} does not start a UTF-8 character. Nothing was stored.`, {
+    offset: error.offset,
+    errors: [{ field: 'body', message }],
   });
 }
 

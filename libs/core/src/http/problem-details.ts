@@ -2,6 +2,9 @@ import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { ProblemTypeDefinition } from '../errors/app-error';
 import { AppError, problemTypeUri } from '../errors/app-error';
+import type { FailureCause } from '../errors/failure-cause';
+import { errorIdentity, recordFailure } from '../errors/failure-cause';
+import { scrubMessage } from '../logging/log-safety';
 import { CoreProblems } from '../errors/problem-types';
 import { ensureRequestId, requestIdOf } from './request-id';
 
@@ -61,13 +64,28 @@ export function toAppError(exception: unknown, req: Request): AppError {
     const detail = Array.isArray(message) ? message.join('; ') : String(message);
     // The router could not percent-decode a path segment (`%FF`, a lone surrogate's bytes).
     if (status === HttpStatus.BAD_REQUEST && /^Failed to decode param/.test(detail)) {
-      return new AppError(CoreProblems.badRequest, 'The path is not valid percent-encoded UTF-8.', {
+      return new AppError(CoreProblems.invalidEncoding, 'The path is not valid percent-encoded UTF-8.', {
         errors: [{ field: 'path', message: 'is not valid percent-encoded UTF-8' }],
       });
     }
     return new AppError({ ...problem, status }, detail);
   }
   return new AppError(CoreProblems.internal, 'An unexpected error occurred. Quote the requestId when reporting it.');
+}
+
+/** Redis clients' own error classes (ioredis): a fault that escaped the limiter's and pub/sub's own handling. */
+const REDIS_ERRORS = /^(ReplyError|MaxRetriesPerRequestError|ClusterAllFailedError|RedisError|AbortError)$/;
+
+/** Why a 5xx that carries no FailureCause of its own happened: a dependency's HttpException, or our own bug. */
+function failureOfUnexpected(exception: unknown): FailureCause {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const failed = typeof response === 'object' && response && 'error' in response ? Object.keys((response as { error: object }).error) : [];
+    const dependency = failed.includes('database') ? 'database' : failed.includes('redis') ? 'redis' : 'internal';
+    return { dependency, reason: `http-${exception.getStatus()}`, error: 'HttpException' };
+  }
+  const identity = errorIdentity(exception, scrubMessage);
+  return { dependency: identity.error && REDIS_ERRORS.test(identity.error) ? 'redis' : 'internal', reason: 'unexpected', ...identity };
 }
 
 export function problemBody(error: AppError, req: Request): ProblemBody {
@@ -101,6 +119,7 @@ export function writeProblem(req: Request, res: Response, exception: unknown): v
   }
   const body = problemBody(error, req);
   if (res.headersSent) return;
+  if (error.status >= 500) recordFailure(res, error.failure ?? failureOfUnexpected(exception));
   res.status(error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);

@@ -26,7 +26,7 @@ export class RequestTimeoutMiddleware implements NestMiddleware {
     const timer = setTimeout(() => {
       deadline.expired = true;
       if (res.headersSent) return;
-      writeProblem(req, res, requestTimedOut());
+      writeProblem(req, res, requestTimedOut(this.config.http.requestTimeoutMs));
     }, this.config.http.requestTimeoutMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
@@ -34,11 +34,11 @@ export class RequestTimeoutMiddleware implements NestMiddleware {
   }
 }
 
-export function requestTimedOut(): AppError {
+export function requestTimedOut(timeoutMs?: number): AppError {
   return new AppError(
     CoreProblems.timeout,
     'The request took too long and was abandoned; its unfinished database work was rolled back. Retry with the same Idempotency-Key.',
     {},
     { 'Retry-After': String(TIMEOUT_RETRY_AFTER_SECONDS) },
-  );
+  ).causedBy({ dependency: 'deadline', reason: 'request-timeout', ...(timeoutMs ? { timeoutMs } : {}) });
 }

@@ -45,7 +45,8 @@ const ROW_CONTENT_PATTERNS: RegExp[] = [
   /The duplicate key value is [^\n]*/g, // SQL Server 2627 / 2601
 ];
 
-function scrubMessage(text: string): string {
+/** `text` with the row contents and key values database messages quote cut out. */
+export function scrubMessage(text: string): string {
   let out = text;
   for (const pattern of ROW_CONTENT_PATTERNS) out = out.replace(pattern, `${REDACTED} row contents`);
   return out;

@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import pinoPretty from 'pino-pretty';
 import { AppConfig } from '../config/app-config';
+import { failureOf } from '../errors/failure-cause';
 import { ensureRequestId } from '../http/request-id';
 import { routeTemplate } from '../http/route-template';
 import { redactUrl, serializeError } from './log-safety';
@@ -100,10 +101,15 @@ function streamFor(format: 'pretty' | 'json', destination?: DestinationStream): 
           quietResLogger: true,
           customSuccessObject: (req, res, val: { responseTime: unknown }) =>
             requestLine(req, res, val.responseTime),
-          customErrorObject: (req, res, error, val: { responseTime: unknown }) => ({
-            ...requestLine(req, res, val.responseTime),
-            err: error,
-          }),
+          // A 5xx line says why (FailureCause: dependency, error class, driver code, breaker state); pino-http's
+          // own `err` for it is a placeholder ("failed with status code 503", or a plain object).
+          customErrorObject: (req, res, error, val: { responseTime: unknown }) => {
+            const cause = failureOf(res);
+            const line: Record<string, unknown> = requestLine(req, res, val.responseTime);
+            if (cause) line.cause = cause;
+            else if (error instanceof Error && !/^failed with status code \d+$/.test(error.message)) line.err = error;
+            return line;
+          },
           customSuccessMessage: () => 'request completed',
           customErrorMessage: () => 'request failed',
           serializers: { err: serializeError },
