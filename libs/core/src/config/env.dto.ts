@@ -242,7 +242,7 @@ export class EnvDto {
   @IsInt()
   @Min(1)
   @Max(300)
-  AUTH_REVOCATIONS_POLL_SECONDS = 10;
+  AUTH_REVOCATIONS_POLL_SECONDS = 2;
 
   @IsOptional()
   @IsString()
