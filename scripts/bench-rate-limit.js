@@ -41,6 +41,10 @@ function config(redis) {
       redisKeyPrefix: prefix,
       redisTimeoutMs: 1000,
       redisBreakerSeconds: 5,
+      redisBreakerFailures: 3,
+      expectedInstances: 1,
+      quotaFlushMs: 1000,
+      minuteWindowMs: 60_000,
     },
   };
 }
