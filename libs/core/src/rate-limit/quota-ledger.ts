@@ -100,6 +100,15 @@ export class QuotaLedger {
     return this.flushing;
   }
 
+  /** Forgets the stored counts of keys starting with `keyPrefix` (tracker ids hold no LIKE wildcards). */
+  async reset(keyPrefix: string): Promise<void> {
+    for (const key of [...this.durable.keys()]) if (key.startsWith(keyPrefix)) this.durable.delete(key);
+    for (const key of [...this.pending.keys()]) if (key.startsWith(keyPrefix)) this.pending.delete(key);
+    const source = this.source();
+    if (!source?.isInitialized) return;
+    await source.createQueryBuilder().delete().from(QUOTA_TABLE).where('counter_key LIKE :prefix', { prefix: `${keyPrefix}%` }).execute();
+  }
+
   private async read(keys: string[], now: number): Promise<void> {
     const source = this.source();
     let rows: { counter_key: string; used: number | string }[] = [];

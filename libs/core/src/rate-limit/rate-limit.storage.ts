@@ -198,6 +198,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
   async reset(keyPrefix: string): Promise<number> {
     const local = await this.memory.reset(keyPrefix);
     for (const key of this.known.keys()) if (key.startsWith(keyPrefix)) this.known.delete(key);
+    // A monthly quota's stored count goes too, or it would come back when Redis next loses its data.
+    if (this.ledger.enabled) await this.ledger.reset(keyPrefix);
     if (!this.shared) return local;
     return this.withTimeout(this.shared.reset(keyPrefix), 5000);
   }

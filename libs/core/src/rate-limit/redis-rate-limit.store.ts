@@ -146,6 +146,11 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.redis.script('LOAD', CONSUME_SCRIPT);
   }
 
+  /**
+   * Resets the windows whose keys start with `keyPrefix` to zero for the rest of their window. Zeroed, not
+   * deleted: a missing counter is one Redis lost, which instances restore from what they knew. An empty prefix
+   * deletes every key of the deployment prefix (test and benchmark clean-up).
+   */
   async reset(keyPrefix: string): Promise<number> {
     let cursor = '0';
     let removed = 0;
@@ -153,7 +158,15 @@ export class RedisRateLimitStore implements RateLimitStore {
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      if (keys.length > 0) removed += await this.redis.del(...keys);
+      if (keys.length === 0) continue;
+      if (keyPrefix === '') {
+        removed += await this.redis.del(...keys);
+        continue;
+      }
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.set(key, 0, 'KEEPTTL', 'XX');
+      const replies = (await pipeline.exec()) ?? [];
+      removed += replies.filter(([error, reply]) => !error && reply === 'OK').length;
     } while (cursor !== '0');
     return removed;
   }
