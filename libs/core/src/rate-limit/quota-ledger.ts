@@ -37,7 +37,8 @@ export class QuotaLedger {
   private readonly present = new Set<string>();
   private readonly loading = new Map<string, Promise<void>>();
   private flushing?: Promise<void>;
-  private lastPrune = 0;
+  /** Old months are pruned hourly, the first time an hour after boot (no statement at start-up). */
+  private lastPrune = Date.now();
 
   constructor(
     private readonly source: () => DataSource | undefined,

@@ -188,9 +188,9 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     } catch (error) {
       const timedOut = error instanceof RedisTimeoutError || /timed? ?out/i.test((error as Error).message);
       const opened = this.failed(error as Error, now);
-      // A late answer may still be counted by Redis: decide this request locally without counting it twice,
-      // unless the breaker opened (then local counting is the truth until Redis is back).
-      return this.fallback(windows, now, timedOut ? 'timeout' : 'error', opened || !timedOut);
+      // A late or failed call may still be counted by Redis: decide this request locally without counting it
+      // twice, unless the breaker opened (then local counting is the truth until Redis is back).
+      return this.fallback(windows, now, timedOut ? 'timeout' : 'error', opened);
     }
   }
 
@@ -287,10 +287,12 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     if (this.known.size > SWEEP_SIZE) this.sweep(now);
     for (const state of result.windows) {
       const entry = this.known.get(state.request.key);
-      if (entry && entry.local > 0) continue; // still to be merged into Redis
+      // Counted alone and being added to Redis right now: the merge sets the count.
+      if (entry && entry.local > 0 && this.merging) continue;
       if (entry) {
         entry.shared = state.count;
         entry.resetAt = now + state.resetMs;
+        entry.local = 0;
       } else {
         this.known.set(state.request.key, { shared: state.count, resetAt: now + state.resetMs, local: 0 });
       }
@@ -385,7 +387,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
   }
 
   private sweep(now: number): void {
-    for (const [key, entry] of this.known) if (entry.resetAt <= now && entry.local === 0) this.known.delete(key);
+    for (const [key, entry] of this.known) if (entry.resetAt <= now) this.known.delete(key);
   }
 
   /** Mode, fallbacks and instances in /metrics, where the app has metrics (the CLI has none). */
