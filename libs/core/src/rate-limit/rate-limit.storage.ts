@@ -188,9 +188,10 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     } catch (error) {
       const timedOut = error instanceof RedisTimeoutError || /timed? ?out/i.test((error as Error).message);
       const opened = this.failed(error as Error, now);
-      // A late or failed call may still be counted by Redis: decide this request locally without counting it
-      // twice, unless the breaker opened (then local counting is the truth until Redis is back).
-      return this.fallback(windows, now, timedOut ? 'timeout' : 'error', opened);
+      // A late answer may still be counted by Redis: decide this request locally without counting it twice,
+      // unless the breaker opened (then local counting is the truth until Redis is back). A failed call was not
+      // counted by Redis: count it here.
+      return this.fallback(windows, now, timedOut ? 'timeout' : 'error', opened || !timedOut);
     }
   }
 
