@@ -21,6 +21,10 @@ const QUOTA = 25;
 const MINUTE_TOLERANCE = 6;
 const QUOTA_TOLERANCE = 4;
 
+/** Each client's pause between requests, and when the fault strikes after the keys' first requests. */
+const PACE_MS = 1000;
+const FAULT_AT_MS = 600;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Tally {
@@ -93,7 +97,8 @@ describe('chaos: rate limits and quotas through Redis faults', () => {
         // A restarting instance: its connections are refused for a moment.
         tally.network++;
       }
-      await sleep(50);
+      // One request a second each: the key's budget is not yet spent when the fault strikes.
+      await sleep(PACE_MS);
     }
   }
 
@@ -110,9 +115,10 @@ describe('chaos: rate limits and quotas through Redis faults', () => {
     const quota: Tally = { served: 0, refused: 0, network: 0, other: {} };
     // Every request is sent within one window of the keys' first request (a second short of its end).
     const until = Date.now() + Math.min(runMs, (WINDOW_SECONDS - 1) * 1000);
+    // Spread over the first second, as real clients are.
     const clients = [
-      ...Array.from({ length: 50 }, (_, i) => client(minuteKey.authHeader, i, until, minute)),
-      ...Array.from({ length: 10 }, (_, i) => client(quotaKey.authHeader, i, until, quota)),
+      ...Array.from({ length: 50 }, (_, i) => sleep((i * PACE_MS) / 50).then(() => client(minuteKey.authHeader, i, until, minute))),
+      ...Array.from({ length: 10 }, (_, i) => sleep((i * PACE_MS) / 10).then(() => client(quotaKey.authHeader, i, until, quota))),
     ];
     await fault();
     await Promise.all(clients);
@@ -131,14 +137,14 @@ describe('chaos: rate limits and quotas through Redis faults', () => {
 
   it('Redis paused for 2 s (CLIENT PAUSE)', async () => {
     await underLoad('pause 2 s', 8000, async () => {
-      await sleep(2000);
+      await sleep(FAULT_AT_MS);
       await redisCommand('CLIENT', 'PAUSE', '2000', 'ALL');
     });
   });
 
   it('Redis stopped for 15 s, then started empty', async () => {
     await underLoad('stop 15 s', 19_000, async () => {
-      await sleep(1000);
+      await sleep(FAULT_AT_MS);
       await redis.stop();
       await sleep(15_000);
       await redis.start();
@@ -147,14 +153,14 @@ describe('chaos: rate limits and quotas through Redis faults', () => {
 
   it('Redis flushed (FLUSHALL)', async () => {
     await underLoad('flush', 6000, async () => {
-      await sleep(2000);
+      await sleep(FAULT_AT_MS);
       await redisCommand('FLUSHALL');
     });
   });
 
   it('Redis restarted (killed and started empty at once)', async () => {
     await underLoad('restart', 8000, async () => {
-      await sleep(2000);
+      await sleep(FAULT_AT_MS);
       await redis.stop();
       await redis.start();
     });
@@ -162,7 +168,7 @@ describe('chaos: rate limits and quotas through Redis faults', () => {
 
   it('an instance restarted while Redis is flushed: the quota resumes from the database', async () => {
     const { quota } = await underLoad('instance restart + flush', 8000, async () => {
-      await sleep(2000);
+      await sleep(FAULT_AT_MS);
       // A graceful restart writes what the instance counted before it stops.
       await apps[1].close();
       await redisCommand('FLUSHALL');
