@@ -49,7 +49,15 @@ function config(redis) {
   };
 }
 
-const moduleRef = { get: () => { throw new Error('no metrics here'); } };
+// Monthly quotas are also counted in the database, as in the app: a SQLite database in memory, migrated.
+const { DataSource } = require('typeorm');
+const database = new DataSource({ type: 'better-sqlite3', database: ':memory:', migrations: core.MIGRATIONS });
+const moduleRef = {
+  get: (token) => {
+    if (token === DataSource) return database;
+    throw new Error('no metrics here');
+  },
+};
 
 async function perCall(label, n, fn) {
   for (let i = 0; i < Math.min(n, 2000); i++) await fn(i); // warm up
@@ -62,6 +70,8 @@ async function perCall(label, n, fn) {
 
 async function main() {
   console.log(`rate limiter micro-benchmark, node ${process.version}, ${new Date().toISOString()}\n`);
+  await database.initialize();
+  await database.runMigrations();
   const key = (id) => ({ kind: 'apiKey', id, roles: [], rateLimitPerMinute: 1e9 });
   const quotaKey = (id) => ({ kind: 'apiKey', id, roles: [], monthlyQuota: 1e9 });
 
@@ -124,6 +134,7 @@ async function main() {
   console.log(`${'redis: sharing state'.padEnd(64)}${storage.sharing.padStart(9)}`);
   await storage.reset('');
   await storage.onModuleDestroy();
+  await database.destroy();
 }
 
 main().catch((error) => {

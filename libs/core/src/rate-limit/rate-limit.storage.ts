@@ -175,7 +175,9 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
 
   /** Checks and counts every window of one request at once (see RateLimitStore). */
   async consume(windows: WindowRequest[], now = Date.now(), timeoutMs?: number): Promise<ConsumeResult> {
-    if (this.ledger.enabled) await this.loadQuotas(windows, now);
+    // Awaited only when this instance meets a quota for the first time: no promise on the usual path.
+    const missing = this.ledger.enabled ? this.unknownQuotas(windows) : undefined;
+    if (missing) await this.ledger.load(missing, now);
     if (!this.shared || !this.redis) return this.counted(this.memoryConsume(windows, now), now);
     const reason = this.unavailable(now);
     if (reason) return this.fallback(windows, now, reason, true);
@@ -241,12 +243,12 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     return result;
   }
 
-  private async loadQuotas(windows: WindowRequest[], now: number): Promise<void> {
+  private unknownQuotas(windows: WindowRequest[]): string[] | undefined {
     let missing: string[] | undefined;
     for (const window of windows) {
       if (window.durable && this.ledger.known(window.key) === undefined) (missing ??= []).push(window.key);
     }
-    if (missing) await this.ledger.load(missing, now);
+    return missing;
   }
 
   /** Why Redis is not to be asked now, if it is not. */
