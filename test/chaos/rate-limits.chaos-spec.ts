@@ -14,9 +14,9 @@ const WINDOW_SECONDS = 20;
 const PER_MINUTE = 60;
 const QUOTA = 25;
 /**
- * The documented tolerances (docs/usage.md): per window, what one instance had not seen of the other's count
- * when Redis went away, plus RATE_LIMIT_REDIS_BREAKER_FAILURES − 1 late answers per instance; for a quota, the
- * units the other instances had not yet written (RATE_LIMIT_QUOTA_FLUSH_MS) when Redis lost its data.
+ * The documented tolerances (docs/operations.md, docs/usage.md): what one instance had not yet seen of the
+ * other's count when Redis went away or lost its data (the requests in flight at that moment, a few at 50 a
+ * second); for a quota also the units the other instance had not yet written (RATE_LIMIT_QUOTA_FLUSH_MS).
  */
 const MINUTE_TOLERANCE = 6;
 const QUOTA_TOLERANCE = 4;

@@ -52,7 +52,8 @@ const DEFAULTS: Pick<RateLimitConfig, 'redisBreakerFailures' | 'expectedInstance
  * With it: Redis, one atomic call per request, so every instance spends one budget.
  *
  * Redis trouble, as an SRE expects it:
- * - a call not answered within RATE_LIMIT_REDIS_TIMEOUT_MS (or failing) decides that one request locally;
+ * - a call not answered within RATE_LIMIT_REDIS_TIMEOUT_MS (or failing) decides that one request locally
+ *   (counted here too: a late call Redis still runs is counted twice at worst, never zero times);
  *   only RATE_LIMIT_REDIS_BREAKER_FAILURES such calls in a row, or a lost connection, open the breaker;
  * - while open (RATE_LIMIT_REDIS_BREAKER_SECONDS, then Redis is tried again), each instance serves its share
  *   of what was left of each window when Redis went away: (limit − count last known) ÷ N, N being the number
@@ -180,7 +181,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     if (missing) await this.ledger.load(missing, now);
     if (!this.shared || !this.redis) return this.counted(this.memoryConsume(windows, now), now);
     const reason = this.unavailable(now);
-    if (reason) return this.fallback(windows, now, reason, true);
+    if (reason) return this.fallback(windows, now, reason);
     try {
       const floors = windows.map((window) => this.floorOf(window, now));
       const result = await this.withTimeout(this.shared.consume(windows, now, floors), timeoutMs);
@@ -189,11 +190,10 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
       return this.counted(result, now);
     } catch (error) {
       const timedOut = error instanceof RedisTimeoutError || /timed? ?out/i.test((error as Error).message);
-      const opened = this.failed(error as Error, now);
-      // A late answer may still be counted by Redis: decide this request locally without counting it twice,
-      // unless the breaker opened (then local counting is the truth until Redis is back). A failed call was not
-      // counted by Redis: count it here.
-      return this.fallback(windows, now, timedOut ? 'timeout' : 'error', opened || !timedOut);
+      this.failed(error as Error, now);
+      // Counted here too, even when Redis may still count the late call: twice at worst, never zero times.
+      // Redis's next answer replaces this view unless the breaker opened (then it is added to Redis later).
+      return this.fallback(windows, now, timedOut ? 'timeout' : 'error');
     }
   }
 
@@ -263,14 +263,10 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     return undefined;
   }
 
-  /** Counts one failed call; opens the breaker after enough in a row. Returns whether it is open. */
-  private failed(error: Error, now: number): boolean {
+  /** Counts one failed call; opens the breaker after enough in a row. */
+  private failed(error: Error, now: number): void {
     this.failures++;
-    if (this.down || this.failures >= this.settings.redisBreakerFailures) {
-      this.markDown(error, now);
-      return true;
-    }
-    return false;
+    if (this.down || this.failures >= this.settings.redisBreakerFailures) this.markDown(error, now);
   }
 
   /** Where each window resumes should Redis no longer have it: the count this instance last knew. */
@@ -302,11 +298,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     }
   }
 
-  /**
-   * Decides a request without Redis. Each window allows this instance its share of what was left when Redis
-   * went away; `count` false only checks (a late Redis call that may have counted it already).
-   */
-  private fallback(windows: WindowRequest[], now: number, reason: FallbackReason, count: boolean): ConsumeResult {
+  /** Decides a request without Redis: each window allows this instance its share of what was left. */
+  private fallback(windows: WindowRequest[], now: number, reason: FallbackReason): ConsumeResult {
     this.fallbacks?.inc({ reason });
     const divisor = this.instanceCount;
     const entries: Known[] = [];
@@ -326,13 +319,12 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     }
     const states: WindowState[] = windows.map((request, i) => {
       const entry = entries[i];
-      if (allowed && count && request.cost !== 0) entry.local = Math.max(0, entry.local + request.cost);
+      if (allowed && request.cost !== 0) entry.local = Math.max(0, entry.local + request.cost);
       // Shown as the limit minus what this instance may still serve.
       const used = request.limit - Math.max(0, allowances[i] - entry.local);
       return { request, count: used, resetMs: entry.resetAt - now };
     });
-    const result = { allowed, windows: states };
-    return count ? this.counted(result, now) : result;
+    return this.counted({ allowed, windows: states }, now);
   }
 
   private markDown(error: Error, now: number): void {
