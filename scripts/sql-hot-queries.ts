@@ -10,6 +10,7 @@ const SESSION_ID = '5e55a0e1-0000-4000-8000-000000000001';
 const VENUE_ID = '0e4e0e00-0000-4000-8000-000000000002';
 const AFTER_ID = 'a17e4000-0000-4000-8000-000000000003';
 const NOW = new Date('2027-04-01T10:00:00.003Z');
+const QUOTA_KEY = '{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04';
 
 export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const { createRecordingDataSource } = require('../libs/core/src/database/sql-snapshot');
@@ -35,6 +36,11 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const users = new UsersRepository(tx);
   const apiKeys = new ApiKeysRepository(tx);
   const members = new MembersRepository(tx);
+  const { QuotaLedger } = require('../libs/core/src/rate-limit/quota-ledger');
+  const { dialectErrors } = require('../libs/core/src/database/dialect');
+  // The ledger writes only through an initialized data source; the recording one never connects.
+  const ready = new Proxy(dataSource, { get: (target, prop) => (prop === 'isInitialized' ? true : Reflect.get(target, prop)) });
+  const quotas = new QuotaLedger(() => ready, dialectErrors(dialect));
   const day = { from: new Date('2027-04-01T04:00:00.000Z'), to: new Date('2027-04-02T04:00:00.000Z') };
 
   const queries: [string, () => Promise<unknown>][] = [
@@ -104,6 +110,17 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       () => apiKeys.listPage(20, { createdAt: NOW, id: AFTER_ID }),
     ],
     ['API key by id, on a cache miss (ApiKeysRepository.findById)', () => apiKeys.findById(AFTER_ID)],
+    [
+      'monthly quota: an instance meets a key for the first time (QuotaLedger.load)',
+      () => quotas.load([QUOTA_KEY], NOW.getTime()),
+    ],
+    [
+      'monthly quota: the batched write of what was spent, then the totals read back (QuotaLedger.flush)',
+      () => {
+        quotas.add(QUOTA_KEY, '2027-04', 3, NOW.getTime());
+        return quotas.flush(NOW.getTime());
+      },
+    ],
   ];
   const rendered: HotQuery[] = [];
   for (const [name, run] of queries) {

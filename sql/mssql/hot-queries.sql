@@ -87,3 +87,32 @@ EXEC sp_executesql
   N'@0 varchar(8000)'
   -- values: @0 = "a17e4000-0000-4000-8000-000000000003";
 GO
+
+-- query: monthly quota: an instance meets a key for the first time (QuotaLedger.load)
+EXEC sp_executesql
+  N'SELECT c.counter_key AS counter_key, c.used AS used FROM "rate_limit_counters" "c" WHERE c.counter_key IN (@0)',
+  N'@0 varchar(8000)'
+  -- values: @0 = "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04";
+GO
+
+-- query: monthly quota: the batched write of what was spent, then the totals read back (QuotaLedger.flush)
+EXEC sp_executesql
+  N'INSERT INTO "rate_limit_counters"("counter_key", "period", "used") VALUES (@0, @1, @2)',
+  N'@0 varchar(8000), @1 varchar(8000), @2 int'
+  -- values: @0 = "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04", @1 = "2027-04", @2 = 0;
+GO
+EXEC sp_executesql
+  N'UPDATE "rate_limit_counters" SET "used" = used + 3 WHERE counter_key = @0',
+  N'@0 varchar(8000)'
+  -- values: @0 = "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04";
+GO
+EXEC sp_executesql
+  N'SELECT c.counter_key AS counter_key, c.used AS used FROM "rate_limit_counters" "c" WHERE c.counter_key IN (@0)',
+  N'@0 varchar(8000)'
+  -- values: @0 = "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04";
+GO
+EXEC sp_executesql
+  N'DELETE FROM "rate_limit_counters" WHERE period < @0',
+  N'@0 varchar(8000)'
+  -- values: @0 = "2027-03";
+GO

@@ -146,3 +146,9 @@ ALTER TABLE "members" DROP CONSTRAINT "DF_f42efad7eb6e137706c2920849a";
 GO
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 GO
+
+-- migration: CreateRateLimitCounters1765100000000
+CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) NOT NULL, "period" varchar(16) NOT NULL, "used" int NOT NULL CONSTRAINT "DF_ce7cba0dab42f41a48d7356661f" DEFAULT 0, CONSTRAINT "PK_c7a36d0d54d276eb2f4717c9777" PRIMARY KEY ("counter_key"));
+GO
+CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters" ("period");
+GO

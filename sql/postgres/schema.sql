@@ -89,3 +89,7 @@ ALTER TABLE "members" ALTER COLUMN "first_name_key" SET NOT NULL;
 CREATE INDEX "IX_members_first_name_key_c" ON "members" ("first_name_key" COLLATE "C", "sort_key", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_sort_key_c" ON "members" ("sort_key" COLLATE "C") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_email_normalized_c" ON "members" ("email_normalized" COLLATE "C") WHERE "email_normalized" IS NOT NULL;
+
+-- migration: CreateRateLimitCounters1765100000000
+CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) NOT NULL, "period" varchar(16) NOT NULL, "used" int NOT NULL DEFAULT 0, CONSTRAINT "PK_c7a36d0d54d276eb2f4717c9777" PRIMARY KEY ("counter_key"));
+CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters"  ("period");

@@ -49,3 +49,17 @@ SELECT "k"."id" AS "k_id", "k"."name" AS "k_name", "k"."app" AS "k_app", "k"."sc
 -- query: API key by id, on a cache miss (ApiKeysRepository.findById)
 SELECT "ApiKeyEntity"."id" AS "ApiKeyEntity_id", "ApiKeyEntity"."name" AS "ApiKeyEntity_name", "ApiKeyEntity"."app" AS "ApiKeyEntity_app", "ApiKeyEntity"."scopes" AS "ApiKeyEntity_scopes", "ApiKeyEntity"."venue_ids" AS "ApiKeyEntity_venue_ids", "ApiKeyEntity"."secret_hash" AS "ApiKeyEntity_secret_hash", "ApiKeyEntity"."last4" AS "ApiKeyEntity_last4", "ApiKeyEntity"."expires_at" AS "ApiKeyEntity_expires_at", "ApiKeyEntity"."enabled" AS "ApiKeyEntity_enabled", "ApiKeyEntity"."rate_limit_per_minute" AS "ApiKeyEntity_rate_limit_per_minute", "ApiKeyEntity"."monthly_quota" AS "ApiKeyEntity_monthly_quota", "ApiKeyEntity"."created_by" AS "ApiKeyEntity_created_by", "ApiKeyEntity"."created_at" AS "ApiKeyEntity_created_at", "ApiKeyEntity"."updated_at" AS "ApiKeyEntity_updated_at", "ApiKeyEntity"."last_used_at" AS "ApiKeyEntity_last_used_at", "ApiKeyEntity"."revoked_at" AS "ApiKeyEntity_revoked_at", "ApiKeyEntity"."replaced_by_id" AS "ApiKeyEntity_replaced_by_id", "ApiKeyEntity"."grace_ends_at" AS "ApiKeyEntity_grace_ends_at" FROM "api_keys" "ApiKeyEntity" WHERE (("ApiKeyEntity"."id" = ?)) LIMIT 1;
 -- parameters: "a17e4000-0000-4000-8000-000000000003"
+
+-- query: monthly quota: an instance meets a key for the first time (QuotaLedger.load)
+SELECT c.counter_key AS counter_key, c.used AS used FROM "rate_limit_counters" "c" WHERE c.counter_key IN (?);
+-- parameters: "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04"
+
+-- query: monthly quota: the batched write of what was spent, then the totals read back (QuotaLedger.flush)
+INSERT INTO "rate_limit_counters"("counter_key", "period", "used") VALUES (?, ?, 0) ON CONFLICT DO NOTHING;
+-- parameters: "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04", "2027-04"
+UPDATE "rate_limit_counters" SET "used" = used + 3 WHERE counter_key = ?;
+-- parameters: "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04"
+SELECT c.counter_key AS counter_key, c.used AS used FROM "rate_limit_counters" "c" WHERE c.counter_key IN (?);
+-- parameters: "{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04"
+DELETE FROM "rate_limit_counters" WHERE period < ?;
+-- parameters: "2027-03"

@@ -128,3 +128,7 @@ CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalize
 CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
 CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
+
+-- migration: CreateRateLimitCounters1765100000000
+CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) PRIMARY KEY NOT NULL, "period" varchar(16) NOT NULL, "used" integer NOT NULL DEFAULT (0));
+CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters" ("period");

@@ -1,6 +1,6 @@
 import { generateApiKey } from '@aero/api-keys';
 import type { TestApp } from '@aero/testing';
-import { createApiKey, createTestApp, createUser } from '@aero/testing';
+import { createApiKey, createTestApp, createUser, createVenue } from '@aero/testing';
 import { randomUUID } from 'node:crypto';
 
 jest.setTimeout(30_000);
@@ -50,6 +50,30 @@ describe('rate-limit policies by principal kind (e2e)', () => {
     expect(first.headers['x-ratelimit-remaining']).toBe('4');
     const second = await t.http.get('/v1/members?limit=10').set(staff.authHeader).expect(200);
     expect(second.headers['x-ratelimit-remaining']).toBe('3');
+  });
+
+  it('answers invalid range and page parameters with the 400 naming them, never a 429 priced from them', async () => {
+    const staff = await createUser(t, { role: 'staff' });
+    const venue = await createVenue(t);
+    const range = await t.http
+      .get(`/v1/sessions?venueId=${venue.id}&from=2000-01-01&to=2100-12-31`)
+      .set(staff.authHeader)
+      .expect(400);
+    expect(range.body).toMatchObject({ type: '/problems/validation-failed', errors: [{ field: 'to' }] });
+    const page = await t.http.get('/v1/members?limit=2147483648').set(staff.authHeader).expect(400);
+    expect(page.body).toMatchObject({ type: '/problems/validation-failed', errors: [{ field: 'limit' }] });
+    // Each refusal cost one unit, as any request does: four of six are left.
+    const after = await t.http.get('/v1/auth/me').set(staff.authHeader).expect(200);
+    expect(after.headers['x-ratelimit-remaining']).toBe('3');
+  });
+
+  it('answers a valid request that costs more than the whole limit with 422 and the maximum, without Retry-After', async () => {
+    const key = await createApiKey(t, { scopes: ['members:read'], rateLimitPerMinute: 1 });
+    const res = await t.http.get('/v1/members?limit=100').set(key.authHeader).expect(422);
+    expect(res.body).toMatchObject({ type: '/problems/cost-exceeds-limit', cost: 2, limit: 1, maximumCost: 1 });
+    expect(res.headers['retry-after']).toBeUndefined();
+    // Nothing was spent: the key's one request a minute still passes.
+    await t.http.get('/v1/members?limit=10').set(key.authHeader).expect(200);
   });
 
   it('limits anonymous callers per client IP', async () => {

@@ -175,6 +175,8 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   // Every /v1 operation counts against the caller's rate limit (and a key's monthly quota); failed
   // credentials count against the client IP's own budget.
   if (v1) add(429, RateLimitProblems.rateLimited, RateLimitProblems.quotaExceeded);
+  // Lists price their page size (and range): a key with a small own limit may ask for more than it can ever spend.
+  if (v1 && params.some((param) => param.in === 'query' && param.name === 'limit')) add(422, RateLimitProblems.costExceedsLimit);
   if (touchesDatabase) add(503, CoreProblems.databaseUnavailable);
   add(503, CoreProblems.timeout);
   add(500, CoreProblems.internal);

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig, BroadcastService } from '@aero/core';
+import { Injectable, Optional } from '@nestjs/common';
+import { AppConfig, BroadcastService, RateLimitStorage } from '@aero/core';
 import type { ApiKeyEntity } from './api-key.entity';
 
 /** Redis channel on which every instance announces keys whose cached state is stale. */
@@ -10,7 +10,7 @@ export const SUBSCRIBED_TTL_SECONDS = 60;
 interface Entry {
   /** null remembers "no such key" so unknown ids cannot make every request hit the database. */
   key: ApiKeyEntity | null;
-  expiresAt: number;
+  cachedAt: number;
 }
 
 /**
@@ -18,7 +18,9 @@ interface Entry {
  * (revoke, rotate, disable, scope change) drops the entry here at once and, through Redis pub/sub when
  * REDIS_URL is set, in every other instance within milliseconds. Without Redis (or while it is
  * unreachable) entries live only API_KEY_CACHE_TTL_SECONDS (5 s by default), which bounds staleness
- * elsewhere.
+ * elsewhere. "Unreachable" includes a Redis whose connection stays open but answers nothing (a partition,
+ * a stalled server): the rate limiter's breaker sees that, and the short lifetime then applies at once to
+ * every entry, however long ago it was cached.
  */
 @Injectable()
 export class ApiKeyCache {
@@ -27,6 +29,7 @@ export class ApiKeyCache {
   constructor(
     private readonly config: AppConfig,
     private readonly broadcast: BroadcastService,
+    @Optional() private readonly limits?: RateLimitStorage,
   ) {
     broadcast.subscribe(INVALIDATION_CHANNEL, (id) => this.entries.delete(id));
     // Invalidations may have been missed while disconnected: forget everything (and while disconnected,
@@ -40,14 +43,16 @@ export class ApiKeyCache {
   }
 
   get ttlSeconds(): number {
-    return this.broadcast.shared ? SUBSCRIBED_TTL_SECONDS : this.config.apiKeys.cacheTtlSeconds;
+    const subscribed = this.broadcast.shared && this.limits?.sharing !== 'local-redis-down';
+    return subscribed ? SUBSCRIBED_TTL_SECONDS : this.config.apiKeys.cacheTtlSeconds;
   }
 
   /** The cached row (null: known not to exist), or undefined on a miss. */
   get(id: string, now = Date.now()): ApiKeyEntity | null | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    if (entry.expiresAt <= now) {
+    // The lifetime that applies now, not when it was cached: it shortens as soon as Redis is unreachable.
+    if (now - entry.cachedAt >= this.ttlSeconds * 1000) {
       this.entries.delete(id);
       return undefined;
     }
@@ -56,7 +61,7 @@ export class ApiKeyCache {
 
   set(id: string, key: ApiKeyEntity | null, now = Date.now()): void {
     if (this.entries.size >= 10_000) this.entries.clear();
-    this.entries.set(id, { key, expiresAt: now + this.ttlSeconds * 1000 });
+    this.entries.set(id, { key, cachedAt: now });
   }
 
   has(id: string): boolean {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppError, TransactionService, ValidationProblem } from '@aero/core';
+import { AppError, RANGE_MAX_DAYS, TransactionService, ValidationProblem } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { CapacityService } from './capacity.service';
 import type { HoldTotals } from './bookings.repository';
@@ -22,7 +22,8 @@ import type { VenueEntity } from './venue.entity';
 import { VenuesService } from './venues.service';
 
 const DAY_MS = 24 * 3600_000;
-const MAX_RANGE_DAYS = 62;
+/** The same bound the rate-limit cost of the list is priced within. */
+const MAX_RANGE_DAYS = RANGE_MAX_DAYS;
 
 export interface ScheduleRequest {
   venueId: string;

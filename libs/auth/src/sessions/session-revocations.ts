@@ -23,7 +23,7 @@ export const PRUNE_INTERVAL_MS = 10 * 60_000;
  *   so an instance started (or restarted) later loads it at boot;
  * - through Redis pub/sub when REDIS_URL is set: other instances know within milliseconds; when Redis
  *   comes back after an outage (or first becomes reachable), the instance re-reads what it missed;
- * - a background poll every AUTH_REVOCATIONS_POLL_SECONDS (10 s) reads the rows recorded since its last
+ * - a background poll every AUTH_REVOCATIONS_POLL_SECONDS (2 s) reads the rows recorded since its last
  *   read, which bounds the delay at about that interval even without Redis or with a lost message.
  * Rows and memory entries live one access-token lifetime (plus the overlap), then are pruned.
  */

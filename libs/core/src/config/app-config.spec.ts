@@ -37,6 +37,13 @@ describe('loadConfig', () => {
     expect(config.warnings).toEqual([]);
   });
 
+  it('bounds what an instance misses while Redis is unreachable to 5 s by default', () => {
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd);
+    // Ended sessions are read from the database this often; cached API keys live this long without pub/sub.
+    expect(config.jwt.revocationsPollSeconds).toBeLessThanOrEqual(5);
+    expect(config.apiKeys.cacheTtlSeconds).toBeLessThanOrEqual(5);
+  });
+
   it('names every invalid variable in one ConfigError', () => {
     const error = configErrorOf(() =>
       loadConfig(

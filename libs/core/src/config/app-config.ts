@@ -115,6 +115,14 @@ export interface RateLimitConfig {
   redisTimeoutMs: number;
   /** How long the breaker stays open (local counting) before Redis is tried again. */
   redisBreakerSeconds: number;
+  /** Consecutive failed or late Redis calls that open the breaker (one slow answer does not). */
+  redisBreakerFailures: number;
+  /** Instances to share each limit between while Redis is unreachable, at least (the heartbeat may know more). */
+  expectedInstances: number;
+  /** How often each instance writes the monthly quotas' counts to the database. */
+  quotaFlushMs: number;
+  /** Length of the `minute` window in ms (60 s; shorter only in test harnesses). */
+  minuteWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -290,6 +298,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       redisKeyPrefix: env.RATE_LIMIT_REDIS_KEY_PREFIX,
       redisTimeoutMs: env.RATE_LIMIT_REDIS_TIMEOUT_MS,
       redisBreakerSeconds: env.RATE_LIMIT_REDIS_BREAKER_SECONDS,
+      redisBreakerFailures: env.RATE_LIMIT_REDIS_BREAKER_FAILURES,
+      expectedInstances: env.RATE_LIMIT_EXPECTED_INSTANCES,
+      quotaFlushMs: env.RATE_LIMIT_QUOTA_FLUSH_MS,
+      minuteWindowMs: env.RATE_LIMIT_MINUTE_WINDOW_SECONDS * 1000,
     },
     bookings: {
       holdTtlSeconds: env.BOOKINGS_HOLD_TTL_SECONDS,

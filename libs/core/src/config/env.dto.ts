@@ -260,7 +260,7 @@ export class EnvDto {
   @IsInt()
   @Min(1)
   @Max(300)
-  AUTH_REVOCATIONS_POLL_SECONDS = 10;
+  AUTH_REVOCATIONS_POLL_SECONDS = 2;
 
   @IsOptional()
   @IsString()
@@ -362,13 +362,37 @@ export class EnvDto {
   @IsInt()
   @Min(5)
   @Max(1000)
-  RATE_LIMIT_REDIS_TIMEOUT_MS = 50;
+  RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
 
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(300)
   RATE_LIMIT_REDIS_BREAKER_SECONDS = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  RATE_LIMIT_REDIS_BREAKER_FAILURES = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RATE_LIMIT_EXPECTED_INSTANCES = 1;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  RATE_LIMIT_QUOTA_FLUSH_MS = 1000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_MINUTE_WINDOW_SECONDS = 60;
 
   // --- venue domain ---------------------------------------------------------------
   @Type(() => Number)

@@ -56,6 +56,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return Promise.resolve(removed);
   }
 
+  /** Starts (or lifts) a window at `count`, e.g. a monthly quota at its stored count after a restart. */
+  raiseTo(key: string, count: number, windowMs: number, now: number): void {
+    if (count <= 0) return;
+    const counter = this.counters.get(key);
+    if (counter === undefined || counter.resetAt <= now) this.counters.set(key, { count, resetAt: now + windowMs });
+    else if (counter.count < count) counter.count = count;
+  }
+
   /** Forgets everything (Redis came back: the shared counters are the truth again). */
   clear(): void {
     this.counters.clear();

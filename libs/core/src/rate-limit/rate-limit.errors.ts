@@ -20,4 +20,14 @@ export const RateLimitProblems = {
       "The API key has used its `monthlyQuota` for this calendar month (UTC). `Retry-After` counts the seconds to " +
       'the start of next month; ask an administrator to raise the quota to continue sooner.',
   }),
+  costExceedsLimit: defineProblemType({
+    code: 'COST_EXCEEDS_LIMIT',
+    slug: 'cost-exceeds-limit',
+    status: 422,
+    title: 'Request costs more than the whole rate limit',
+    description:
+      'The request is valid but costs more units (`cost`: long date ranges and large pages cost more) than the ' +
+      '`policy` window can ever hold (`limit` per `windowSeconds`), so waiting would not help and no `Retry-After` ' +
+      'is sent. Ask for a shorter range or a smaller page; `maximumCost` is the most one request may cost.',
+  }),
 } as const;

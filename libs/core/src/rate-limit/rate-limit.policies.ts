@@ -75,7 +75,7 @@ export function windowsFor(
   const key = slot(tracker.id);
   const windows: WindowRequest[] = [
     { key: `${key}:burst`, policy: POLICY_BURST, limit: limits.burst, windowMs: config.burstWindowSeconds * 1000, cost },
-    { key: `${key}:minute`, policy: POLICY_MINUTE, limit: limits.perMinute, windowMs: 60_000, cost },
+    { key: `${key}:minute`, policy: POLICY_MINUTE, limit: limits.perMinute, windowMs: config.minuteWindowMs ?? 60_000, cost },
   ];
   if (subject?.kind === 'apiKey' && subject.monthlyQuota !== undefined) {
     const month = monthWindow(now);
@@ -87,6 +87,7 @@ export function windowsFor(
       windowMs: month.remainingMs,
       policyWindowSeconds: month.lengthMs / 1000,
       cost: cost > 0 ? 1 : 0,
+      durable: month.suffix,
     });
   }
   return windows;

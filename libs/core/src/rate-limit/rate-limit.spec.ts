@@ -16,6 +16,10 @@ const config: RateLimitConfig = {
   redisKeyPrefix: 'x:',
   redisTimeoutMs: 50,
   redisBreakerSeconds: 5,
+  redisBreakerFailures: 3,
+  expectedInstances: 1,
+  quotaFlushMs: 1000,
+  minuteWindowMs: 60_000,
 };
 
 describe('tracker precedence', () => {

@@ -10,6 +10,8 @@ export interface WindowRequest {
   policyWindowSeconds?: number;
   /** Units this request spends; 0 only reads, a negative cost refunds. */
   cost: number;
+  /** Set on a monthly quota: its period (`yyyy-mm`); the count is also kept in the database. */
+  durable?: string;
 }
 
 /** A window after the request: what was counted and when it resets. */

@@ -42,8 +42,24 @@ export class RateLimiterService {
   /** One request of `subject` (or, without one, of `clientIp`), costing `cost`: one storage call. */
   async check(subject: RateLimitSubject | undefined, clientIp: string | undefined, cost = 1, now = Date.now()): Promise<RateLimitDecision> {
     const tracker = trackerFor(subject, clientIp);
-    const result = await this.storage.consume(windowsFor(this.config.rateLimit, tracker, subject, cost, now), now);
+    const windows = windowsFor(this.config.rateLimit, tracker, subject, cost, now);
+    // A cost no window can ever hold is answered now: a 429 with a Retry-After would never clear.
+    const tooBig = windows.find((window) => window.policy !== POLICY_QUOTA && window.cost > window.limit);
+    if (tooBig) return this.costExceedsLimit(tracker, windows, tooBig);
+    const result = await this.storage.consume(windows, now);
     return this.decide(tracker, result);
+  }
+
+  private costExceedsLimit(tracker: Tracker, windows: WindowRequest[], tooBig: WindowRequest): RateLimitDecision {
+    const maximumCost = Math.min(...windows.filter((window) => window.policy !== POLICY_QUOTA && window.cost > 0).map((window) => window.limit));
+    const seconds = tooBig.policyWindowSeconds ?? Math.round(tooBig.windowMs / 1000);
+    const error = new AppError(
+      RateLimitProblems.costExceedsLimit,
+      `This request costs ${tooBig.cost} rate-limit units but the "${tooBig.policy}" limit is ${tooBig.limit} per ${seconds} s, ` +
+        `so it can never be served; ask for a shorter range or a smaller page (at most ${maximumCost} units per request).`,
+      { policy: tooBig.policy, limit: tooBig.limit, windowSeconds: seconds, cost: tooBig.cost, maximumCost },
+    );
+    return { allowed: false, tracker, headers: {}, error };
   }
 
   /** A failed credential from `clientIp`: counted under the strict per-IP policy; refused once it is spent. */

@@ -62,4 +62,33 @@ describe('RedisRateLimitStore (real Redis)', () => {
     expect(await store.reset('{e}')).toBe(2);
     expect((await store.consume(windows('e', 0))).windows.map((w) => w.count)).toEqual([0, 0]);
   });
+
+  it('resumes a counter Redis lost from the floor this instance knew, with the window time it had left', async () => {
+    const minute: WindowRequest[] = [{ key: '{f}:minute', policy: 'minute', limit: 10, windowMs: 60_000, cost: 1 }];
+    const seeded = await store.consume(minute, Date.now(), [{ count: 9, remainingMs: 30_000 }]);
+    expect(seeded.allowed).toBe(true);
+    expect(seeded.windows[0].count).toBe(10);
+    expect(seeded.windows[0].resetMs).toBeLessThanOrEqual(30_000);
+    expect((await store.consume(minute)).allowed).toBe(false);
+    // A floor never lowers or adds to a counter Redis still has.
+    const kept = await store.consume(minute, Date.now(), [{ count: 2, remainingMs: 30_000 }]);
+    expect(kept.windows[0].count).toBe(10);
+  });
+
+  it('merges what an instance counted alone: added to the count Redis has, or to the one it knew', async () => {
+    const minute: WindowRequest[] = [{ key: '{g}:minute', policy: 'minute', limit: 100, windowMs: 60_000, cost: 1 }];
+    await store.consume(minute);
+    expect(await store.merge('{g}:minute', 4, 1, 30_000)).toBe(5);
+    expect(await store.merge('{h}:minute', 4, 7, 30_000)).toBe(11);
+    const ttl = await redis.pttl(`${prefix}{h}:minute`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it('counts live instances through the heartbeat and forgets silent ones', async () => {
+    const now = Date.now();
+    expect(await store.heartbeat('one', now - 20_000, 10_000)).toBe(1);
+    expect(await store.heartbeat('two', now, 10_000)).toBe(1);
+    expect(await store.heartbeat('three', now, 10_000)).toBe(2);
+  });
 });
