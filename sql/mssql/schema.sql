@@ -142,8 +142,6 @@ UPDATE members SET first_name_key = LOWER(first_name);
 GO
 SELECT TOP (1000) id, first_name, first_name_key FROM members WHERE id > @0 ORDER BY id;
 GO
-ALTER TABLE "members" DROP CONSTRAINT "DF_f42efad7eb6e137706c2920849a";
-GO
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 GO
 

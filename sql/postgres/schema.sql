@@ -82,10 +82,9 @@ CREATE UNIQUE INDEX "UQ_usage_hourly_group" ON "usage_hourly"  ("hour_start", "p
 CREATE TABLE "usage_rollup_hours" ("hour_start" timestamptz NOT NULL, "rolled_at" timestamptz NOT NULL, "group_count" int NOT NULL, CONSTRAINT "PK_161d1093907cf7f28a7672669b0" PRIMARY KEY ("hour_start"));
 
 -- migration: MemberSearchKeys1764800000000
-ALTER TABLE "members" ADD "first_name_key" character varying(100);
+ALTER TABLE "members" ADD "first_name_key" character varying(100) NOT NULL DEFAULT '';
 UPDATE members SET first_name_key = LOWER(first_name);
 SELECT id, first_name, first_name_key FROM members WHERE id > $1 ORDER BY id LIMIT 1000;
-ALTER TABLE "members" ALTER COLUMN "first_name_key" SET NOT NULL;
 CREATE INDEX "IX_members_first_name_key_c" ON "members" ("first_name_key" COLLATE "C", "sort_key", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_sort_key_c" ON "members" ("sort_key" COLLATE "C") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_email_normalized_c" ON "members" ("email_normalized" COLLATE "C") WHERE "email_normalized" IS NOT NULL;

@@ -108,7 +108,7 @@ CREATE TABLE "usage_rollup_hours" ("hour_start" datetime PRIMARY KEY NOT NULL, "
 DROP INDEX "UQ_members_email_normalized";
 DROP INDEX "IX_members_sort_key_id";
 DROP INDEX "IX_members_guardian";
-CREATE TABLE "temporary_members" ("id" varchar(36) PRIMARY KEY NOT NULL, "first_name" varchar(100) NOT NULL, "last_name" varchar(100) NOT NULL, "sort_key" varchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" varchar(254), "email_normalized" varchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" varchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime, "version" integer NOT NULL DEFAULT (1), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "deleted_at" datetime, "home_venue_id" varchar(36), "first_name_key" varchar(100), CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"), CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues" ("id"));
+CREATE TABLE "temporary_members" ("id" varchar(36) PRIMARY KEY NOT NULL, "first_name" varchar(100) NOT NULL, "last_name" varchar(100) NOT NULL, "sort_key" varchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" varchar(254), "email_normalized" varchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" varchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime, "version" integer NOT NULL DEFAULT (1), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "deleted_at" datetime, "home_venue_id" varchar(36), "first_name_key" varchar(100) NOT NULL DEFAULT (''), CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"), CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues" ("id"));
 INSERT INTO "temporary_members"("id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id") SELECT "id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id" FROM "members";
 DROP TABLE "members";
 ALTER TABLE "temporary_members" RENAME TO "members";
@@ -117,16 +117,6 @@ CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
 CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
 UPDATE members SET first_name_key = LOWER(first_name);
 SELECT id, first_name, first_name_key FROM members WHERE id > ? ORDER BY id LIMIT 1000;
-DROP INDEX "UQ_members_email_normalized";
-DROP INDEX "IX_members_sort_key_id";
-DROP INDEX "IX_members_guardian";
-CREATE TABLE "temporary_members" ("id" varchar(36) PRIMARY KEY NOT NULL, "first_name" varchar(100) NOT NULL, "last_name" varchar(100) NOT NULL, "sort_key" varchar(201) NOT NULL, "date_of_birth" date NOT NULL, "email" varchar(254), "email_normalized" varchar(254), "phone" varchar(32), "guardian_id" varchar(36), "membership_plan" varchar(100), "membership_status" varchar(16), "membership_valid_until" date, "waiver_valid_until" datetime, "version" integer NOT NULL DEFAULT (1), "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "deleted_at" datetime, "home_venue_id" varchar(36), "first_name_key" varchar(100) NOT NULL, CONSTRAINT "FK_members_guardian" FOREIGN KEY ("guardian_id") REFERENCES "members" ("id"), CONSTRAINT "FK_members_home_venue" FOREIGN KEY ("home_venue_id") REFERENCES "venues" ("id"));
-INSERT INTO "temporary_members"("id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id", "first_name_key") SELECT "id", "first_name", "last_name", "sort_key", "date_of_birth", "email", "email_normalized", "phone", "guardian_id", "membership_plan", "membership_status", "membership_valid_until", "waiver_valid_until", "version", "created_at", "updated_at", "deleted_at", "home_venue_id", "first_name_key" FROM "members";
-DROP TABLE "members";
-ALTER TABLE "temporary_members" RENAME TO "members";
-CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalized") WHERE "email_normalized" IS NOT NULL;
-CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
-CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 
 -- migration: CreateRateLimitCounters1765100000000

@@ -16,7 +16,7 @@ export class MemberEntity {
   lastName: string;
 
   /** lower(first name): the first-name search key (`firstNameKeyOf`), so the search never runs LOWER(). */
-  @Column({ name: 'first_name_key', type: String, length: 100 })
+  @Column({ name: 'first_name_key', type: String, length: 100, default: '' })
   firstNameKey: string;
 
   /** lower("last first"): the alphabetical sort and search key. */

@@ -10,8 +10,14 @@ const BACKFILL_PAGE = 1000;
  * - `members.first_name_key`: the first name lowercased by the application (`String.toLowerCase`, as the
  *   sort key and the normalized email are), so the search compares stored keys and never applies LOWER()
  *   to a column. Backfilled with LOWER(), then re-keyed in code where the database's LOWER() differs
- *   (SQLite's only folds ASCII), and NOT NULL in the end so a writer that forgets it fails loudly.
- * - Indexes for the three searched keys. SQLite and SQL Server seek the plain indexes (SQLite through a
+ *   (SQLite's only folds ASCII).
+ * - Expand/contract: the column is NOT NULL with a default of '' that stays, so the previous release (which
+ *   does not know the column) keeps inserting members while a rolling deploy runs (`npm run test:compat`
+ *   proves it). The same shape is one ADD COLUMN on every dialect and every T-SQL engine (no ALTER COLUMN).
+ *   Members such an old instance inserts get '' until the next release's migration re-keys the rows whose
+ *   key is '' and first name is not (the contract step; docs/operations.md, "Schema changes").
+ * - Indexes for the three searched keys.
+ *   SQLite and SQL Server seek the plain indexes (SQLite through a
  *   range on its binary collation, SQL Server through `LIKE 'p%'`); PostgreSQL compares ranges under
  *   COLLATE "C" (the only collation whose order is the code-point order a prefix range relies on, whatever
  *   the database's own collation), which needs expression indexes the schema builder cannot declare, so
@@ -22,15 +28,9 @@ export class MemberSearchKeys1764800000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const t = new SchemaTypes(queryRunner);
-    const key = t.string('first_name_key', 100);
-    // SQL Server: added NOT NULL behind a default constraint, backfilled, then the default dropped, which every
-    // T-SQL engine takes (Babelfish refuses ALTER TABLE … ALTER COLUMN … NOT NULL). Elsewhere: added
-    // nullable, backfilled, then SET NOT NULL. Either way the end state is the NOT NULL column without a default.
-    const added = t.dialect === 'mssql' ? { ...key, default: "''" } : { ...key, isNullable: true };
-    await queryRunner.addColumn('members', new TableColumn(added));
+    await queryRunner.addColumn('members', new TableColumn({ ...t.string('first_name_key', 100), default: "''" }));
     await queryRunner.query('UPDATE members SET first_name_key = LOWER(first_name)');
     await rekeyInCode(queryRunner, t.dialect);
-    await queryRunner.changeColumn('members', 'first_name_key', new TableColumn(key));
     // The first-name index carries (sort_key, id) for the order and the cursor and skips deleted members.
     if (t.dialect === 'postgres') {
       await queryRunner.query(
