@@ -27,13 +27,15 @@ describe('read replica: stale-tolerant reads on the replica, the primary as fall
   let primary: Client;
   let auth: Record<string, string>;
   let adminId: string;
+  let database: { env: Record<string, string>; drop: () => Promise<void> };
+  let env: Record<string, string>;
   const counts = { replica: 0, primary: 0, errors: 0 };
 
   beforeAll(async () => {
     pg = await startPostgresWithReplica();
-    const database = { env: pg.env, drop: async () => undefined };
+    database = { env: pg.env, drop: async () => undefined };
     // One signing key and pepper: a token from one instance is good on the other, as behind a load balancer.
-    const env = {
+    env = {
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('hex'),
       USAGE_FLUSH_INTERVAL_MS: '100',
@@ -127,6 +129,7 @@ describe('read replica: stale-tolerant reads on the replica, the primary as fall
   });
 
   it('a stopped replica: reports come from the primary with no error, and the replica is used again once back', async () => {
+    let late: TestApp | undefined;
     await until('the replica in use', async () =>
       (await reader(tolerant).check()) === 'up' ? true : undefined,
     );
@@ -144,13 +147,28 @@ describe('read replica: stale-tolerant reads on the replica, the primary as fall
       }
       expect(reader(tolerant).state).toBe('down');
       expect((await tolerant.http.get('/metrics')).text).toMatch(/^db_replica_lag_seconds -1$/m);
+
+      // An instance that starts while the replica is down boots, and answers from the primary.
+      late = await createTestApp({
+        database,
+        env: { ...env, DB_MIGRATIONS_RUN: 'false', DB_REPLICA_MAX_LAG_MS: '60000' },
+      });
+      expect(reader(late).state).toBe('down');
+      expect(await reportedRequests(late)).toBeGreaterThanOrEqual(stored);
+      counts.primary++;
     } finally {
       await pg.startReplica();
     }
+    const started = late;
+    if (started)
+      await until('the late instance on the replica', async () =>
+        (await reader(started).check()) === 'up' ? true : undefined,
+      );
     await until('the replica in use again', async () =>
       (await reader(tolerant).check()) === 'up' ? true : undefined,
     );
     expect(await reportedRequests(tolerant)).toBeGreaterThanOrEqual(stored);
     counts.replica++;
+    await late?.close();
   });
 });

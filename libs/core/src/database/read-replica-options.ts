@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 
@@ -31,8 +32,11 @@ export function withReadReplica(options: DataSourceOptions, db: AppConfig['db'])
     database,
   };
   if (options.type === 'postgres') {
+    const pg = (options.driver ?? loadPg()) as PgModule;
+    const tolerant = slave.host !== master.host || slave.port !== master.port;
     return {
       ...options,
+      driver: tolerant ? withBootTolerantReplicaPool(pg, slave) : pg,
       replication: { master, slaves: [slave], defaultMode: 'master' },
     } as DataSourceOptions;
   }
@@ -64,4 +68,45 @@ export function withReadOnlyIntent(mssql: MssqlModule): MssqlModule {
     }
   }
   return Object.assign(Object.create(mssql) as MssqlModule, { ConnectionPool: ReadIntentConnectionPool });
+}
+
+type PgConnectCallback = (error: Error | undefined, client: unknown, release: () => void) => void;
+interface PgPoolLike {
+  connect(callback?: PgConnectCallback): unknown;
+}
+interface PgModule {
+  Pool: new (config: { host?: string; port?: number }) => PgPoolLike;
+}
+
+function loadPg(): PgModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('pg') as PgModule;
+}
+
+/**
+ * TypeORM opens one connection per pool while the data source initializes and fails the boot when one of
+ * them does not connect. A replica that is down must not stop the API: the replica's pool (told apart by its
+ * host and port) answers that first probe with a stand-in client, and ReadDataSource's measurement decides
+ * when the replica is used. Every later connection is a real one.
+ */
+export function withBootTolerantReplicaPool(pg: PgModule, replica: Credentials): PgModule {
+  const Base = pg.Pool;
+  class BootTolerantPool extends Base {
+    private probed: boolean;
+
+    constructor(config: { host?: string; port?: number }) {
+      super(config);
+      this.probed = !(config.host === replica.host && Number(config.port) === Number(replica.port));
+    }
+
+    override connect(callback?: PgConnectCallback): unknown {
+      if (this.probed || !callback) return super.connect(callback);
+      this.probed = true;
+      return super.connect((error, client, release) => {
+        if (error) callback(undefined, new EventEmitter(), () => undefined);
+        else callback(undefined, client, release);
+      });
+    }
+  }
+  return Object.assign(Object.create(pg) as PgModule, { Pool: BootTolerantPool });
 }
