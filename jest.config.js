@@ -49,6 +49,13 @@ module.exports = {
       setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/chaos/setup-chaos-env.ts'],
     },
     {
+      // Scale-out: a PostgreSQL streaming replica and a Redis Cluster started by the project's scripts; run in band.
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/chaos/setup-chaos-env.ts'],
+    },
+    {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/**/*.browser-spec.ts'],

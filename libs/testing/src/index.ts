@@ -9,3 +9,4 @@ export * from './postgres-cluster';
 export * from './tcp-proxy';
 export * from './clock';
 export * from './free-port';
+export * from './scale-out-services';

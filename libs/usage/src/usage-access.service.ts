@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '@aero/core';
+import { AppError, ReadDataSource } from '@aero/core';
 import type { Principal } from '@aero/auth';
 import { isAdmin, UsersService } from '@aero/auth';
 import { ApiKeysService } from '@aero/api-keys';
@@ -27,6 +27,7 @@ export class UsageAccessService {
     private readonly usage: UsageService,
     private readonly apiKeys: ApiKeysService,
     private readonly users: UsersService,
+    private readonly reader: ReadDataSource,
   ) {}
 
   own(caller: Principal, query: UsageQueryDto): Promise<UsageReportDto> {
@@ -48,7 +49,9 @@ export class UsageAccessService {
   }
 
   async summary(query: UsageSummaryQueryDto): Promise<UsageSummaryDto> {
-    const summary = await this.usage.summary(resolveRange(query, 'hour'));
+    // Reports tolerate staleness (usage shows within about a second anyway): the read replica serves them
+    // when it is fresh enough. Who the principal is (above, in forKey/forUser) is read on the primary.
+    const summary = await this.reader.read(() => this.usage.summary(resolveRange(query, 'hour')));
     return {
       ...summary,
       topPrincipals: summary.topPrincipals.map(({ principalKind, principalId, ...line }) => ({
@@ -72,10 +75,8 @@ export class UsageAccessService {
     query: UsageQueryDto,
     range = resolveRange(query, query.granularity ?? 'hour'),
   ): Promise<UsageReportDto> {
-    const report = await this.usage.report(
-      { principalKind: kind, principalId: id },
-      range,
-      query.granularity ?? 'hour',
+    const report = await this.reader.read(() =>
+      this.usage.report({ principalKind: kind, principalId: id }, range, query.granularity ?? 'hour'),
     );
     return { principal: { kind, id }, ...report };
   }

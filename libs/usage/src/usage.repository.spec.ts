@@ -1,4 +1,4 @@
-import type { AppConfig, TransactionService } from '@aero/core';
+import type { AppConfig, ReadDataSource, TransactionService } from '@aero/core';
 import type { DataSource } from 'typeorm';
 import type { UsageRecord } from './usage-record';
 import { MAX_PARAMETERS_PER_STATEMENT, rowsPerInsert, UsageRepository } from './usage.repository';
@@ -47,6 +47,7 @@ describe('UsageRepository.insertEvents', () => {
       dataSource,
       {} as TransactionService,
       { db: { type: 'mssql' } } as AppConfig,
+      {} as ReadDataSource,
     );
     const records: UsageRecord[] = Array.from({ length: 1000 }, (_, i) => ({
       at: Date.now(),

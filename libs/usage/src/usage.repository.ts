@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, ObjectLiteral } from 'typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig, dialectErrors, TransactionService } from '@aero/core';
+import { AppConfig, dialectErrors, ReadDataSource, TransactionService } from '@aero/core';
 import type { DialectErrors } from '@aero/core';
 import type { PrincipalWindow } from './anomalies';
 import type { UsageFact, UsageGroup } from './rollup';
@@ -43,6 +43,7 @@ export class UsageRepository extends UsageSink {
     private readonly dataSource: DataSource,
     private readonly tx: TransactionService,
     config: AppConfig,
+    private readonly reader: ReadDataSource,
   ) {
     super();
     const dialect = config.db.type;
@@ -113,7 +114,7 @@ export class UsageRepository extends UsageSink {
 
   /** Start of the first hour not rolled up yet (hours are claimed in order), or undefined before any. */
   async rollupWatermark(): Promise<number | undefined> {
-    const last = await this.dataSource.manager
+    const last = await this.reader.manager
       .getRepository(UsageRollupHourEntity)
       .createQueryBuilder('r')
       .orderBy('r.hourStart', 'DESC')
@@ -139,7 +140,7 @@ export class UsageRepository extends UsageSink {
     const facts: UsageFact[] = [];
     let after: { at: Date; id: string } | undefined;
     for (;;) {
-      const query = this.dataSource.manager
+      const query = this.reader.manager
         .getRepository(UsageEventEntity)
         .createQueryBuilder('e')
         .where('e.occurredAt >= :from AND e.occurredAt < :to', { from: new Date(from), to: new Date(to) })
@@ -183,7 +184,7 @@ export class UsageRepository extends UsageSink {
 
   /** Rolled-up groups of the hours starting in [from, to), optionally of one principal. */
   async groupsBetween(from: number, to: number, principal?: PrincipalFilter): Promise<UsageGroup[]> {
-    const query = this.dataSource.manager
+    const query = this.reader.manager
       .getRepository(UsageHourlyEntity)
       .createQueryBuilder('h')
       .where('h.hourStart >= :from AND h.hourStart < :to', { from: new Date(from), to: new Date(to) });
@@ -247,7 +248,7 @@ export class UsageRepository extends UsageSink {
 
   /** Per principal in [from, to): counts and distinct client IPs, aggregated by the database. */
   async windowsBetween(from: number, to: number): Promise<PrincipalWindow[]> {
-    const rows = await this.dataSource.manager
+    const rows = await this.reader.manager
       .getRepository(UsageEventEntity)
       .createQueryBuilder('e')
       .select('e.principalKind', 'kind')

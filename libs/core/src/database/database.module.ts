@@ -4,6 +4,8 @@ import { Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './data-source-options';
 import { QueryCounterLogger } from './query-counter.logger';
+import { ReadDataSource } from './read-data-source';
+import { withReadReplica } from './read-replica-options';
 import { TransactionService } from './transaction.service';
 
 const typeormLogger = new Logger('Database');
@@ -18,17 +20,21 @@ const typeormLogger = new Logger('Database');
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...buildDataSourceOptions(config.db, {
-          logger: new QueryCounterLogger(config.db.logging, (level, message) =>
-            level === 'error'
-              ? typeormLogger.error(message)
-              : level === 'warn'
-                ? typeormLogger.warn(message)
-                : level === 'info'
-                  ? typeormLogger.log(message)
-                  : typeormLogger.debug(message),
-          ),
-        }),
+        // With DB_REPLICA_HOST: TypeORM replication, every query on the primary unless ReadDataSource asks.
+        ...withReadReplica(
+          buildDataSourceOptions(config.db, {
+            logger: new QueryCounterLogger(config.db.logging, (level, message) =>
+              level === 'error'
+                ? typeormLogger.error(message)
+                : level === 'warn'
+                  ? typeormLogger.warn(message)
+                  : level === 'info'
+                    ? typeormLogger.log(message)
+                    : typeormLogger.debug(message),
+            ),
+          }),
+          config.db,
+        ),
         autoLoadEntities: true,
         migrationsRun: config.db.migrationsRun,
         manualInitialization: config.db.openAtStart === false,
@@ -38,7 +44,7 @@ const typeormLogger = new Logger('Database');
       }),
     }),
   ],
-  providers: [TransactionService],
-  exports: [TransactionService],
+  providers: [TransactionService, ReadDataSource],
+  exports: [TransactionService, ReadDataSource],
 })
 export class DatabaseModule {}

@@ -8,3 +8,5 @@ export * from './query-counter.logger';
 export * from './schema-types';
 export * from './transaction.service';
 export * from './prepared-select';
+export * from './read-data-source';
+export * from './read-replica-options';

@@ -3,13 +3,14 @@ import type { BeforeApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
 import { Counter, Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import type { RateLimitConfig } from '../config/app-config';
 import { dialectErrors } from '../database/dialect';
 import { MetricsService } from '../metrics/metrics.service';
+import type { RedisClient } from '../shared-state/redis-client';
+import { createRedisClient } from '../shared-state/redis-client';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { QuotaLedger } from './quota-ledger';
 import type { WindowFloor } from './redis-rate-limit.store';
@@ -74,7 +75,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
   readonly instanceId = randomUUID();
   private readonly known = new Map<string, Known>();
   private readonly ledger: QuotaLedger;
-  private redis?: Redis;
+  private redis?: RedisClient;
   private shared?: RedisRateLimitStore;
   private openUntil = 0;
   private down = false;
@@ -128,10 +129,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
     this.registerMetrics();
     this.flushTimer = setInterval(() => void this.ledger.flush(), this.settings.quotaFlushMs);
     this.flushTimer.unref();
-    const url = this.config.redisUrl;
-    if (!url) return;
     const { redisTimeoutMs, redisKeyPrefix } = this.config.rateLimit;
-    this.redis = new Redis(url, {
+    this.redis = createRedisClient(this.config, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -139,6 +138,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, BeforeA
       connectTimeout: 5000,
       retryStrategy: () => 500,
     });
+    if (!this.redis) return;
     // Connection errors are reported once, as a state change, by the breaker.
     this.redis.on('error', () => undefined);
     this.shared = new RedisRateLimitStore(this.redis, redisKeyPrefix);

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared-state/redis-client';
+import { isCluster } from '../shared-state/redis-client';
 import type { ConsumeResult, RateLimitStore, WindowRequest } from './rate-limit.types';
 
 /**
@@ -87,7 +88,7 @@ export interface WindowFloor {
 }
 
 type ScriptCommand = (...args: (string | number)[]) => Promise<number[]>;
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   aeroRateLimitConsume: ScriptCommand;
   aeroRateLimitMerge: (key: string, local: number, known: number, remainingMs: number) => Promise<number>;
   aeroRateLimitHeartbeat: (key: string, now: number, id: string, liveMs: number) => Promise<number>;
@@ -98,7 +99,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: RedisWithScripts;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     if (!('aeroRateLimitConsume' in redis)) {
@@ -152,22 +153,33 @@ export class RedisRateLimitStore implements RateLimitStore {
    * deletes every key of the deployment prefix (test and benchmark clean-up).
    */
   async reset(keyPrefix: string): Promise<number> {
-    let cursor = '0';
-    let removed = 0;
     const pattern = `${escapeGlob(this.prefix + keyPrefix)}*`;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length === 0) continue;
-      if (keyPrefix === '') {
-        removed += await this.redis.del(...keys);
-        continue;
-      }
-      const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.set(key, 0, 'KEEPTTL', 'XX');
-      const replies = (await pipeline.exec()) ?? [];
-      removed += replies.filter(([error, reply]) => !error && reply === 'OK').length;
-    } while (cursor !== '0');
+    // A cluster's keys live on its primaries: each is scanned, and each key changed on its own there (the keys
+    // of one scan page may span slots); a single Redis takes a page at once.
+    const cluster = isCluster(this.redis);
+    const nodes = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis];
+    let removed = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (keys.length === 0) continue;
+        if (keyPrefix === '') {
+          if (cluster) for (const key of keys) removed += await this.redis.del(key);
+          else removed += await node.del(...keys);
+          continue;
+        }
+        if (cluster) {
+          for (const key of keys) if ((await this.redis.set(key, 0, 'KEEPTTL', 'XX')) === 'OK') removed += 1;
+          continue;
+        }
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.set(key, 0, 'KEEPTTL', 'XX');
+        const replies = (await pipeline.exec()) ?? [];
+        removed += replies.filter(([error, reply]) => !error && reply === 'OK').length;
+      } while (cursor !== '0');
+    }
     return removed;
   }
 }
