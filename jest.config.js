@@ -48,6 +48,14 @@ module.exports = {
       setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/chaos/setup-chaos-env.ts'],
     },
     {
+      // npm run test:cluster: scripts/cluster.sh's HAProxy + 3 production instances (needs `npm run build`
+      // output, which the script makes when missing); run in band.
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
+    },
+    {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/**/*.browser-spec.ts'],
