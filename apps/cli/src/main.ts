@@ -90,7 +90,7 @@ function readConfig(argv: string[]): AppConfig {
   try {
     const config = loadConfig();
     if (onlyPrints(argv)) {
-      return { ...config, redisUrl: undefined, db: { ...config.db, migrationsRun: false, openAtStart: false } };
+      return { ...config, redisUrl: undefined, redisClusterNodes: undefined, db: { ...config.db, migrationsRun: false, openAtStart: false } };
     }
     const migrationsRun = config.db.migrationsRun && argv[0] !== 'db:migrate';
     return { ...config, db: { ...config.db, migrationsRun } };

@@ -6,6 +6,9 @@ import { AuthProblems } from '../auth.errors';
 /** One address may fail this many times more than one account before it is slowed (shared NATs, kiosks). */
 export const IP_FAILURE_MULTIPLIER = 4;
 
+/** The hash tag of every login-throttle counter. */
+export const LOGIN_SLOT = '{login}';
+
 /** A sign-in attempt in progress. Unless it `succeeded()`, it stays counted as a failure. */
 export interface LoginAttempt {
   /** The password was right: the attempt is given back, and this address's failures for the account forgotten. */
@@ -22,8 +25,8 @@ export interface LoginAttempt {
  * another address is refused only by the last, deliberately high, limit.
  *
  * Each attempt is counted before the password is checked (so parallel guesses cannot overshoot) and given
- * back when it succeeds: one storage call per attempt, one more on success. (The three counters live in
- * different Redis hash slots: a single Redis or a primary with replicas, not Redis Cluster.)
+ * back when it succeeds: one storage call per attempt, one more on success. The three counters share one
+ * Redis hash slot (`{login}`), so the call is one atomic script on a single Redis and on Redis Cluster alike.
  */
 @Injectable()
 export class LoginThrottle {
@@ -49,10 +52,12 @@ export class LoginThrottle {
   private windows(email: string, ip: string, cost: number): WindowRequest[] {
     const { maxFailures, lockoutSeconds, accountMaxFailures } = this.config.login;
     const windowMs = lockoutSeconds * 1000;
-    const account = `{login:${email}}`;
+    // One hash tag for the three counters, so one atomic script covers them on Redis Cluster too (the tag
+    // comes first, so braces in an email cannot move the slot).
+    const account = `${LOGIN_SLOT}:${email}`;
     return [
       { key: `${account}:${ipTrackerId(ip)}`, policy: 'login-account-ip', limit: maxFailures, windowMs, cost },
-      { key: `{login:${ipTrackerId(ip)}}`, policy: 'login-ip', limit: maxFailures * IP_FAILURE_MULTIPLIER, windowMs, cost },
+      { key: `${LOGIN_SLOT}:${ipTrackerId(ip)}`, policy: 'login-ip', limit: maxFailures * IP_FAILURE_MULTIPLIER, windowMs, cost },
       { key: account, policy: 'login-account', limit: accountMaxFailures, windowMs, cost },
     ];
   }

@@ -186,4 +186,29 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(3000);
     expect(config.http.corsOrigins).toEqual(['https://book.example.com', 'https://pos.example.com']);
   });
+
+  it('reads Redis Cluster seed nodes and names a malformed one, or one set beside REDIS_URL', () => {
+    const base = { NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER };
+    const config = loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001,[::1]:7002' }, cwd);
+    expect(config.redisClusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(configErrorOf(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b' }, cwd)).message).toContain(
+      'REDIS_CLUSTER_NODES: "redis-b" is not host:port',
+    );
+    expect(
+      configErrorOf(() => loadConfig({ ...base, REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_URL: 'redis://10.0.0.1:6379' }, cwd)).message,
+    ).toContain('set either REDIS_URL or REDIS_CLUSTER_NODES');
+  });
+
+  it('reads a read replica only beside a server database', () => {
+    const base = { NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER };
+    const server = { DB_TYPE: 'postgres', DB_HOST: 'db', DB_USERNAME: 'app', DB_DATABASE: 'aero' };
+    const config = loadConfig({ ...base, ...server, DB_REPLICA_HOST: 'db-ro', DB_REPLICA_PORT: '5433', DB_REPLICA_MAX_LAG_MS: '2000' }, cwd);
+    expect(config.db.replica).toEqual({ host: 'db-ro', port: 5433, username: undefined, password: undefined });
+    expect(config.db.replicaMaxLagMs).toBe(2000);
+    expect(configErrorOf(() => loadConfig({ ...base, DB_REPLICA_HOST: 'db-ro' }, cwd)).message).toContain('DB_REPLICA_HOST: a read replica needs');
+  });
 });

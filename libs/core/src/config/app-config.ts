@@ -50,6 +50,12 @@ export class AppConfig {
     breakerFailureThreshold: number;
     breakerHalfOpenAfterMs: number;
     poolAcquireTimeoutMs: number;
+    /** A streaming read replica (postgres) or a read-only availability-group listener (mssql); see ReadDataSource. */
+    replica?: { host: string; port?: number; username?: string; password?: string };
+    /** Replica lag above which reads go to the primary. */
+    replicaMaxLagMs: number;
+    /** How often the replica's lag (and whether it answers) is measured. */
+    replicaCheckIntervalMs: number;
     /**
      * Not from the environment: false lets a process that only prints (CLI `--help`, `--version`) build the
      * app without opening the database. Undefined means true.
@@ -58,6 +64,8 @@ export class AppConfig {
   };
   readonly idempotency!: { retentionHours: number; inFlightTimeoutSeconds: number };
   readonly redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES); set instead of redisUrl. */
+  readonly redisClusterNodes?: { host: string; port: number }[];
   readonly jwt!: {
     signingKey: string;
     issuer: string;
@@ -181,6 +189,23 @@ function describeInvalidVariable(error: ValidationError): string {
   return `${error.property}: ${messages.map((m) => m.replace(`${error.property} `, '')).join('; ')}`;
 }
 
+/** `host:port,host:port` → seed nodes; each malformed entry is a problem naming it. */
+function parseClusterNodes(value: string | undefined, problems: string[]): { host: string; port: number }[] | undefined {
+  if (!value) return undefined;
+  const nodes: { host: string; port: number }[] = [];
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      problems.push(`REDIS_CLUSTER_NODES: "${entry}" is not host:port`);
+      continue;
+    }
+    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length === 0 && !problems.some((p) => p.startsWith('REDIS_CLUSTER_NODES'))) problems.push('REDIS_CLUSTER_NODES: lists no host:port');
+  return nodes.length > 0 ? nodes : undefined;
+}
+
 function parseTrustProxy(value: string): boolean | number | string {
   const v = value.trim();
   if (v === 'true') return true;
@@ -207,6 +232,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_RECEIVE_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be greater than HTTP_RECEIVE_TIMEOUT_MS');
   }
+  const redisClusterNodes = parseClusterNodes(env.REDIS_CLUSTER_NODES, problems);
+  if (redisClusterNodes && env.REDIS_URL) problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  if (env.DB_REPLICA_HOST && env.DB_TYPE === 'sqlite') problems.push('DB_REPLICA_HOST: a read replica needs DB_TYPE=postgres or mssql');
   const secrets = resolveSecrets(env, cwd, warnings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -252,12 +280,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       breakerFailureThreshold: env.DB_BREAKER_FAILURE_THRESHOLD,
       breakerHalfOpenAfterMs: env.DB_BREAKER_HALF_OPEN_AFTER_MS,
       poolAcquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      replica: env.DB_REPLICA_HOST
+        ? { host: env.DB_REPLICA_HOST, port: env.DB_REPLICA_PORT, username: env.DB_REPLICA_USERNAME, password: env.DB_REPLICA_PASSWORD }
+        : undefined,
+      replicaMaxLagMs: env.DB_REPLICA_MAX_LAG_MS,
+      replicaCheckIntervalMs: env.DB_REPLICA_CHECK_INTERVAL_MS,
     },
     idempotency: {
       retentionHours: env.IDEMPOTENCY_RETENTION_HOURS,
       inFlightTimeoutSeconds: env.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS,
     },
     redisUrl: env.REDIS_URL,
+    redisClusterNodes,
     jwt: {
       signingKey: secrets.JWT_SIGNING_KEY,
       issuer: env.JWT_ISSUER,

@@ -126,6 +126,38 @@ export class EnvDto {
   @Min(100)
   DB_POOL_ACQUIRE_TIMEOUT_MS = 5000;
 
+  // --- read replica (postgres, mssql) -------------------------------------------------
+  @IsOptional()
+  @IsString()
+  DB_REPLICA_HOST?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  DB_REPLICA_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  DB_REPLICA_USERNAME?: string;
+
+  @IsOptional()
+  @IsString()
+  DB_REPLICA_PASSWORD?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3600000)
+  DB_REPLICA_MAX_LAG_MS = 5000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  DB_REPLICA_CHECK_INTERVAL_MS = 1000;
+
   // --- idempotency ----------------------------------------------------------------
   @Type(() => Number)
   @IsInt()
@@ -143,6 +175,11 @@ export class EnvDto {
   @IsOptional()
   @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false })
   REDIS_URL?: string;
+
+  /** `host:port,host:port,…`: seed nodes of a Redis Cluster (instead of REDIS_URL). */
+  @IsOptional()
+  @IsString()
+  REDIS_CLUSTER_NODES?: string;
 
   // --- HTTP -----------------------------------------------------------------------
   @Type(() => Number)

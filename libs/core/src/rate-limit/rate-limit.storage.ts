@@ -2,10 +2,11 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import type { RedisClient } from '../shared-state/redis-client';
+import { createRedisClient } from '../shared-state/redis-client';
 import { MemoryRateLimitStore } from './memory-rate-limit.store';
 import { RedisRateLimitStore } from './redis-rate-limit.store';
 import type { ConsumeResult, RateLimitStore, WindowRequest } from './rate-limit.types';
@@ -30,7 +31,7 @@ class RedisTimeoutError extends Error {}
 export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   readonly memory = new MemoryRateLimitStore();
-  private redis?: Redis;
+  private redis?: RedisClient;
   private shared?: RedisRateLimitStore;
   private openUntil = 0;
   private down = false;
@@ -52,10 +53,8 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
     if (this.initialized) return;
     this.initialized = true;
     this.registerGauge();
-    const url = this.config.redisUrl;
-    if (!url) return;
     const { redisTimeoutMs, redisKeyPrefix } = this.config.rateLimit;
-    this.redis = new Redis(url, {
+    this.redis = createRedisClient(this.config, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
@@ -63,6 +62,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnModuleInit, OnModul
       connectTimeout: 5000,
       retryStrategy: () => 500,
     });
+    if (!this.redis) return;
     // Connection errors are reported once, as a state change, by the breaker.
     this.redis.on('error', () => undefined);
     this.shared = new RedisRateLimitStore(this.redis, redisKeyPrefix);

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared-state/redis-client';
+import { isCluster } from '../shared-state/redis-client';
 import type { ConsumeResult, RateLimitStore, WindowRequest } from './rate-limit.types';
 
 /**
@@ -41,14 +42,14 @@ return out
 `;
 
 type ConsumeCommand = (...args: (string | number)[]) => Promise<number[]>;
-type RedisWithConsume = Redis & { aeroRateLimitConsume: ConsumeCommand };
+type RedisWithConsume = RedisClient & { aeroRateLimitConsume: ConsumeCommand };
 
 /** Fixed-window counters in Redis, shared by every instance; each consume is one EVALSHA. */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: RedisWithConsume;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     if (!('aeroRateLimitConsume' in redis)) redis.defineCommand('aeroRateLimitConsume', { lua: CONSUME_SCRIPT });
@@ -72,14 +73,21 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async reset(keyPrefix: string): Promise<number> {
-    let cursor = '0';
-    let removed = 0;
     const pattern = `${escapeGlob(this.prefix + keyPrefix)}*`;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) removed += await this.redis.del(...keys);
-    } while (cursor !== '0');
+    // A cluster's keys live on its primaries: each is scanned, and each key deleted on its own (the keys
+    // of one scan page may span slots).
+    const nodes = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis];
+    let removed = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        if (keys.length === 0) continue;
+        if (isCluster(this.redis)) for (const key of keys) removed += await this.redis.del(key);
+        else removed += await node.del(...keys);
+      } while (cursor !== '0');
+    }
     return removed;
   }
 }

@@ -1,7 +1,8 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import type { RedisClient } from './redis-client';
+import { createRedisClient, isCluster } from './redis-client';
 
 type MessageListener = (message: string) => void;
 type ConnectionListener = (shared: boolean) => void;
@@ -11,14 +12,21 @@ type ConnectionListener = (shared: boolean) => void;
  * REDIS_URL is set: one publishing and one subscribing connection per process, shared by every feature.
  * Without Redis, or while it is unreachable, messages stay local and `shared` is false, so features fall
  * back to short lifetimes; a request never fails because Redis did.
+ *
+ * On a Redis Cluster (REDIS_CLUSTER_NODES) channels are sharded (SPUBLISH/SSUBSCRIBE, Redis 7): a message
+ * travels only inside the shard that owns its channel, and ioredis keeps one subscriber per primary,
+ * moving it to the promoted replica on failover. A cluster without sharded pub/sub (Redis 6) gets classic
+ * PUBLISH/SUBSCRIBE, which the cluster bus forwards to every node.
  */
 @Injectable()
 export class BroadcastService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BroadcastService.name);
   private readonly listeners = new Map<string, Set<MessageListener>>();
   private readonly connectionListeners = new Set<ConnectionListener>();
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisClient;
+  private subscriber?: RedisClient;
+  /** SPUBLISH/SSUBSCRIBE (cluster with Redis 7) rather than PUBLISH/SUBSCRIBE. */
+  private sharded = false;
   private subscriberReady = false;
   private publisherReady = false;
   private sharing = false;
@@ -38,9 +46,7 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
     set.add(listener);
     this.listeners.set(channel, set);
     if (isNew && this.subscriber?.status === 'ready') {
-      this.subscriber
-        .subscribe(channel)
-        .catch((error: Error) => this.logger.warn(`redis subscribe: ${error.message}`));
+      this.listen([channel]).catch((error: Error) => this.logger.warn(`redis subscribe: ${error.message}`));
     }
   }
 
@@ -56,27 +62,27 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
   async publish(channel: string, message: string): Promise<void> {
     if (!this.publisher) return;
     try {
-      await this.publisher.publish(channel, message);
+      if (this.sharded) await this.publisher.spublish(channel, message);
+      else await this.publisher.publish(channel, message);
     } catch (error) {
       this.logger.warn(`could not publish on ${channel}: ${(error as Error).message}`);
     }
   }
 
   async onModuleInit(): Promise<void> {
-    const url = this.config.redisUrl;
-    if (!url) return;
-    this.publisher = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
-    this.subscriber = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.publisher = createRedisClient(this.config, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    if (!this.publisher) return;
+    this.sharded = isCluster(this.publisher);
+    this.subscriber = createRedisClient(this.config, { lazyConnect: true, maxRetriesPerRequest: 1, shardedSubscribers: this.sharded });
+    if (!this.subscriber) return;
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`redis: ${error.message}`));
     }
-    this.subscriber.on('message', (channel: string, message: string) => {
+    const deliver = (channel: string, message: string): void => {
       for (const listener of this.listeners.get(channel) ?? []) listener(message);
-    });
+    };
+    this.subscriber.on('message', deliver);
+    this.subscriber.on('smessage', deliver);
     this.subscriber.on('close', () => this.setReady('subscriber', false));
     // Every (re)connection, the first one included when Redis was down at boot, subscribes to every
     // channel before listeners hear that sharing (re)started.
@@ -85,6 +91,7 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
     this.publisher.on('ready', () => this.setReady('publisher', true));
     try {
       await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+      if (this.sharded) await this.detectShardedPubSub(this.publisher);
       await this.subscribeAll();
     } catch (error) {
       this.logger.warn(
@@ -110,10 +117,44 @@ export class BroadcastService implements OnModuleInit, OnModuleDestroy {
     const subscriber = this.subscriber;
     if (!subscriber || subscriber.status !== 'ready') return;
     try {
-      if (this.listeners.size > 0) await subscriber.subscribe(...this.listeners.keys());
+      if (this.listeners.size > 0) await this.listen([...this.listeners.keys()]);
       this.setReady('subscriber', true);
     } catch (error) {
       this.logger.warn(`redis subscribe: ${(error as Error).message}`);
+    }
+  }
+
+  /** Each sharded channel on its own: channels of one SSUBSCRIBE must share a slot. */
+  private async listen(channels: string[]): Promise<void> {
+    const subscriber = this.subscriber;
+    if (!subscriber) return;
+    if (!this.sharded) {
+      await subscriber.subscribe(...channels);
+      return;
+    }
+    for (const channel of channels) await subscriber.ssubscribe(channel);
+  }
+
+  /** A cluster of Redis 6 (no SPUBLISH) falls back to classic pub/sub, which its bus forwards everywhere. */
+  private async detectShardedPubSub(publisher: RedisClient): Promise<void> {
+    try {
+      await publisher.spublish('aero:probe', '');
+    } catch (error) {
+      if (!/unknown command/i.test((error as Error).message)) return;
+      this.sharded = false;
+      this.logger.log('redis cluster without sharded pub/sub (Redis < 7): using PUBLISH/SUBSCRIBE');
+      const old = this.subscriber;
+      this.subscriber = createRedisClient(this.config, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      old?.disconnect();
+      const subscriber = this.subscriber;
+      if (!subscriber) return;
+      subscriber.on('error', (e: Error) => this.logger.warn(`redis: ${e.message}`));
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const listener of this.listeners.get(channel) ?? []) listener(message);
+      });
+      subscriber.on('close', () => this.setReady('subscriber', false));
+      subscriber.on('ready', () => void this.subscribeAll());
+      await subscriber.connect();
     }
   }
 

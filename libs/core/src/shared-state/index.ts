@@ -1,2 +1,3 @@
 export * from './broadcast.service';
 export * from './shared-state.module';
+export * from './redis-client';
