@@ -23,10 +23,11 @@
 #   CLUSTER_INSTANCES   how many API instances (default 3)
 #   CLUSTER_DB_NAME     the database on the PostgreSQL server (default aero_cluster)
 #   CLUSTER_ENV_FILE    extra KEY=VALUE lines for the instances (e.g. raised rate limits for a load test)
-#   CLUSTER_REDIS       single (a redis-server of its own, default) | cluster (scripts/redis-cluster.sh,
-#                       passed to the API as REDIS_CLUSTER_NODES)
+#   CLUSTER_REDIS       single (a redis-server of its own, default) | cluster (scripts/redis-cluster.sh: 3
+#                       primaries + 3 replicas on CLUSTER_PORT + 61..66, passed as REDIS_CLUSTER_NODES)
 #   CLUSTER_PG          shared (a database on DB_HOST:DB_PORT, default 127.0.0.1:5432 as aero_test) |
-#                       replica (scripts/pg-replica.sh: a primary and a streaming replica of their own)
+#                       replica (scripts/pg-replica.sh: a primary and a streaming replica of their own on
+#                       CLUSTER_PORT + 70 and + 71)
 #   CLUSTER_CHECK_INTER_MS  HAProxy's check interval (default 1000); HTTP_DRAIN_DELAY_MS is 2 × it
 set -euo pipefail
 
@@ -52,6 +53,11 @@ load_settings() {
   EXTRA_ENV_FILE="${CLUSTER_ENV_FILE:-${EXTRA_ENV_FILE:-}}"
   STATS_PORT=$((PORT + 50))
   REDIS_PORT=$((PORT + 60))
+  # Ports of scripts/redis-cluster.sh (CLUSTER_PORT + 61..66) and scripts/pg-replica.sh (+ 70, + 71), so that
+  # several clusters (and those scripts' own tests on their default ports) never meet.
+  export REDIS_CLUSTER_DIR="$STATE/redis-cluster" PG_REPLICA_DIR="$STATE/pg-replica"
+  export REDIS_CLUSTER_PORTS="$((PORT + 61)),$((PORT + 62)),$((PORT + 63)),$((PORT + 64)),$((PORT + 65)),$((PORT + 66))"
+  export PG_PRIMARY_PORT=$((PORT + 70)) PG_REPLICA_PORT=$((PORT + 71))
   [[ "$INSTANCES" =~ ^[1-9][0-9]?$ ]] || die "CLUSTER_INSTANCES must be 1-99"
   for p in "$PORT" "$REDIS_PORT"; do
     [ "$p" != 5432 ] && [ "$p" != 6379 ] || die "port $p belongs to a shared service; pick another CLUSTER_PORT"
@@ -60,6 +66,9 @@ load_settings() {
 
 save_settings() {
   mkdir -p "$STATE/pids" "$STATE/logs"
+  # pg-replica.sh runs its servers as the postgres user, which must reach its directory in here; the files
+  # with secrets are 0600 of their own.
+  chmod 0711 "$STATE"
   cat >"$STATE/cluster.env" <<EOF
 PORT=$PORT
 INSTANCES=$INSTANCES
@@ -149,7 +158,7 @@ DB_DATABASE=$DB_NAME
 EOF
   fi
   if [ "$REDIS_MODE" = cluster ]; then
-    echo "REDIS_CLUSTER_NODES=$(REDIS_CLUSTER_DIR="$STATE/redis-cluster" bash "$ROOT/scripts/redis-cluster.sh" nodes)"
+    echo "REDIS_CLUSTER_NODES=$(bash "$ROOT/scripts/redis-cluster.sh" nodes)"
   else
     echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
   fi
@@ -215,7 +224,7 @@ ensure_haproxy() {
 # --- data services ---------------------------------------------------------------------------------------
 start_redis() {
   if [ "$REDIS_MODE" = cluster ]; then
-    REDIS_CLUSTER_DIR="$STATE/redis-cluster" bash "$ROOT/scripts/redis-cluster.sh" up >/dev/null
+    bash "$ROOT/scripts/redis-cluster.sh" up >/dev/null
     return
   fi
   if ! alive redis; then
@@ -233,8 +242,8 @@ psql_shared() {
 
 start_postgres() {
   if [ "$PG_MODE" = replica ]; then
-    PG_REPLICA_DIR="$STATE/pg-replica" bash "$ROOT/scripts/pg-replica.sh" up >/dev/null
-    PG_REPLICA_DIR="$STATE/pg-replica" bash "$ROOT/scripts/pg-replica.sh" env | grep -E '^[A-Z_]+=' >"$STATE/pg.env"
+    bash "$ROOT/scripts/pg-replica.sh" up >/dev/null
+    bash "$ROOT/scripts/pg-replica.sh" env | grep -E '^[A-Z_]+=' >"$STATE/pg.env"
     chmod 600 "$STATE/pg.env"
     return
   fi
@@ -277,8 +286,8 @@ cmd_down() {
   wait
   stop haproxy 10
   stop redis 10
-  if [ "$REDIS_MODE" = cluster ]; then REDIS_CLUSTER_DIR="$STATE/redis-cluster" bash "$ROOT/scripts/redis-cluster.sh" down || true; fi
-  if [ "$PG_MODE" = replica ]; then PG_REPLICA_DIR="$STATE/pg-replica" bash "$ROOT/scripts/pg-replica.sh" down || true; fi
+  if [ "$REDIS_MODE" = cluster ]; then bash "$ROOT/scripts/redis-cluster.sh" down || true; fi
+  if [ "$PG_MODE" = replica ]; then bash "$ROOT/scripts/pg-replica.sh" down || true; fi
   if [ "${1:-}" = --drop-db ] && [ "$PG_MODE" = shared ]; then
     log "dropping database $DB_NAME"
     psql_shared -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
@@ -306,14 +315,14 @@ cmd_status() {
     printf '%-8s %-8s %-6s\n' haproxy - down; failed=1
   fi
   if [ "$REDIS_MODE" = cluster ]; then
-    REDIS_CLUSTER_DIR="$STATE/redis-cluster" bash "$ROOT/scripts/redis-cluster.sh" status || failed=1
+    bash "$ROOT/scripts/redis-cluster.sh" status || failed=1
   elif redis_answers; then
     printf '%-8s %-8s %-6s ping=PONG\n' redis "$(pid_of redis)" up
   else
     printf '%-8s %-8s %-6s\n' redis - down; failed=1
   fi
   if [ "$PG_MODE" = replica ]; then
-    PG_REPLICA_DIR="$STATE/pg-replica" bash "$ROOT/scripts/pg-replica.sh" status || failed=1
+    bash "$ROOT/scripts/pg-replica.sh" status || failed=1
   elif psql_shared -c 'SELECT 1' >/dev/null 2>&1; then
     printf '%-8s %-8s %-6s database=%s\n' postgres - up "$DB_NAME"
   else

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -22,7 +22,7 @@ export interface ClusterSeed {
 export interface ClusterOptions {
   /** Extra settings for every instance (KEY → value), e.g. raised rate limits for a load test. */
   env?: Record<string, string>;
-  /** CLUSTER_REDIS / CLUSTER_PG of scripts/cluster.sh (defaults: single, shared). */
+  /** CLUSTER_REDIS / CLUSTER_PG of scripts/cluster.sh (defaults here: a Redis Cluster, a primary with a streaming replica). */
   redis?: 'single' | 'cluster';
   pg?: 'shared' | 'replica';
 }
@@ -62,8 +62,8 @@ export class Cluster {
       CLUSTER_PORT: String(port),
       CLUSTER_DB_NAME: dbName,
       CLUSTER_ENV_FILE: envFile,
-      CLUSTER_REDIS: options.redis ?? 'single',
-      CLUSTER_PG: options.pg ?? 'shared',
+      CLUSTER_REDIS: options.redis ?? 'cluster',
+      CLUSTER_PG: options.pg ?? 'replica',
     });
     try {
       await cluster.script('up');
@@ -94,7 +94,23 @@ export class Cluster {
 
   /** SQL on the cluster's database (the primary), to check what was stored. */
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = new Client({ host: '127.0.0.1', port: 5432, user: 'aero_test', password: 'aero_test', database: this.dbName });
+    // The primary's settings as the instances got them: pg-replica.sh's (pg.env), else the shared server's.
+    const file = join(this.stateDir, 'pg.env');
+    const env: Record<string, string> = existsSync(file)
+      ? Object.fromEntries(
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('='))
+            .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+        )
+      : { DB_PORT: '5432', DB_USERNAME: 'aero_test', DB_PASSWORD: 'aero_test', DB_DATABASE: this.dbName };
+    const client = new Client({
+      host: '127.0.0.1',
+      port: Number(env.DB_PORT),
+      user: env.DB_USERNAME,
+      password: env.DB_PASSWORD,
+      database: env.DB_DATABASE,
+    });
     await client.connect();
     try {
       return (await client.query(sql, params)).rows as T[];

@@ -9,7 +9,7 @@ interface StoredBooking {
   session_id: string;
 }
 
-describe('rolling restart behind HAProxy (cluster: 3 production instances, Redis, PostgreSQL)', () => {
+describe('rolling restart behind HAProxy (cluster: 3 production instances, Redis Cluster, PostgreSQL primary + replica)', () => {
   let cluster: Cluster | undefined;
   let seed: ClusterSeed;
 
