@@ -56,7 +56,12 @@ export class Cluster {
     const port = 20000 + ((await freeLoopbackPort()) % 20000);
     const dbName = `aero_cluster_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const envFile = join(stateDir, 'extra.env');
-    writeFileSync(envFile, Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}\n`).join(''));
+    writeFileSync(
+      envFile,
+      Object.entries(options.env ?? {})
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
     const cluster = new Cluster(stateDir, port, dbName, {
       CLUSTER_STATE_DIR: stateDir,
       CLUSTER_PORT: String(port),
@@ -82,7 +87,9 @@ export class Cluster {
         [join(REPO_ROOT, 'scripts/cluster.sh'), ...args],
         { cwd: REPO_ROOT, env: { ...process.env, ...this.env }, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) =>
-          error ? reject(new Error(`cluster.sh ${args.join(' ')} failed:\n${stderr}\n${stdout}`)) : resolveRun(stdout),
+          error
+            ? reject(new Error(`cluster.sh ${args.join(' ')} failed:\n${stderr}\n${stdout}`))
+            : resolveRun(stdout),
       );
     });
   }
@@ -120,7 +127,9 @@ export class Cluster {
   }
 
   async down(): Promise<void> {
-    await this.script('down', '--drop-db').catch((error: unknown) => process.stderr.write(`${String(error)}\n`));
+    await this.script('down', '--drop-db').catch((error: unknown) =>
+      process.stderr.write(`${String(error)}\n`),
+    );
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
@@ -174,7 +183,12 @@ export function startLoad(options: LoadOptions): { counts: LoadCounts; stop(): P
     if (response.status === 429 || response.status === 503) counts.retriedStatuses++;
     return response;
   };
-  const send = retryingFetch(counted, { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 20_000 });
+  const send = retryingFetch(counted, {
+    maxAttempts: 8,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    deadlineMs: 20_000,
+  });
   let stopping = false;
   let next = 0;
 
@@ -192,7 +206,11 @@ export function startLoad(options: LoadOptions): { counts: LoadCounts; stop(): P
         response = await send(
           new Request(`${options.base}/v1/bookings`, {
             method: 'POST',
-            headers: { 'x-api-key': seed.kioskKey, 'content-type': 'application/json', 'idempotency-key': key },
+            headers: {
+              'x-api-key': seed.kioskKey,
+              'content-type': 'application/json',
+              'idempotency-key': key,
+            },
             body: JSON.stringify({ sessionId, memberId, quantity: 1 }),
           }),
         );
@@ -203,7 +221,9 @@ export function startLoad(options: LoadOptions): { counts: LoadCounts; stop(): P
         }
       } else if (kind === 'read') {
         const memberId = seed.memberIds[n % seed.memberIds.length];
-        response = await send(new Request(`${options.base}/v1/members/${memberId}`, { headers: { 'x-api-key': seed.kioskKey } }));
+        response = await send(
+          new Request(`${options.base}/v1/members/${memberId}`, { headers: { 'x-api-key': seed.kioskKey } }),
+        );
         if (response.status === 200) {
           await response.arrayBuffer();
           counts.byKind.read.ok++;
@@ -229,7 +249,9 @@ export function startLoad(options: LoadOptions): { counts: LoadCounts; stop(): P
     } catch (error) {
       counts.failed++;
       counts.byKind[kind].failed++;
-      counts.failures.push(`${kind}: ${error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)}`);
+      counts.failures.push(
+        `${kind}: ${error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)}`,
+      );
     }
   };
 
@@ -248,7 +270,11 @@ export function startLoad(options: LoadOptions): { counts: LoadCounts; stop(): P
 }
 
 /** Polls `read` until `done(value)` or `seconds` pass; resolves with the last value either way. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, seconds = 20): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  seconds = 20,
+): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {

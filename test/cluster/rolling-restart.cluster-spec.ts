@@ -27,9 +27,17 @@ describe('rolling restart behind HAProxy (cluster: 3 production instances, Redis
     const pidsBefore = await c.script('status');
     const load = startLoad({ base: c.base, seed, clients: 6 });
     // Traffic on every instance before the first one goes.
-    await pollUntil(async () => load.counts.operations, (n) => n >= 60, 30);
+    await pollUntil(
+      async () => load.counts.operations,
+      (n) => n >= 60,
+      30,
+    );
     await c.script('rolling-restart');
-    await pollUntil(async () => load.counts.operations, (n) => n >= 120, 30);
+    await pollUntil(
+      async () => load.counts.operations,
+      (n) => n >= 120,
+      30,
+    );
     const counts = await load.stop();
     const pidsAfter = await c.script('status');
 
@@ -44,7 +52,9 @@ describe('rolling restart behind HAProxy (cluster: 3 production instances, Redis
     const served = counts.answeredByKey.get(seed.kioskKey) ?? 0;
     const usage = await pollUntil(
       async () => {
-        const res = await fetch(`${c.base}/v1/usage/keys/${seed.kioskKeyId}`, { headers: { 'x-api-key': seed.adminKey } });
+        const res = await fetch(`${c.base}/v1/usage/keys/${seed.kioskKeyId}`, {
+          headers: { 'x-api-key': seed.adminKey },
+        });
         return ((await res.json()) as { totals?: { requests: number } }).totals?.requests ?? -1;
       },
       (requests) => requests === served,
@@ -64,9 +74,41 @@ describe('rolling restart behind HAProxy (cluster: 3 production instances, Redis
     expect(usage).toBe(served);
     // Every instance really was replaced (new processes), and all are back in rotation.
     const pids = (status: string): string[] =>
-      status.split('\n').filter((line) => line.startsWith('api')).map((line) => line.split(/\s+/)[1]);
+      status
+        .split('\n')
+        .filter((line) => line.startsWith('api'))
+        .map((line) => line.split(/\s+/)[1]);
     expect(pids(pidsAfter)).toHaveLength(3);
     for (const [i, pid] of pids(pidsAfter).entries()) expect(pid).not.toBe(pids(pidsBefore)[i]);
     expect(pidsAfter.match(/haproxy=UP/g)).toHaveLength(3);
+  });
+
+  it('passes X-Request-Id through and records the address HAProxy saw, not an X-Forwarded-For the client made up', async () => {
+    const c = cluster as Cluster;
+    const recorded = async (): Promise<number> =>
+      Number(
+        (
+          await c.query<{ n: string }>('SELECT count(*) AS n FROM usage_events WHERE principal_id = $1', [
+            seed.kioskKeyId,
+          ])
+        )[0].n,
+      );
+    const before = await recorded();
+    const requestId = `trace-${Date.now()}`;
+    const res = await fetch(`${c.base}/v1/members/${seed.memberIds[0]}`, {
+      headers: { 'x-api-key': seed.kioskKey, 'x-request-id': requestId, 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    // Without an id of its own, the request still gets one (HAProxy's UUID, kept by the API).
+    const anonymous = await fetch(`${c.base}/health/live`);
+    expect(anonymous.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(await pollUntil(recorded, (n) => n > before)).toBe(before + 1);
+    const ips = await c.query<{ client_ip: string }>(
+      'SELECT DISTINCT client_ip FROM usage_events WHERE principal_id = $1',
+      [seed.kioskKeyId],
+    );
+    expect(ips.map((row) => row.client_ip)).toEqual(['127.0.0.1']);
   });
 });
