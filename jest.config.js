@@ -49,7 +49,8 @@ module.exports = {
       setupFiles: ['<rootDir>/test/setup-env.ts', '<rootDir>/test/chaos/setup-chaos-env.ts'],
     },
     {
-      // Scale-out: a PostgreSQL streaming replica and a Redis Cluster started by the project's scripts; run in band.
+      // npm run test:cluster: scripts/cluster.sh's HAProxy + 3 production instances, a Redis Cluster and a
+      // PostgreSQL streaming replica, all started by the project's scripts; PostgreSQL only; run in band.
       ...common,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/cluster/**/*.cluster-spec.ts'],

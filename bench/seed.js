@@ -138,6 +138,7 @@ async function main() {
     process.stdout.write(
       `${JSON.stringify({
         kioskKey: kiosk.key,
+        kioskKeyId: kiosk.id,
         adminKey: admin.key,
         staff: { email: 'bench-staff@bench.example.com', password },
         venueIds,

@@ -22,4 +22,6 @@ if (!args.includes('--quick')) {
   step('scripts/bench-usage.js', [], built);
   // A hostile body's server CPU beside a minimal refused body and the health probe.
   step('bench/hostile-body.js', [], built);
+  // throughputBehindProxy: 3 instances behind HAProxy vs one instance (bench/behind-proxy.js).
+  step('bench/behind-proxy.js', [], built);
 }

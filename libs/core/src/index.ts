@@ -10,6 +10,7 @@ export * from './metrics/metrics.middleware';
 export * from './metrics/metrics.service';
 export * from './pagination/pagination';
 export * from './platform.module';
+export * from './health/shutdown.state';
 export * from './shared-state';
 export * from './cli/cli-output';
 export * from './validation';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health/health.controller';
+import { ShutdownState } from './health/shutdown.state';
 import { ProblemsController } from './http/problems.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsService } from './metrics/metrics.service';
@@ -9,7 +10,7 @@ import { MetricsService } from './metrics/metrics.service';
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
   controllers: [HealthController, MetricsController, ProblemsController],
-  providers: [MetricsService],
-  exports: [MetricsService],
+  providers: [MetricsService, ShutdownState],
+  exports: [MetricsService, ShutdownState],
 })
 export class PlatformModule {}

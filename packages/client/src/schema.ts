@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database answers and its circuit breaker is not open; 503 otherwise
+         * Readiness: the database answers, its circuit breaker is not open and the instance is not draining; 503 otherwise
          * @description Public: no credentials needed.
          */
         get: operations["health_ready"];

@@ -23,6 +23,8 @@ export class AppConfig {
     trustProxy: boolean | number | string;
     requestTimeoutMs: number;
     shutdownGraceMs: number;
+    /** SIGTERM → readiness 503 → this long still serving → stop accepting, drain (shutdownGraceMs). */
+    drainDelayMs: number;
     docsEnabled: boolean;
     /** Socket limits of the Node HTTP server (slow clients, idle keep-alive, connection cap). */
     headersTimeoutMs: number;
@@ -268,6 +270,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       trustProxy: parseTrustProxy(env.HTTP_TRUST_PROXY),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       shutdownGraceMs: env.HTTP_SHUTDOWN_GRACE_MS,
+      drainDelayMs: env.HTTP_DRAIN_DELAY_MS,
       docsEnabled: env.DOCS_ENABLED,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       receiveTimeoutMs: env.HTTP_RECEIVE_TIMEOUT_MS,

@@ -220,6 +220,16 @@ export class EnvDto {
   @Min(0)
   HTTP_SHUTDOWN_GRACE_MS = 10000;
 
+  /**
+   * On SIGTERM/SIGINT, milliseconds `/health/ready` answers 503 while the instance keeps serving, before it
+   * stops accepting connections: long enough for the load balancer to notice (2 × its check interval).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  HTTP_DRAIN_DELAY_MS = 2000;
+
   /** Node's `server.headersTimeout`: a client must send all its request headers within this time. */
   @Type(() => Number)
   @IsInt()

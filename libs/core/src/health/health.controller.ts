@@ -6,6 +6,7 @@ import { TransactionService } from '../database/transaction.service';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { Public } from '../http/public.decorator';
 import { HealthDto } from './health.dto';
+import { ShutdownState } from './shutdown.state';
 import { SkipRateLimit } from '../rate-limit/rate-limit.decorators';
 import { RateLimitStorage } from '../rate-limit/rate-limit.storage';
 
@@ -20,6 +21,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly tx: TransactionService,
+    private readonly shutdown: ShutdownState,
     @Optional() private readonly rateLimits?: RateLimitStorage,
   ) {}
 
@@ -32,11 +34,22 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Readiness: the database answers and its circuit breaker is not open; 503 otherwise' })
+  @ApiOperation({
+    summary:
+      'Readiness: the database answers, its circuit breaker is not open and the instance is not draining; 503 otherwise',
+  })
   @ApiOkResponse({ type: HealthDto })
   @ApiProblems(503)
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
+      // First, and without touching the database: a draining instance (SIGTERM) leaves the load balancer's
+      // rotation while it still answers the requests that reach it.
+      () => {
+        const check = this.indicators.check('shutdown');
+        return this.shutdown.draining
+          ? check.down({ draining: true, drainingForMs: this.shutdown.drainingForMs })
+          : check.up({ draining: false });
+      },
       // Reported before the ping, which would itself let the breaker's probe through.
       () => {
         const check = this.indicators.check('circuitBreaker');
