@@ -165,6 +165,44 @@ describe('Idempotency-Key (e2e)', () => {
     expect(again.body).toMatchObject({ type: first.body.type, detail: first.body.detail, remaining: 0 });
   });
 
+  it('does not store a 412: the retry with the current ETag and the same key updates the member', async () => {
+    const front = (await createApiKey(a, { scopes: ['members:write', 'members:read'], app: 'pos' })).authHeader;
+    const member = await createMember(a);
+    const read = await a.http.get(`/v1/members/${member.id}`).set(front).expect(200);
+    // Another writer changes the member first, so the ETag the client holds is stale.
+    await a.http.patch(`/v1/members/${member.id}`).set(staff).set('If-Match', read.headers.etag).send({ phone: '+44 20 7946 0001' }).expect(200);
+    const key = randomUUID();
+    const body = { phone: '+44 20 7946 0002' };
+    const stale = await a.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', read.headers.etag)
+      .send(body)
+      .expect(412);
+    expect(stale.body.type).toBe('/problems/precondition-failed');
+    const current = await b.http.get(`/v1/members/${member.id}`).set(front).expect(200);
+    const retry = await b.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', current.headers.etag)
+      .send(body)
+      .expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body).toMatchObject({ phone: '+44 20 7946 0002' });
+    // Now the outcome is final: a further repeat is the replay of the 200.
+    const again = await a.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', current.headers.etag)
+      .send(body)
+      .expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(retry.body);
+  });
+
   it('keys path parameters too: one key cannot cancel two different bookings', async () => {
     const session = await createSession(a, { capacity: 5 });
     const body = { sessionId: session.id, memberId, quantity: 1 };

@@ -28,11 +28,15 @@ export const IdempotentMetadata = Reflector.createDecorator<IdempotentOptions>()
 const REPLAYED_HEADERS = ['location', 'etag'];
 
 /**
- * Answers the handler gave after it started that describe the outcome, and so are replayed: everything
- * but refusals that happen before the work (400 validation, 401, 403, 429) and 5xx.
+ * Statuses that are not final for the request and so are never stored: refusals before the work (400
+ * validation, 401, 403, 408, 429) and 412, a stale `If-Match`: the same request with the current ETag is
+ * the retry that should run, not be told again that an older version was stale.
  */
+const UNSTORED_STATUSES: readonly number[] = [400, 401, 403, 408, 412, 429];
+
+/** Answers the handler gave after it started that describe the outcome, and so are replayed (no 5xx). */
 function isStoredOutcome(status: number): boolean {
-  return status < 500 && ![400, 401, 403, 408, 429].includes(status);
+  return status < 500 && !UNSTORED_STATUSES.includes(status);
 }
 
 type AuthenticatedRequest = Request & { principal?: { kind: string; id: string } };
