@@ -146,3 +146,11 @@ ALTER TABLE "members" ALTER COLUMN "first_name_key" nvarchar(100) NOT NULL;
 GO
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 GO
+
+-- migration: ApiKeyLineage1765200000000
+ALTER TABLE "api_keys" ADD "lineage_id" varchar(36);
+GO
+UPDATE api_keys SET lineage_id = id;
+GO
+SELECT id, replaced_by_id FROM api_keys WHERE replaced_by_id IS NOT NULL;
+GO

@@ -89,3 +89,8 @@ ALTER TABLE "members" ALTER COLUMN "first_name_key" SET NOT NULL;
 CREATE INDEX "IX_members_first_name_key_c" ON "members" ("first_name_key" COLLATE "C", "sort_key", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_sort_key_c" ON "members" ("sort_key" COLLATE "C") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_email_normalized_c" ON "members" ("email_normalized" COLLATE "C") WHERE "email_normalized" IS NOT NULL;
+
+-- migration: ApiKeyLineage1765200000000
+ALTER TABLE "api_keys" ADD "lineage_id" varchar(36);
+UPDATE api_keys SET lineage_id = id;
+SELECT id, replaced_by_id FROM api_keys WHERE replaced_by_id IS NOT NULL;

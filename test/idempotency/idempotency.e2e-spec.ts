@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '@aero/testing';
-import { createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
+import { adminAuth, createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
 
 // The Idempotency-Key contract on two instances sharing one database (SQLite file, or PostgreSQL with
 // DB_TYPE=postgres): a retried write is done once, whichever instance the retry lands on.
@@ -163,6 +163,41 @@ describe('Idempotency-Key (e2e)', () => {
     const again = await b.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toMatchObject({ type: first.body.type, detail: first.body.detail, remaining: 0 });
+  });
+
+  it('replays a booking retried with the successor key across a rotation, a rotation of it, and after grace', async () => {
+    const admin = await adminAuth(a);
+    const first = await createApiKey(a, { scopes: ['bookings:write', 'bookings:read'], app: 'kiosk' });
+    const session = await createSession(a, { capacity: 5 });
+    const key = randomUUID();
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const booked = await a.http.post('/v1/bookings').set(first.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    const second = await a.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 600 }).expect(201);
+    // During the grace period, on the other instance, with the successor key.
+    const retried = await b.http
+      .post('/v1/bookings')
+      .set('X-API-Key', second.body.key)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body).toEqual(booked.body);
+    // A rotation of the rotation with no grace: the first two keys stop working, the lineage goes on.
+    const third = await a.http.post(`/v1/api-keys/${second.body.id}/rotate`).set(admin).send({ gracePeriodSeconds: 0 }).expect(201);
+    await a.http.post('/v1/bookings').set('X-API-Key', second.body.key).set('Idempotency-Key', key).send(body).expect(401);
+    const later = await a.http
+      .post('/v1/bookings')
+      .set('X-API-Key', third.body.key)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(later.body).toEqual(booked.body);
+    expect(await bookingsOn(session.id)).toEqual([expect.objectContaining({ id: booked.body.id })]);
+    // A new key of the same app is another caller: the same Idempotency-Key is a new operation for it.
+    const unrelated = await createApiKey(a, { scopes: ['bookings:write'], app: 'kiosk' });
+    const other = await a.http.post('/v1/bookings').set(unrelated.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('does not store a 412: the retry with the current ETag and the same key updates the member', async () => {

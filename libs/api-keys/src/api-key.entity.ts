@@ -70,6 +70,13 @@ export class ApiKeyEntity {
   @UuidColumn({ name: 'replaced_by_id', nullable: true })
   replacedById: string | null;
 
+  /**
+   * The first key of this key's rotation chain (its own id for a key never rotated into): the caller an
+   * Idempotency-Key belongs to, the same for every successor. Null on rows written before it existed.
+   */
+  @UuidColumn({ name: 'lineage_id', nullable: true })
+  lineageId: string | null;
+
   /** Set by rotation: until when this key still works. */
   @UtcDateTimeColumn({ name: 'grace_ends_at', nullable: true })
   graceEndsAt: Date | null;

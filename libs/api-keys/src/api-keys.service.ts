@@ -139,6 +139,8 @@ export class ApiKeysService {
         false,
       );
       successor.enabled = old.enabled;
+      // The successor is the same caller for Idempotency-Key: a retry sent with it replays the first outcome.
+      successor.lineageId = old.lineageId ?? old.id;
       const key = this.assignSecret(successor);
       await this.keys.insert(successor);
       old.replacedById = successor.id;
@@ -193,7 +195,14 @@ export class ApiKeysService {
         break;
     }
     this.recordUse(entity.id, now);
-    const principal: Principal = { kind: 'apiKey', id: entity.id, roles: [], scopes: entity.scopes, app: entity.app };
+    const principal: Principal = {
+      kind: 'apiKey',
+      id: entity.id,
+      lineageId: entity.lineageId ?? entity.id,
+      roles: [],
+      scopes: entity.scopes,
+      app: entity.app,
+    };
     if (entity.venueIds) principal.venueIds = entity.venueIds;
     if (entity.rateLimitPerMinute !== null) principal.rateLimitPerMinute = entity.rateLimitPerMinute;
     if (entity.monthlyQuota !== null) principal.monthlyQuota = entity.monthlyQuota;
@@ -219,8 +228,10 @@ export class ApiKeysService {
         : checkExpiry
           ? futureInstant(input.expiresAt, now)
           : new Date(input.expiresAt);
+    const id = randomUUID();
     return Object.assign(new ApiKeyEntity(), {
-      id: randomUUID(),
+      id,
+      lineageId: id,
       name: input.name,
       app: input.app,
       scopes: [...new Set(input.scopes)],

@@ -21,6 +21,11 @@ export interface Principal {
   kind: 'user' | 'apiKey';
   /** User id or API key id. */
   id: string;
+  /**
+   * An API key's rotation chain (the first key's id), the same for a rotated key and its successors: the
+   * caller an Idempotency-Key belongs to. Rate limits, quotas and usage stay per key (`id`).
+   */
+  lineageId?: string;
   /** Roles of a user; empty for API keys. */
   roles: Role[];
   /** Scopes of an API key; empty for users. */

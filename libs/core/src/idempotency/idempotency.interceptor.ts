@@ -39,7 +39,8 @@ function isStoredOutcome(status: number): boolean {
   return status < 500 && !UNSTORED_STATUSES.includes(status);
 }
 
-type AuthenticatedRequest = Request & { principal?: { kind: string; id: string } };
+/** `lineageId`: an API key's rotation chain, so a retry sent with the successor key is the same caller. */
+type AuthenticatedRequest = Request & { principal?: { kind: string; id: string; lineageId?: string } };
 
 /**
  * Idempotency-Key for one route, applied by `@Idempotent()` (never globally: an interceptor costs about
@@ -86,7 +87,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     // Anonymous routes (login) keep no per-caller state: the header is accepted and ignored.
     if (!principal) return next.handle();
-    return from(this.run(req, res, next, `${principal.kind}:${principal.id}`, header));
+    return from(this.run(req, res, next, `${principal.kind}:${principal.lineageId ?? principal.id}`, header));
   }
 
   private async run(req: Request, res: Response, next: CallHandler, scope: string, key: string): Promise<unknown> {
