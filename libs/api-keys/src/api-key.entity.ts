@@ -51,6 +51,10 @@ export class ApiKeyEntity {
   @Column({ name: 'monthly_quota', type: 'int', nullable: true })
   monthlyQuota: number | null;
 
+  /** Open holds at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  @Column({ name: 'max_open_holds', type: 'int', nullable: true })
+  maxOpenHolds: number | null;
+
   @Column({ name: 'created_by', length: 200 })
   createdBy: string;
 

@@ -18,6 +18,7 @@ export interface ApiKeyCreateInput {
   expiresAt?: string | Date | null;
   rateLimitPerMinute?: number | null;
   monthlyQuota?: number | null;
+  maxOpenHolds?: number | null;
   venueIds?: string[] | null;
 }
 
@@ -89,6 +90,7 @@ export class ApiKeysService {
       if (patch.enabled !== undefined) found.enabled = patch.enabled;
       if (patch.rateLimitPerMinute !== undefined) found.rateLimitPerMinute = patch.rateLimitPerMinute;
       if (patch.monthlyQuota !== undefined) found.monthlyQuota = patch.monthlyQuota;
+      if (patch.maxOpenHolds !== undefined) found.maxOpenHolds = patch.maxOpenHolds;
       if (patch.venueIds !== undefined) found.venueIds = patch.venueIds;
       found.updatedAt = now;
       await this.keys.save(found);
@@ -132,6 +134,7 @@ export class ApiKeysService {
           expiresAt: old.expiresAt,
           rateLimitPerMinute: old.rateLimitPerMinute,
           monthlyQuota: old.monthlyQuota,
+          maxOpenHolds: old.maxOpenHolds,
           venueIds: old.venueIds,
         },
         rotatedBy,
@@ -206,6 +209,7 @@ export class ApiKeysService {
     if (entity.venueIds) principal.venueIds = entity.venueIds;
     if (entity.rateLimitPerMinute !== null) principal.rateLimitPerMinute = entity.rateLimitPerMinute;
     if (entity.monthlyQuota !== null) principal.monthlyQuota = entity.monthlyQuota;
+    if (entity.maxOpenHolds !== null) principal.maxOpenHolds = entity.maxOpenHolds;
     return principal;
   }
 
@@ -240,6 +244,7 @@ export class ApiKeysService {
       enabled: true,
       rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       monthlyQuota: input.monthlyQuota ?? null,
+      maxOpenHolds: input.maxOpenHolds ?? null,
       createdBy,
       createdAt: now,
       updatedAt: now,
@@ -301,6 +306,7 @@ export function toApiKeyDto(key: ApiKeyEntity, now: Date): ApiKeyDto {
     expiresAt: iso(key.expiresAt),
     rateLimitPerMinute: key.rateLimitPerMinute,
     monthlyQuota: key.monthlyQuota,
+    maxOpenHolds: key.maxOpenHolds,
     createdBy: key.createdBy,
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),

@@ -40,6 +40,8 @@ export interface Principal {
   rateLimitPerMinute?: number;
   /** Requests an API key may make per calendar month (UTC); undefined means no quota. */
   monthlyQuota?: number;
+  /** Open holds an API key may have at once; undefined means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  maxOpenHolds?: number;
   /** A user's email, for audit fields; never used for authorization. */
   email?: string;
 }

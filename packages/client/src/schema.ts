@@ -763,6 +763,8 @@ export interface components {
              * @description When the key stops working (ISO 8601 instant with offset, in the future, before 2101); omit for no expiry.
              */
             expiresAt?: string;
+            /** @description Open holds this key may have at once, across sessions; past it, 409 `hold-cap-reached`. Omit for HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds?: number;
             /** @description Requests this key may make per calendar month (UTC); past it, 429 `quota-exceeded` until next month. Omit for none. */
             monthlyQuota?: number;
             /** @description What the key is for, e.g. `Front desk kiosk 3`. */
@@ -808,6 +810,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Open holds the key may have at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds: number | null;
             /** @description Requests per calendar month (UTC); null means no quota. */
             monthlyQuota: number | null;
             name: string;
@@ -858,6 +862,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Open holds the key may have at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds: number | null;
             /** @description Requests per calendar month (UTC); null means no quota. */
             monthlyQuota: number | null;
             name: string;
@@ -901,6 +907,8 @@ export interface components {
              * @description New expiry; null removes it.
              */
             expiresAt?: string | null;
+            /** @description New cap on open holds (holds already open stay); null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds?: number | null;
             /** @description New monthly quota (takes effect within seconds, counting what was used this month); null removes it. */
             monthlyQuota?: number | null;
             /** @description New name. */
