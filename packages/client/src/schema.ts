@@ -1093,6 +1093,25 @@ export interface components {
             /** @description The user's password. */
             password: string;
         };
+        LoginResponseDto: {
+            /** @description JWT for `Authorization: Bearer`; short-lived. */
+            accessToken: string;
+            /**
+             * @description Marks this device as known to the account for 30 days: send it back on later sign-ins in the
+             *     `X-Device-Token` header (apps) — browsers get it as the HttpOnly `aero_device` cookie — and failures from
+             *     other addresses never lock this device out. Store it like a refresh token.
+             */
+            deviceToken: string;
+            /**
+             * @description Seconds until the access token expires.
+             * @example 900
+             */
+            expiresIn: number;
+            /** @description Opaque, single-use token for `POST /v1/auth/refresh`. */
+            refreshToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+        };
         LogoutDto: {
             /** @description The refresh token from the last login or refresh. It is single use. */
             refreshToken: string;
@@ -3303,7 +3322,10 @@ export interface operations {
     auth_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `deviceToken` of an earlier sign-in to this account (browsers send the `aero_device` cookie instead): a device that signed in within 30 days is not locked by failures from other addresses */
+                "X-Device-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3313,7 +3335,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The token pair */
+            /** @description The login */
             200: {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
@@ -3322,6 +3344,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
                     "RateLimit-Policy"?: string;
+                    /** @description `aero_device`: the device token (HttpOnly, Secure, SameSite=Strict, Path=/v1/auth, 30 days) */
+                    "Set-Cookie"?: string;
                     /** @description Limit of the policy nearest exhaustion */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that policy’s window */
@@ -3331,7 +3355,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPairDto"];
+                    "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
             /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
