@@ -150,3 +150,22 @@ CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) NOT NULL, "period
 GO
 CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters" ("period");
 GO
+
+-- migration: ApiKeyLineage1765200000000
+ALTER TABLE "api_keys" ADD "lineage_id" varchar(36);
+GO
+UPDATE api_keys SET lineage_id = id;
+GO
+SELECT id, replaced_by_id FROM api_keys WHERE replaced_by_id IS NOT NULL;
+GO
+
+-- migration: OpenHoldsPerHolder1765200000001
+CREATE TABLE "holder_holds" ("owner_key" varchar(80) NOT NULL, "open_holds" int NOT NULL CONSTRAINT "DF_0d72fa280e77165780c7197a955" DEFAULT 0, CONSTRAINT "CK_holder_holds_open" CHECK (open_holds >= 0), CONSTRAINT "PK_08f0314c2ac267a53c0ee846131" PRIMARY KEY ("owner_key"));
+GO
+CREATE INDEX "IX_holds_owner_status" ON "holds" ("owner_key", "status", "expires_at");
+GO
+ALTER TABLE "api_keys" ADD "max_open_holds" int;
+GO
+INSERT INTO holder_holds (owner_key, open_holds)
+       SELECT owner_key, COUNT(*) FROM holds WHERE status = 'active' GROUP BY owner_key;
+GO

@@ -92,3 +92,15 @@ CREATE INDEX "IX_members_email_normalized_c" ON "members" ("email_normalized" CO
 -- migration: CreateRateLimitCounters1765100000000
 CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) NOT NULL, "period" varchar(16) NOT NULL, "used" int NOT NULL DEFAULT 0, CONSTRAINT "PK_c7a36d0d54d276eb2f4717c9777" PRIMARY KEY ("counter_key"));
 CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters"  ("period");
+
+-- migration: ApiKeyLineage1765200000000
+ALTER TABLE "api_keys" ADD "lineage_id" varchar(36);
+UPDATE api_keys SET lineage_id = id;
+SELECT id, replaced_by_id FROM api_keys WHERE replaced_by_id IS NOT NULL;
+
+-- migration: OpenHoldsPerHolder1765200000001
+CREATE TABLE "holder_holds" ("owner_key" varchar(80) NOT NULL, "open_holds" int NOT NULL DEFAULT 0, CONSTRAINT "CK_holder_holds_open" CHECK (open_holds >= 0), CONSTRAINT "PK_08f0314c2ac267a53c0ee846131" PRIMARY KEY ("owner_key"));
+CREATE INDEX "IX_holds_owner_status" ON "holds"  ("owner_key", "status", "expires_at");
+ALTER TABLE "api_keys" ADD "max_open_holds" int;
+INSERT INTO holder_holds (owner_key, open_holds)
+       SELECT owner_key, COUNT(*) FROM holds WHERE status = 'active' GROUP BY owner_key;

@@ -122,3 +122,25 @@ CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_k
 -- migration: CreateRateLimitCounters1765100000000
 CREATE TABLE "rate_limit_counters" ("counter_key" varchar(200) PRIMARY KEY NOT NULL, "period" varchar(16) NOT NULL, "used" integer NOT NULL DEFAULT (0));
 CREATE INDEX "IX_rate_limit_counters_period" ON "rate_limit_counters" ("period");
+
+-- migration: ApiKeyLineage1765200000000
+DROP INDEX "IX_api_keys_created_at_id";
+CREATE TABLE "temporary_api_keys" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(100) NOT NULL, "app" varchar(32) NOT NULL, "scopes" varchar(500) NOT NULL, "venue_ids" text, "secret_hash" varchar(64) NOT NULL, "last4" varchar(4) NOT NULL, "expires_at" datetime, "enabled" boolean NOT NULL DEFAULT (1), "rate_limit_per_minute" integer, "created_by" varchar(200) NOT NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime, "replaced_by_id" varchar(36), "grace_ends_at" datetime, "monthly_quota" integer, "lineage_id" varchar(36));
+INSERT INTO "temporary_api_keys"("id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at", "monthly_quota") SELECT "id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at", "monthly_quota" FROM "api_keys";
+DROP TABLE "api_keys";
+ALTER TABLE "temporary_api_keys" RENAME TO "api_keys";
+CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
+UPDATE api_keys SET lineage_id = id;
+SELECT id, replaced_by_id FROM api_keys WHERE replaced_by_id IS NOT NULL;
+
+-- migration: OpenHoldsPerHolder1765200000001
+CREATE TABLE "holder_holds" ("owner_key" varchar(80) PRIMARY KEY NOT NULL, "open_holds" integer NOT NULL DEFAULT (0), CONSTRAINT "CK_holder_holds_open" CHECK (open_holds >= 0));
+CREATE INDEX "IX_holds_owner_status" ON "holds" ("owner_key", "status", "expires_at");
+DROP INDEX "IX_api_keys_created_at_id";
+CREATE TABLE "temporary_api_keys" ("id" varchar(36) PRIMARY KEY NOT NULL, "name" varchar(100) NOT NULL, "app" varchar(32) NOT NULL, "scopes" varchar(500) NOT NULL, "venue_ids" text, "secret_hash" varchar(64) NOT NULL, "last4" varchar(4) NOT NULL, "expires_at" datetime, "enabled" boolean NOT NULL DEFAULT (1), "rate_limit_per_minute" integer, "created_by" varchar(200) NOT NULL, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL, "last_used_at" datetime, "revoked_at" datetime, "replaced_by_id" varchar(36), "grace_ends_at" datetime, "monthly_quota" integer, "lineage_id" varchar(36), "max_open_holds" integer);
+INSERT INTO "temporary_api_keys"("id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at", "monthly_quota", "lineage_id") SELECT "id", "name", "app", "scopes", "venue_ids", "secret_hash", "last4", "expires_at", "enabled", "rate_limit_per_minute", "created_by", "created_at", "updated_at", "last_used_at", "revoked_at", "replaced_by_id", "grace_ends_at", "monthly_quota", "lineage_id" FROM "api_keys";
+DROP TABLE "api_keys";
+ALTER TABLE "temporary_api_keys" RENAME TO "api_keys";
+CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
+INSERT INTO holder_holds (owner_key, open_holds)
+       SELECT owner_key, COUNT(*) FROM holds WHERE status = 'active' GROUP BY owner_key;

@@ -1,3 +1,5 @@
+import { ApiKeysService } from '@aero/api-keys';
+import { MIGRATIONS } from '@aero/core';
 import type { TestApp } from '@aero/testing';
 import { adminAuth, createApiKey, createTestApp, createUser } from '@aero/testing';
 
@@ -147,6 +149,31 @@ describe('API keys (e2e)', () => {
     expect(again.body.type).toBe('/problems/api-key-not-rotatable');
     await t.http.delete(`/v1/api-keys/${rotated.body.id}`).set(admin).expect(204);
     await t.http.post(`/v1/api-keys/${rotated.body.id}/rotate`).set(admin).send({}).expect(409);
+  });
+
+  it('keeps one lineage through rotations, also for chains rotated before the lineage was recorded', async () => {
+    const first = (await t.http.post('/v1/api-keys').set(admin).send({ name: 'Chain', app: 'pos', scopes: ['members:read'] }).expect(201)).body;
+    const second = (await t.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 60 }).expect(201)).body;
+    const third = (await t.http.post(`/v1/api-keys/${second.id}/rotate`).set(admin).send({ gracePeriodSeconds: 60 }).expect(201)).body;
+    const other = await createApiKey(t, { scopes: ['members:read'] });
+    const keys = t.app.get(ApiKeysService);
+    const lineages = async () => Promise.all([first.key, second.key, third.key, other.key].map(async (k: string) => (await keys.verify(k)).lineageId));
+    expect(await lineages()).toEqual([first.id, first.id, first.id, other.id]);
+    // Rows from before the column: undo the migration and apply it again; it follows the chain.
+    const migration = MIGRATIONS.map((M) => new M()).find((m) => m.name === 'ApiKeyLineage1765200000000');
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await migration!.down(runner);
+      await migration!.up(runner);
+    } finally {
+      await runner.release();
+    }
+    for (const id of [first.id, second.id, third.id, other.id]) await t.app.get(ApiKeysService).update(id, {});
+    expect(await lineages()).toEqual([first.id, first.id, first.id, other.id]);
+    // Rate limits and usage stay per key: each key is still its own principal.
+    expect(new Set(await Promise.all([first.key, second.key, third.key].map(async (k: string) => (await keys.verify(k)).id)))).toEqual(
+      new Set([first.id, second.id, third.id]),
+    );
   });
 
   it('validates input, naming each bad field', async () => {

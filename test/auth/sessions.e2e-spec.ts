@@ -24,6 +24,7 @@ describe('sign-in and sessions (e2e)', () => {
       refreshToken: expect.any(String),
       tokenType: 'Bearer',
       expiresIn: 900,
+      deviceToken: expect.stringMatching(/^v1\.[\w-]{16}\.\d{13}\.[\w-]{43}$/),
     });
     const me = await t.http.get('/v1/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
     expect(me.body).toMatchObject({ kind: 'user', id: user.id, roles: ['staff'] });

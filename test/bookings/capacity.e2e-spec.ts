@@ -206,6 +206,21 @@ describe('bookings capacity (e2e)', () => {
     expect(t.queryCount() - before).toBe(11);
   });
 
+  it("holds with an Idempotency-Key in 8 statements once the holder's counter row exists", async () => {
+    // claim the key; BEGIN; the session with its venue; the holder's open-hold UPDATE; the capacity UPDATE;
+    // the hold; the stored answer; COMMIT. A holder's first hold also inserts its counter row and retries.
+    const session = await createSession(t, { capacity: 10 });
+    const desk = (await createUser(t, { role: 'staff' })).authHeader;
+    let n = 0;
+    const counted = async () => {
+      const before = t.queryCount();
+      await t.http.post('/v1/holds').set(desk).set('Idempotency-Key', `hold-${session.id}-${++n}`).send({ sessionId: session.id, quantity: 1 }).expect(201);
+      return t.queryCount() - before;
+    };
+    expect(await counted()).toBe(10);
+    expect(await counted()).toBe(8);
+  });
+
   it('treats lapsed holds as free at read time, before any sweep', async () => {
     const session = await createSession(t, { capacity: 3 });
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 3 }).expect(201);

@@ -102,6 +102,20 @@ describe('identity CLI commands (e2e)', () => {
     expect(after.find((k) => k.id === rotated.id)?.status).toBe('revoked');
   });
 
+  it('api-keys:create and api-keys:update set a key\'s cap on open holds; rotation keeps it', () => {
+    const created = json<{ id: string; maxOpenHolds: number | null }>([
+      'api-keys:create', '--name', 'Lobby kiosk', '--app', 'kiosk', '--scopes', 'bookings:write', '--max-open-holds', '5', '--json',
+    ]);
+    expect(created.maxOpenHolds).toBe(5);
+    const rotated = json<{ id: string; maxOpenHolds: number | null }>(['api-keys:rotate', created.id, '--json']);
+    expect(rotated.maxOpenHolds).toBe(5);
+    const cleared = cli(['api-keys:update', rotated.id, '--max-open-holds', 'none']);
+    expect(cleared.stdout).toContain('open holds default');
+    const bad = cli(['api-keys:update', rotated.id, '--max-open-holds', '0']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--max-open-holds must be a positive integer or none');
+  });
+
   it('db:seed creates an admin with a generated password and a kiosk key, printed only the first time', () => {
     const first = cli(['db:seed']);
     expect(first.status).toBe(0);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '@aero/testing';
-import { createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
+import { adminAuth, createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
 
 // The Idempotency-Key contract on two instances sharing one database (SQLite file, or PostgreSQL with
 // DB_TYPE=postgres): a retried write is done once, whichever instance the retry lands on.
@@ -163,6 +163,79 @@ describe('Idempotency-Key (e2e)', () => {
     const again = await b.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toMatchObject({ type: first.body.type, detail: first.body.detail, remaining: 0 });
+  });
+
+  it('replays a booking retried with the successor key across a rotation, a rotation of it, and after grace', async () => {
+    const admin = await adminAuth(a);
+    const first = await createApiKey(a, { scopes: ['bookings:write', 'bookings:read'], app: 'kiosk' });
+    const session = await createSession(a, { capacity: 5 });
+    const key = randomUUID();
+    const body = { sessionId: session.id, memberId, quantity: 1 };
+    const booked = await a.http.post('/v1/bookings').set(first.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    const second = await a.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 600 }).expect(201);
+    // During the grace period, on the other instance, with the successor key.
+    const retried = await b.http
+      .post('/v1/bookings')
+      .set('X-API-Key', second.body.key)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    expect(retried.body).toEqual(booked.body);
+    // A rotation of the rotation with no grace: the first two keys stop working, the lineage goes on.
+    const third = await a.http.post(`/v1/api-keys/${second.body.id}/rotate`).set(admin).send({ gracePeriodSeconds: 0 }).expect(201);
+    await a.http.post('/v1/bookings').set('X-API-Key', second.body.key).set('Idempotency-Key', key).send(body).expect(401);
+    const later = await a.http
+      .post('/v1/bookings')
+      .set('X-API-Key', third.body.key)
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(later.body).toEqual(booked.body);
+    expect(await bookingsOn(session.id)).toEqual([expect.objectContaining({ id: booked.body.id })]);
+    // A new key of the same app is another caller: the same Idempotency-Key is a new operation for it.
+    const unrelated = await createApiKey(a, { scopes: ['bookings:write'], app: 'kiosk' });
+    const other = await a.http.post('/v1/bookings').set(unrelated.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('does not store a 412: the retry with the current ETag and the same key updates the member', async () => {
+    const front = (await createApiKey(a, { scopes: ['members:write', 'members:read'], app: 'pos' })).authHeader;
+    const member = await createMember(a);
+    const read = await a.http.get(`/v1/members/${member.id}`).set(front).expect(200);
+    // Another writer changes the member first, so the ETag the client holds is stale.
+    await a.http.patch(`/v1/members/${member.id}`).set(staff).set('If-Match', read.headers.etag).send({ phone: '+44 20 7946 0001' }).expect(200);
+    const key = randomUUID();
+    const body = { phone: '+44 20 7946 0002' };
+    const stale = await a.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', read.headers.etag)
+      .send(body)
+      .expect(412);
+    expect(stale.body.type).toBe('/problems/precondition-failed');
+    const current = await b.http.get(`/v1/members/${member.id}`).set(front).expect(200);
+    const retry = await b.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', current.headers.etag)
+      .send(body)
+      .expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body).toMatchObject({ phone: '+44 20 7946 0002' });
+    // Now the outcome is final: a further repeat is the replay of the 200.
+    const again = await a.http
+      .patch(`/v1/members/${member.id}`)
+      .set(front)
+      .set('Idempotency-Key', key)
+      .set('If-Match', current.headers.etag)
+      .send(body)
+      .expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(retry.body);
   });
 
   it('keys path parameters too: one key cannot cancel two different bookings', async () => {

@@ -68,6 +68,13 @@ export class ApiKeyCreateDto {
   @Max(2_000_000_000)
   monthlyQuota?: number;
 
+  /** Open holds this key may have at once, across sessions; past it, 409 `hold-cap-reached`. Omit for HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  maxOpenHolds?: number;
+
   /** Restricts the key to these venues; omit for every venue. */
   @IsOptional()
   @IsArray()
@@ -125,6 +132,15 @@ export class ApiKeyUpdateDto {
   @Max(2_000_000_000)
   monthlyQuota?: number | null;
 
+  /** New cap on open holds (holds already open stay); null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  @ApiProperty({ required: false, nullable: true, type: Number })
+  @IsOptional()
+  @ValidateIf((_o, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  maxOpenHolds?: number | null;
+
   /** New venue restriction; null means every venue. */
   @ApiProperty({ required: false, nullable: true, type: [String] })
   @IsOptional()
@@ -174,6 +190,9 @@ export class ApiKeyDto {
   /** Requests per calendar month (UTC); null means no quota. */
   @ApiProperty({ type: Number, nullable: true })
   monthlyQuota: number | null;
+  /** Open holds the key may have at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  @ApiProperty({ type: Number, nullable: true })
+  maxOpenHolds: number | null;
   /** Who created it: `user:<id>`, `apiKey:<id>` or `cli`. */
   createdBy: string;
   @ApiProperty({ format: 'date-time' })

@@ -51,6 +51,10 @@ export class ApiKeyEntity {
   @Column({ name: 'monthly_quota', type: 'int', nullable: true })
   monthlyQuota: number | null;
 
+  /** Open holds at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  @Column({ name: 'max_open_holds', type: 'int', nullable: true })
+  maxOpenHolds: number | null;
+
   @Column({ name: 'created_by', length: 200 })
   createdBy: string;
 
@@ -69,6 +73,13 @@ export class ApiKeyEntity {
   /** Set by rotation: the key that replaced this one. */
   @UuidColumn({ name: 'replaced_by_id', nullable: true })
   replacedById: string | null;
+
+  /**
+   * The first key of this key's rotation chain (its own id for a key never rotated into): the caller an
+   * Idempotency-Key belongs to, the same for every successor. Null on rows written before it existed.
+   */
+  @UuidColumn({ name: 'lineage_id', nullable: true })
+  lineageId: string | null;
 
   /** Set by rotation: until when this key still works. */
   @UtcDateTimeColumn({ name: 'grace_ends_at', nullable: true })

@@ -18,6 +18,7 @@ export interface ApiKeyCreateInput {
   expiresAt?: string | Date | null;
   rateLimitPerMinute?: number | null;
   monthlyQuota?: number | null;
+  maxOpenHolds?: number | null;
   venueIds?: string[] | null;
 }
 
@@ -89,6 +90,7 @@ export class ApiKeysService {
       if (patch.enabled !== undefined) found.enabled = patch.enabled;
       if (patch.rateLimitPerMinute !== undefined) found.rateLimitPerMinute = patch.rateLimitPerMinute;
       if (patch.monthlyQuota !== undefined) found.monthlyQuota = patch.monthlyQuota;
+      if (patch.maxOpenHolds !== undefined) found.maxOpenHolds = patch.maxOpenHolds;
       if (patch.venueIds !== undefined) found.venueIds = patch.venueIds;
       found.updatedAt = now;
       await this.keys.save(found);
@@ -132,6 +134,7 @@ export class ApiKeysService {
           expiresAt: old.expiresAt,
           rateLimitPerMinute: old.rateLimitPerMinute,
           monthlyQuota: old.monthlyQuota,
+          maxOpenHolds: old.maxOpenHolds,
           venueIds: old.venueIds,
         },
         rotatedBy,
@@ -139,6 +142,8 @@ export class ApiKeysService {
         false,
       );
       successor.enabled = old.enabled;
+      // The successor is the same caller for Idempotency-Key: a retry sent with it replays the first outcome.
+      successor.lineageId = old.lineageId ?? old.id;
       const key = this.assignSecret(successor);
       await this.keys.insert(successor);
       old.replacedById = successor.id;
@@ -193,10 +198,18 @@ export class ApiKeysService {
         break;
     }
     this.recordUse(entity.id, now);
-    const principal: Principal = { kind: 'apiKey', id: entity.id, roles: [], scopes: entity.scopes, app: entity.app };
+    const principal: Principal = {
+      kind: 'apiKey',
+      id: entity.id,
+      lineageId: entity.lineageId ?? entity.id,
+      roles: [],
+      scopes: entity.scopes,
+      app: entity.app,
+    };
     if (entity.venueIds) principal.venueIds = entity.venueIds;
     if (entity.rateLimitPerMinute !== null) principal.rateLimitPerMinute = entity.rateLimitPerMinute;
     if (entity.monthlyQuota !== null) principal.monthlyQuota = entity.monthlyQuota;
+    if (entity.maxOpenHolds !== null) principal.maxOpenHolds = entity.maxOpenHolds;
     return principal;
   }
 
@@ -219,8 +232,10 @@ export class ApiKeysService {
         : checkExpiry
           ? futureInstant(input.expiresAt, now)
           : new Date(input.expiresAt);
+    const id = randomUUID();
     return Object.assign(new ApiKeyEntity(), {
-      id: randomUUID(),
+      id,
+      lineageId: id,
       name: input.name,
       app: input.app,
       scopes: [...new Set(input.scopes)],
@@ -229,6 +244,7 @@ export class ApiKeysService {
       enabled: true,
       rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       monthlyQuota: input.monthlyQuota ?? null,
+      maxOpenHolds: input.maxOpenHolds ?? null,
       createdBy,
       createdAt: now,
       updatedAt: now,
@@ -290,6 +306,7 @@ export function toApiKeyDto(key: ApiKeyEntity, now: Date): ApiKeyDto {
     expiresAt: iso(key.expiresAt),
     rateLimitPerMinute: key.rateLimitPerMinute,
     monthlyQuota: key.monthlyQuota,
+    maxOpenHolds: key.maxOpenHolds,
     createdBy: key.createdBy,
     createdAt: key.createdAt.toISOString(),
     updatedAt: key.updatedAt.toISOString(),

@@ -21,6 +21,11 @@ export interface Principal {
   kind: 'user' | 'apiKey';
   /** User id or API key id. */
   id: string;
+  /**
+   * An API key's rotation chain (the first key's id), the same for a rotated key and its successors: the
+   * caller an Idempotency-Key belongs to. Rate limits, quotas and usage stay per key (`id`).
+   */
+  lineageId?: string;
   /** Roles of a user; empty for API keys. */
   roles: Role[];
   /** Scopes of an API key; empty for users. */
@@ -35,6 +40,8 @@ export interface Principal {
   rateLimitPerMinute?: number;
   /** Requests an API key may make per calendar month (UTC); undefined means no quota. */
   monthlyQuota?: number;
+  /** Open holds an API key may have at once; undefined means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+  maxOpenHolds?: number;
   /** A user's email, for audit fields; never used for authorization. */
   email?: string;
 }

@@ -96,6 +96,14 @@ export const BookingsProblems = {
     description:
       'A member user may keep only a few holds on one session at a time (`BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION`), hold only so many places there at once (`BOOKINGS_MAX_HELD_PLACES_PER_MEMBER_SESSION`) and make only so many holds there in all, renewals included (`BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION`). `bound` names the bound that was reached (`active`, `places` or `holds`) and `limit` its value; book or release a hold first.',
   }),
+  holdCap: defineProblemType({
+    code: 'BOOKINGS_HOLD_CAP_REACHED',
+    slug: 'hold-cap-reached',
+    status: 409,
+    title: 'Too many open holds',
+    description:
+      'Every caller (user or API key) may have only so many open holds at once, across all sessions: `HOLDS_MAX_OPEN_PER_PRINCIPAL` (20 by default), or the API key\'s own `maxOpenHolds`. `limit` is the cap and `open` how many the caller has; book or release a hold first, or wait for one to expire.',
+  }),
   externalRefTaken: defineProblemType({
     code: 'BOOKINGS_EXTERNAL_REF_TAKEN',
     slug: 'external-ref-taken',

@@ -8,6 +8,7 @@ import { BookingsSeedService } from './bookings-seed.service';
 import { BookingsService } from './bookings.service';
 import { CapacityService } from './capacity.service';
 import { HoldEntity } from './hold.entity';
+import { HolderHoldsEntity } from './holder-holds.entity';
 import { HoldSweeper } from './hold-sweeper';
 import { HoldsController } from './holds.controller';
 import { HoldsService } from './holds.service';
@@ -21,7 +22,7 @@ import { VenuesService } from './venues.service';
 
 /** Venues, sessions, holds, bookings and check-in. Reaches members only through MembersService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity, SessionAllowanceEntity]), MembersModule],
+  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity, SessionAllowanceEntity, HolderHoldsEntity]), MembersModule],
   controllers: [VenuesController, SessionsController, HoldsController, BookingsController],
   providers: [
     BookingsRepository,

@@ -5,6 +5,7 @@ import type { BookingStatus } from './booking.entity';
 import { BookingEntity } from './booking.entity';
 import { HoldEntity } from './hold.entity';
 import type { HoldStatus } from './hold.entity';
+import { HolderHoldsEntity } from './holder-holds.entity';
 import { SessionAllowanceEntity } from './session-allowance.entity';
 import { SessionEntity } from './session.entity';
 import { VenueEntity } from './venue.entity';
@@ -139,6 +140,31 @@ export const allowanceSql = {
       .andWhere('active >= 1')
       .andWhere('places >= :places')
       .setParameter('places', places);
+  },
+};
+
+/**
+ * The per-holder cap on open holds, shaped like the allowance statements: one conditional UPDATE whose
+ * affected-row count says whether the holder had room under its cap.
+ */
+export const holderHoldsSql = {
+  take(manager: EntityManager, ownerKey: string, cap: number): UpdateQueryBuilder<HolderHoldsEntity> {
+    return manager
+      .createQueryBuilder()
+      .update(HolderHoldsEntity)
+      .set({ openHolds: () => 'open_holds + 1' })
+      .where('owner_key = :ownerKey', { ownerKey })
+      .andWhere('open_holds + 1 <= :cap', { cap });
+  },
+
+  /** One hold closed (released, expired or booked), never below zero. */
+  release(manager: EntityManager, ownerKey: string): UpdateQueryBuilder<HolderHoldsEntity> {
+    return manager
+      .createQueryBuilder()
+      .update(HolderHoldsEntity)
+      .set({ openHolds: () => 'open_holds - 1' })
+      .where('owner_key = :ownerKey', { ownerKey })
+      .andWhere('open_holds >= 1');
   },
 };
 
@@ -322,6 +348,42 @@ export class BookingsRepository {
       .andWhere('status = :from', { from })
       .execute();
     return (result.affected ?? 0) === 1;
+  }
+
+  // ---- open holds per holder
+
+  /**
+   * Counts one more open hold for the holder if it stays within `cap`; returns whether it did. One
+   * statement once the holder's row exists; when it matched nothing the row is inserted if absent (never
+   * racing another insert) and the UPDATE tried once more, which also answers a holder at its cap.
+   */
+  async takeOpenHold(ownerKey: string, cap: number): Promise<boolean> {
+    const take = async () => ((await holderHoldsSql.take(this.tx.manager, ownerKey, cap).execute()).affected ?? 0) === 1;
+    if (await take()) return true;
+    await insertIfAbsent(this.tx.manager, this.tx.errors, HolderHoldsEntity, { ownerKey, openHolds: 0 });
+    return take();
+  }
+
+  async releaseOpenHold(ownerKey: string): Promise<void> {
+    await holderHoldsSql.release(this.tx.manager, ownerKey).execute();
+  }
+
+  /** The holder's open-hold count (null before its first hold). */
+  async findOpenHolds(ownerKey: string): Promise<number | null> {
+    const row = await this.tx.manager.getRepository(HolderHoldsEntity).findOneBy({ ownerKey });
+    return row ? row.openHolds : null;
+  }
+
+  /** The holder's active holds past their expiry, oldest first. */
+  lapsedHoldsOf(ownerKey: string, now: Date, limit: number): Promise<HoldEntity[]> {
+    return this.holds
+      .createQueryBuilder('h')
+      .where('h.ownerKey = :ownerKey', { ownerKey })
+      .andWhere('h.status = :active', { active: 'active' })
+      .andWhere('h.expiresAt <= :now', { now })
+      .orderBy('h.expiresAt', 'ASC')
+      .take(limit)
+      .getMany();
   }
 
   // ---- per-member allowances

@@ -234,6 +234,7 @@ export class BookingsService {
     if (!(await this.repo.transitionHold(hold.id, 'active', 'converted'))) {
       throw new AppError(BookingsProblems.holdNotActive, 'The hold was used or released meanwhile.');
     }
+    await this.repo.releaseOpenHold(hold.ownerKey);
     await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
     // The hold's places become the booking's: only a difference in quantity changes capacity.
     if (dto.quantity > hold.quantity) await this.capacity.take(session, dto.quantity - hold.quantity, now);

@@ -13,6 +13,8 @@ interface Rendered {
   release: string;
   allowanceTake: string;
   allowanceRelease: string;
+  holderTake: string;
+  holderRelease: string;
 }
 
 async function render(dialect: Dialect): Promise<Rendered> {
@@ -21,6 +23,7 @@ async function render(dialect: Dialect): Promise<Rendered> {
         repo: typeof import('./bookings.repository');
         entity: typeof import('./session.entity');
         allowance: typeof import('./session-allowance.entity');
+        holder: typeof import('./holder-holds.entity');
       }
     | undefined;
   const previous = process.env.DB_TYPE;
@@ -32,17 +35,18 @@ async function render(dialect: Dialect): Promise<Rendered> {
       repo: require('./bookings.repository'),
       entity: require('./session.entity'),
       allowance: require('./session-allowance.entity'),
+      holder: require('./holder-holds.entity'),
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
   });
   process.env.DB_TYPE = previous;
-  const { repo, entity, allowance } = modules as NonNullable<typeof modules>;
+  const { repo, entity, allowance, holder } = modules as NonNullable<typeof modules>;
   const options = (
     dialect === 'sqlite'
       ? { type: 'better-sqlite3', database: ':memory:' }
       : { type: dialect, host: 'offline.invalid', database: 'aero' }
   ) as DataSourceOptions;
-  const dataSource = new DataSource({ ...options, entities: [entity.SessionEntity, allowance.SessionAllowanceEntity] } as DataSourceOptions);
+  const dataSource = new DataSource({ ...options, entities: [entity.SessionEntity, allowance.SessionAllowanceEntity, holder.HolderHoldsEntity] } as DataSourceOptions);
   await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
   const now = new Date('2026-03-08T14:00:00Z');
   return {
@@ -54,6 +58,8 @@ async function render(dialect: Dialect): Promise<Rendered> {
     allowanceRelease: repo.allowanceSql
       .release(dataSource.manager, 's-1', 'holder:user:u-1', 2)
       .getQueryAndParameters()[0],
+    holderTake: repo.holderHoldsSql.take(dataSource.manager, 'apiKey:k-1', 20).getQueryAndParameters()[0],
+    holderRelease: repo.holderHoldsSql.release(dataSource.manager, 'apiKey:k-1').getQueryAndParameters()[0],
   };
 }
 
@@ -69,6 +75,8 @@ describe('capacity SQL per dialect', () => {
         'UPDATE "session_allowances" SET "active" = "active" + 1, "places" = "places" + @0, "created" = "created" + 1 WHERE "session_id" = @1 AND "subject" = @2 AND "active" + 1 <= @3 AND "places" + @0 <= @4 AND "created" + 1 <= @5',
       allowanceRelease:
         'UPDATE "session_allowances" SET "active" = "active" - 1, "places" = "places" - @0 WHERE "session_id" = @1 AND "subject" = @2 AND "active" >= 1 AND "places" >= @0',
+      holderTake: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" + 1 WHERE "owner_key" = @0 AND "open_holds" + 1 <= @1',
+      holderRelease: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" - 1 WHERE "owner_key" = @0 AND "open_holds" >= 1',
     });
   });
 
@@ -81,6 +89,8 @@ describe('capacity SQL per dialect', () => {
         'UPDATE "session_allowances" SET "active" = "active" + 1, "places" = "places" + $1, "created" = "created" + 1 WHERE "session_id" = $2 AND "subject" = $3 AND "active" + 1 <= $4 AND "places" + $1 <= $5 AND "created" + 1 <= $6',
       allowanceRelease:
         'UPDATE "session_allowances" SET "active" = "active" - 1, "places" = "places" - $1 WHERE "session_id" = $2 AND "subject" = $3 AND "active" >= 1 AND "places" >= $1',
+      holderTake: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" + 1 WHERE "owner_key" = $1 AND "open_holds" + 1 <= $2',
+      holderRelease: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" - 1 WHERE "owner_key" = $1 AND "open_holds" >= 1',
     });
   });
 
@@ -93,6 +103,8 @@ describe('capacity SQL per dialect', () => {
         'UPDATE "session_allowances" SET "active" = "active" + 1, "places" = "places" + 2, "created" = "created" + 1 WHERE "session_id" = ? AND "subject" = ? AND "active" + 1 <= 3 AND "places" + 2 <= 10 AND "created" + 1 <= 6',
       allowanceRelease:
         'UPDATE "session_allowances" SET "active" = "active" - 1, "places" = "places" - 2 WHERE "session_id" = ? AND "subject" = ? AND "active" >= 1 AND "places" >= 2',
+      holderTake: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" + 1 WHERE "owner_key" = ? AND "open_holds" + 1 <= 20',
+      holderRelease: 'UPDATE "holder_holds" SET "open_holds" = "open_holds" - 1 WHERE "owner_key" = ? AND "open_holds" >= 1',
     });
   });
 });

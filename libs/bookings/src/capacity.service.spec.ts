@@ -43,6 +43,7 @@ function repoMock() {
     takePlaces: jest.fn<Promise<boolean>, [string, number, Date]>(),
     releasePlaces: jest.fn<Promise<void>, [string, number, Date]>().mockResolvedValue(undefined),
     releaseAllowance: jest.fn<Promise<void>, [string, string, number]>().mockResolvedValue(undefined),
+    releaseOpenHold: jest.fn<Promise<void>, [string]>().mockResolvedValue(undefined),
     lapsedHolds: jest.fn<Promise<HoldEntity[]>, [Date, number, string?]>().mockResolvedValue([]),
     transitionHold: jest.fn<Promise<boolean>, [string, string, string]>().mockResolvedValue(true),
     findSession: jest.fn<Promise<SessionEntity | null>, [string]>(),
@@ -135,5 +136,8 @@ describe('CapacityService', () => {
     // The holder's allowance (live holds and held places) comes back once too.
     expect(repo.releaseAllowance).toHaveBeenCalledTimes(1);
     expect(repo.releaseAllowance).toHaveBeenCalledWith(hold().sessionId, `holder:${hold().ownerKey}`, hold().quantity);
+    // And so does its place under the holder's cap on open holds.
+    expect(repo.releaseOpenHold).toHaveBeenCalledTimes(1);
+    expect(repo.releaseOpenHold).toHaveBeenCalledWith(hold().ownerKey);
   });
 });

@@ -52,16 +52,25 @@ export class CapacityService {
     return count;
   }
 
+  /** Expires the lapsed holds of one holder (by owner key), giving their places back; returns how many. */
+  async expireLapsedOf(ownerKey: string, now: Date): Promise<number> {
+    let count = 0;
+    for (const hold of await this.repo.lapsedHoldsOf(ownerKey, now, 1000)) if (await this.expire(hold, now)) count++;
+    return count;
+  }
+
   release(sessionId: string, n: number, now: Date): Promise<void> {
     return this.repo.releasePlaces(sessionId, n, now);
   }
 
   /**
-   * Expires an active hold and gives its places (and its holder's allowance) back, once. Returns whether
-   * this call did it. Allowance before session, the lock order of every write here.
+   * Expires an active hold and gives its places (and its holder's open-hold count and allowance) back,
+   * once. Returns whether this call did it. Holder, then allowance, then session: the lock order of every
+   * write here.
    */
   async expire(hold: HoldEntity, now: Date): Promise<boolean> {
     if (!(await this.repo.transitionHold(hold.id, 'active', 'expired'))) return false;
+    await this.repo.releaseOpenHold(hold.ownerKey);
     await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
     await this.repo.releasePlaces(hold.sessionId, hold.quantity, now);
     return true;

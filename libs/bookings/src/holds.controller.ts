@@ -35,6 +35,7 @@ export class HoldsController {
     BookingsProblems.sessionOver,
     BookingsProblems.venueInactive,
     BookingsProblems.holdLimit,
+    BookingsProblems.holdCap,
   )
   create(@CurrentPrincipal() principal: Principal, @Body() dto: HoldCreateDto): Promise<HoldResponseDto> {
     return this.holds.create(principal, dto);

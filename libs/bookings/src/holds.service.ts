@@ -31,6 +31,8 @@ export class HoldsService {
       const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
       if (!venue.active)
         throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
+      // No caller can sit on every session (a leaked kiosk key): the database bounds each one's open holds.
+      await this.takeOpenHold(principal, now);
       // One guest cannot sit on a session's places (OWASP API6): the database bounds what a member user holds.
       if (isMemberScoped(principal)) await this.takeHolderAllowance(principal, session.id, dto.quantity, now);
       await this.capacity.take(session, dto.quantity, now);
@@ -54,6 +56,7 @@ export class HoldsService {
     await this.tx.run(async () => {
       const hold = await this.findUsable(principal, id);
       if (await this.repo.transitionHold(hold.id, 'active', 'released')) {
+        await this.repo.releaseOpenHold(hold.ownerKey);
         await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
         await this.capacity.release(hold.sessionId, hold.quantity, new Date());
       }
@@ -79,6 +82,24 @@ export class HoldsService {
     }
     if (expired > 0) this.logger.log(`released ${expired} expired hold(s)`);
     return expired;
+  }
+
+  /**
+   * Counts one more open hold for the caller within its cap (the API key's `maxOpenHolds`, else
+   * HOLDS_MAX_OPEN_PER_PRINCIPAL), or throws 409 hold-cap-reached. Lapsed holds count until expired, so on
+   * refusal the caller's lapsed holds are expired and it tries once more, as for capacity.
+   */
+  private async takeOpenHold(principal: Principal, now: Date): Promise<void> {
+    const cap = principal.maxOpenHolds ?? this.config.bookings.maxOpenPerPrincipal;
+    const ownerKey = ownerKeyOf(principal);
+    if (await this.repo.takeOpenHold(ownerKey, cap)) return;
+    if ((await this.capacity.expireLapsedOf(ownerKey, now)) > 0 && (await this.repo.takeOpenHold(ownerKey, cap))) return;
+    const open = (await this.repo.findOpenHolds(ownerKey)) ?? 0;
+    throw new AppError(
+      BookingsProblems.holdCap,
+      `You have ${open} open holds, the most allowed (${cap}); book or release one first.`,
+      { limit: cap, open },
+    );
   }
 
   /**

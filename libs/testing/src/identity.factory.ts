@@ -57,7 +57,15 @@ export async function createUser(
 /** Creates an API key through the service. */
 export async function createApiKey(
   t: TestApp,
-  opts: { scopes: Scope[]; app?: string; venueIds?: string[]; rateLimitPerMinute?: number; monthlyQuota?: number; name?: string },
+  opts: {
+    scopes: Scope[];
+    app?: string;
+    venueIds?: string[];
+    rateLimitPerMinute?: number;
+    monthlyQuota?: number;
+    maxOpenHolds?: number;
+    name?: string;
+  },
 ): Promise<CreatedApiKey> {
   const created = await t.app.get(ApiKeysService).create(
     {
@@ -67,6 +75,7 @@ export async function createApiKey(
       venueIds: opts.venueIds ?? null,
       rateLimitPerMinute: opts.rateLimitPerMinute ?? null,
       monthlyQuota: opts.monthlyQuota ?? null,
+      maxOpenHolds: opts.maxOpenHolds ?? null,
     },
     'test',
   );

@@ -763,6 +763,8 @@ export interface components {
              * @description When the key stops working (ISO 8601 instant with offset, in the future, before 2101); omit for no expiry.
              */
             expiresAt?: string;
+            /** @description Open holds this key may have at once, across sessions; past it, 409 `hold-cap-reached`. Omit for HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds?: number;
             /** @description Requests this key may make per calendar month (UTC); past it, 429 `quota-exceeded` until next month. Omit for none. */
             monthlyQuota?: number;
             /** @description What the key is for, e.g. `Front desk kiosk 3`. */
@@ -808,6 +810,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Open holds the key may have at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds: number | null;
             /** @description Requests per calendar month (UTC); null means no quota. */
             monthlyQuota: number | null;
             name: string;
@@ -858,6 +862,8 @@ export interface components {
              * @description Last use, to within a minute.
              */
             lastUsedAt: string | null;
+            /** @description Open holds the key may have at once; null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds: number | null;
             /** @description Requests per calendar month (UTC); null means no quota. */
             monthlyQuota: number | null;
             name: string;
@@ -901,6 +907,8 @@ export interface components {
              * @description New expiry; null removes it.
              */
             expiresAt?: string | null;
+            /** @description New cap on open holds (holds already open stay); null means HOLDS_MAX_OPEN_PER_PRINCIPAL. */
+            maxOpenHolds?: number | null;
             /** @description New monthly quota (takes effect within seconds, counting what was used this month); null removes it. */
             monthlyQuota?: number | null;
             /** @description New name. */
@@ -1084,6 +1092,25 @@ export interface components {
             email: string;
             /** @description The user's password. */
             password: string;
+        };
+        LoginResponseDto: {
+            /** @description JWT for `Authorization: Bearer`; short-lived. */
+            accessToken: string;
+            /**
+             * @description Marks this device as known to the account for 30 days: send it back on later sign-ins in the
+             *     `X-Device-Token` header (apps) — browsers get it as the HttpOnly `aero_device` cookie — and failures from
+             *     other addresses never lock this device out. Store it like a refresh token.
+             */
+            deviceToken: string;
+            /**
+             * @description Seconds until the access token expires.
+             * @example 900
+             */
+            expiresIn: number;
+            /** @description Opaque, single-use token for `POST /v1/auth/refresh`. */
+            refreshToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
         };
         LogoutDto: {
             /** @description The refresh token from the last login or refresh. It is single use. */
@@ -3304,7 +3331,10 @@ export interface operations {
     auth_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `deviceToken` of an earlier sign-in to this account (browsers send the `aero_device` cookie instead): a device that signed in within 30 days is not locked by failures from other addresses */
+                "X-Device-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3314,7 +3344,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The token pair */
+            /** @description The login */
             200: {
                 headers: {
                     /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
@@ -3323,6 +3353,8 @@ export interface operations {
                     RateLimit?: string;
                     /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
                     "RateLimit-Policy"?: string;
+                    /** @description `aero_device`: the device token (HttpOnly, Secure, SameSite=Strict, Path=/v1/auth, 30 days) */
+                    "Set-Cookie"?: string;
                     /** @description Limit of the policy nearest exhaustion */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in that policy’s window */
@@ -3332,7 +3364,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPairDto"];
+                    "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
             /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */

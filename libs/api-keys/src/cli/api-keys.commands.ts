@@ -31,6 +31,7 @@ interface CreateOptions {
   expiresIn?: number;
   rateLimitPerMinute?: number;
   monthlyQuota?: number;
+  maxOpenHolds?: number;
   venues?: string[];
   json?: boolean;
 }
@@ -57,6 +58,7 @@ export class ApiKeysCreateCommand extends CommandRunner {
       expiresAt: options.expiresIn === undefined ? undefined : new Date(Date.now() + options.expiresIn * 1000).toISOString(),
       rateLimitPerMinute: options.rateLimitPerMinute,
       monthlyQuota: options.monthlyQuota,
+      maxOpenHolds: options.maxOpenHolds,
       venueIds: options.venues,
     });
     const errors = flattenValidationErrors(validateSync(input, { whitelist: true, forbidUnknownValues: false }));
@@ -93,6 +95,11 @@ export class ApiKeysCreateCommand extends CommandRunner {
   @Option({ flags: '--monthly-quota <n>', description: 'requests per calendar month (UTC); default: no quota' })
   parseMonthlyQuota(value: string): number {
     return positiveIntOrNone(value, '--monthly-quota', false) as number;
+  }
+
+  @Option({ flags: '--max-open-holds <n>', description: 'open holds the key may have at once (default: HOLDS_MAX_OPEN_PER_PRINCIPAL)' })
+  parseMaxOpenHolds(value: string): number {
+    return positiveIntOrNone(value, '--max-open-holds', false) as number;
   }
 
   @Option({ flags: '--venues <ids>', description: 'comma-separated venue ids the key is restricted to' })
@@ -188,6 +195,7 @@ interface UpdateOptions {
   name?: string;
   rateLimitPerMinute?: number | 'none';
   monthlyQuota?: number | 'none';
+  maxOpenHolds?: number | 'none';
   enabled?: boolean;
   json?: boolean;
 }
@@ -200,7 +208,7 @@ function orNull(value: number | 'none' | undefined): number | null | undefined {
 @Command({
   name: 'api-keys:update',
   arguments: '<id>',
-  description: 'Change a key’s name, rate limit, monthly quota or enabled state (running instances follow within seconds)',
+  description: 'Change a key’s name, rate limit, monthly quota, open-hold cap or enabled state (running instances follow within seconds)',
 })
 export class ApiKeysUpdateCommand extends CommandRunner {
   constructor(private readonly apiKeys: ApiKeysService) {
@@ -212,17 +220,23 @@ export class ApiKeysUpdateCommand extends CommandRunner {
       name: options.name,
       rateLimitPerMinute: orNull(options.rateLimitPerMinute),
       monthlyQuota: orNull(options.monthlyQuota),
+      maxOpenHolds: orNull(options.maxOpenHolds),
       enabled: options.enabled,
     });
     const errors = flattenValidationErrors(validateSync(patch, { whitelist: true, forbidUnknownValues: false }));
     if (errors.length > 0) throw new Error(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     if (Object.values(patch).every((value) => value === undefined)) {
-      throw new Error('nothing to change: pass --name, --rate-limit-per-minute, --monthly-quota or --enabled');
+      throw new Error('nothing to change: pass --name, --rate-limit-per-minute, --monthly-quota, --max-open-holds or --enabled');
     }
     const updated = await this.apiKeys.update(id, patch);
     const limit = updated.rateLimitPerMinute ?? 'tier default';
     const quota = updated.monthlyQuota ?? 'none';
-    out(updated, options.json, `Updated API key ${updated.id} (${updated.status}; ${limit}/min; monthly quota ${quota})`);
+    const holds = updated.maxOpenHolds ?? 'default';
+    out(
+      updated,
+      options.json,
+      `Updated API key ${updated.id} (${updated.status}; ${limit}/min; monthly quota ${quota}; open holds ${holds})`,
+    );
   }
 
   @Option({ flags: '--name <name>', description: 'new name' })
@@ -238,6 +252,11 @@ export class ApiKeysUpdateCommand extends CommandRunner {
   @Option({ flags: '--monthly-quota <n>', description: 'requests per calendar month (UTC), or none to remove the quota' })
   parseMonthlyQuota(value: string): number | 'none' {
     return positiveIntOrNone(value, '--monthly-quota', true);
+  }
+
+  @Option({ flags: '--max-open-holds <n>', description: 'open holds the key may have at once, or none for HOLDS_MAX_OPEN_PER_PRINCIPAL' })
+  parseMaxOpenHolds(value: string): number | 'none' {
+    return positiveIntOrNone(value, '--max-open-holds', true);
   }
 
   @Option({ flags: '--enabled <true|false>', description: 'false disables the key until enabled again' })

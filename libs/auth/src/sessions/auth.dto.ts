@@ -52,6 +52,16 @@ export class TokenPairDto {
   expiresIn: number;
 }
 
+/** A sign-in's answer: the token pair, and this device's token for the sign-in throttle. */
+export class LoginResponseDto extends TokenPairDto {
+  /**
+   * Marks this device as known to the account for 30 days: send it back on later sign-ins in the
+   * `X-Device-Token` header (apps) — browsers get it as the HttpOnly `aero_device` cookie — and failures from
+   * other addresses never lock this device out. Store it like a refresh token.
+   */
+  deviceToken: string;
+}
+
 /** Who the caller is, whichever credential they used. */
 export class MeDto {
   @ApiProperty({ enum: ['user', 'apiKey'] })

@@ -74,13 +74,13 @@ describe('Redis keys of one command share one hash tag (Redis Cluster)', () => {
     expectOneTagPerCommand();
   });
 
-  it('the login throttle counts account, address and both in one slot, with braces in the email too', async () => {
+  it('each login-throttle call keeps its windows in one slot (the account's, then the address's), with braces in the email too', async () => {
     const throttle = new LoginThrottle(config, storage);
     for (const email of ['ada@example.com', 'we{ir}d@example.com', 'x}{y@example.com']) {
       const attempt = await throttle.begin(email, '198.51.100.4');
       await attempt.succeeded();
     }
-    expect(recorded.every((r) => r.keys.length === 3)).toBe(true);
+    expect(recorded.some((r) => r.keys.length === 2)).toBe(true);
     expectOneTagPerCommand();
   });
 

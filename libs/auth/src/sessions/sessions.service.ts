@@ -7,7 +7,7 @@ import { TokenService } from '../tokens/token.service';
 import type { UserEntity } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { PasswordService } from '../passwords/password.service';
-import type { TokenPairDto } from './auth.dto';
+import type { LoginResponseDto, TokenPairDto } from './auth.dto';
 import { LoginThrottle } from './login-throttle';
 import { RefreshTokenEntity } from './refresh-token.entity';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -38,18 +38,21 @@ export class SessionsService {
     @Optional() private readonly rateLimits?: RateLimiterService,
   ) {}
 
-  /** Checks the credentials and starts a session. Failures never say which part was wrong. */
-  async login(email: string, password: string, clientIp: string): Promise<TokenPairDto> {
+  /**
+   * Checks the credentials and starts a session. Failures never say which part was wrong. `deviceToken` (from
+   * an earlier sign-in to this account) exempts this device from the account-wide lock; a fresh one is returned.
+   */
+  async login(email: string, password: string, clientIp: string, deviceToken?: string): Promise<LoginResponseDto> {
     const normalized = email.trim().toLowerCase();
-    const attempt = await this.throttle.begin(normalized, clientIp);
+    const attempt = await this.throttle.begin(normalized, clientIp, Date.now(), deviceToken);
     const user = await this.tx.read(() => this.users.findByEmail(normalized));
     const ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
     if (!user || !ok || user.disabled) {
       this.logger.warn({ userId: user?.id }, 'sign-in failed');
       throw new AppError(AuthProblems.invalidCredentials, 'The email or password is incorrect.');
     }
-    await attempt.succeeded();
-    return this.tx.run(() => this.startSession(user));
+    const device = await attempt.succeeded();
+    return { ...(await this.tx.run(() => this.startSession(user))), deviceToken: device };
   }
 
   /** Starts a new session for a user already authenticated by other means (tests, CLI). */

@@ -90,6 +90,8 @@ export class AppConfig {
     maxHeldPlacesPerMemberSession: number;
     /** Holds a member user may make on one session in all (renewals included). */
     maxHoldsPerMemberSession: number;
+    /** Open holds one caller may have at once, across sessions, unless its API key sets its own. */
+    maxOpenPerPrincipal: number;
   };
   readonly members!: { waiverValidityDays: number };
   readonly usage!: {
@@ -346,6 +348,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       maxActivePerMemberSession: env.BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION,
       maxHeldPlacesPerMemberSession: env.BOOKINGS_MAX_HELD_PLACES_PER_MEMBER_SESSION,
       maxHoldsPerMemberSession: env.BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION,
+      maxOpenPerPrincipal: env.HOLDS_MAX_OPEN_PER_PRINCIPAL,
     },
     members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
     usage: {

@@ -471,6 +471,13 @@ export class EnvDto {
   @Max(1000)
   BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION = 6;
 
+  /** Open holds one caller (user or API key) may have at once, across sessions; a key may set its own. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  HOLDS_MAX_OPEN_PER_PRINCIPAL = 20;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -28,14 +28,19 @@ export const IdempotentMetadata = Reflector.createDecorator<IdempotentOptions>()
 const REPLAYED_HEADERS = ['location', 'etag'];
 
 /**
- * Answers the handler gave after it started that describe the outcome, and so are replayed: everything
- * but refusals that happen before the work (400 validation, 401, 403, 429) and 5xx.
+ * Statuses that are not final for the request and so are never stored: refusals before the work (400
+ * validation, 401, 403, 408, 429) and 412, a stale `If-Match`: the same request with the current ETag is
+ * the retry that should run, not be told again that an older version was stale.
  */
+const UNSTORED_STATUSES: readonly number[] = [400, 401, 403, 408, 412, 429];
+
+/** Answers the handler gave after it started that describe the outcome, and so are replayed (no 5xx). */
 function isStoredOutcome(status: number): boolean {
-  return status < 500 && ![400, 401, 403, 408, 429].includes(status);
+  return status < 500 && !UNSTORED_STATUSES.includes(status);
 }
 
-type AuthenticatedRequest = Request & { principal?: { kind: string; id: string } };
+/** `lineageId`: an API key's rotation chain, so a retry sent with the successor key is the same caller. */
+type AuthenticatedRequest = Request & { principal?: { kind: string; id: string; lineageId?: string } };
 
 /**
  * Idempotency-Key for one route, applied by `@Idempotent()` (never globally: an interceptor costs about
@@ -82,7 +87,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     // Anonymous routes (login) keep no per-caller state: the header is accepted and ignored.
     if (!principal) return next.handle();
-    return from(this.run(req, res, next, `${principal.kind}:${principal.id}`, header));
+    return from(this.run(req, res, next, `${principal.kind}:${principal.lineageId ?? principal.id}`, header));
   }
 
   private async run(req: Request, res: Response, next: CallHandler, scope: string, key: string): Promise<unknown> {

@@ -21,12 +21,14 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
+  'req.headers["x-device-token"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.newPassword',
   '*.currentPassword',
   '*.refreshToken',
   '*.accessToken',
+  '*.deviceToken',
   '*.key',
 ];
 

@@ -11,6 +11,8 @@ import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 import { MemberSearchKeys1764800000000 } from './1764800000000-member-search-keys';
 import { CreateRateLimitCounters1765100000000 } from './1765100000000-create-rate-limit-counters';
+import { ApiKeyLineage1765200000000 } from './1765200000000-api-key-lineage';
+import { OpenHoldsPerHolder1765200000001 } from './1765200000001-open-holds-per-holder';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -31,4 +33,6 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateUsage1764700000000,
   MemberSearchKeys1764800000000,
   CreateRateLimitCounters1765100000000,
+  ApiKeyLineage1765200000000,
+  OpenHoldsPerHolder1765200000001,
 ];
