@@ -74,7 +74,7 @@ describe('Redis keys of one command share one hash tag (Redis Cluster)', () => {
     expectOneTagPerCommand();
   });
 
-  it('each login-throttle call keeps its windows in one slot (the account's, then the address's), with braces in the email too', async () => {
+  it('each login-throttle call keeps its windows in one slot (the account one, then the address one), with braces in the email too', async () => {
     const throttle = new LoginThrottle(config, storage);
     for (const email of ['ada@example.com', 'we{ir}d@example.com', 'x}{y@example.com']) {
       const attempt = await throttle.begin(email, '198.51.100.4');
