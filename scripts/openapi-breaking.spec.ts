@@ -59,4 +59,43 @@ describe('the breaking-change check (openapi-diff)', () => {
     const { breaking } = await breakingChanges(contract(), next);
     expect(breaking.length).toBeGreaterThan(0);
   });
+
+  describe('request bodies (closed: the API refuses unknown fields)', () => {
+    /** POST /v1/things with a body schema `ThingCreate { name, tags? }` in components. */
+    const withBody = (change: (doc: Record<string, any>) => void = () => undefined) =>
+      contract((doc) => {
+        doc.components = {
+          schemas: {
+            ThingCreate: {
+              type: 'object',
+              required: ['name'],
+              properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+            },
+          },
+        };
+        doc.paths['/v1/things'].post = {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingCreate' } } },
+          },
+          responses: { '201': { description: 'created' } },
+        };
+        change(doc);
+      });
+
+    it('accepts a new optional field with limits', async () => {
+      const next = withBody((doc) => {
+        doc.components.schemas.ThingCreate.properties.maxOpen = { type: 'integer', minimum: 1, maximum: 100, nullable: true };
+      });
+      expect((await breakingChanges(withBody(), next)).breaking).toEqual([]);
+    });
+
+    it('still flags a new required field', async () => {
+      const next = withBody((doc) => {
+        doc.components.schemas.ThingCreate.properties.venueId = { type: 'string' };
+        doc.components.schemas.ThingCreate.required.push('venueId');
+      });
+      expect((await breakingChanges(withBody(), next)).breaking.length).toBeGreaterThan(0);
+    });
+  });
 });
