@@ -68,8 +68,16 @@ export class EventsService {
    */
   async sequence(): Promise<number> {
     if (!(await this.tx.read(() => this.repo.unstampedRange()))) return 0;
-    const result = await this.tx.run(() => this.repo.stampCommitted());
-    return result.stamped;
+    return this.tx.run(async () => {
+      // Under the sequencer's lock: every earlier run has committed, and none runs until this one ends.
+      const last = await this.repo.lockSequencer();
+      const range = await this.repo.unstampedRange();
+      if (!range) return 0;
+      const offset = last + 1 - range.min;
+      const stamped = await this.repo.stamp(range, offset);
+      await this.repo.saveLastPosition(range.max + offset);
+      return stamped;
+    });
   }
 
   /**
