@@ -311,6 +311,43 @@ describe('events: emitted with their change, and the feed (e2e)', () => {
     expect(seen.filter((id) => id === fastEvent.id)).toHaveLength(1);
   });
 
+  it('gives readers polling during concurrent bookings every committed event once, in one order', async () => {
+    const key = await createApiKey(t, { scopes: ['events:read'] });
+    const { cursor: start } = await drain(key.authHeader);
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => createSession(t, { capacity: 50 })));
+    const members = await Promise.all(Array.from({ length: 4 }, () => createMember(t)));
+    let writing = true;
+    const poll = async (): Promise<string[]> => {
+      const seen: string[] = [];
+      let after = start;
+      for (let polls = 0; writing && polls < 500; polls++) {
+        const p = await page(key.authHeader, { after, types: 'booking.created', limit: '5' });
+        seen.push(...p.data.map((e) => e.id));
+        after = p.nextCursor;
+      }
+      const rest = await drain(key.authHeader, { types: 'booking.created' }, after);
+      return [...seen, ...rest.events.map((e) => e.id)];
+    };
+    const readers = [poll(), poll()];
+    const booked = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        t.http
+          .post('/v1/bookings')
+          .set(auth)
+          .send({ sessionId: sessions[i % sessions.length].id, memberId: members[i % members.length].id, quantity: 1 })
+          .expect(201)
+          .then((res) => res.body.id as string),
+      ),
+    );
+    writing = false;
+    const [first, second] = await Promise.all(readers);
+    expect(first).toHaveLength(booked.length);
+    expect(new Set(first).size).toBe(booked.length);
+    expect(second).toEqual(first);
+    const { events } = await drain(key.authHeader, { types: 'booking.created' }, start);
+    expect(events.map((e) => (e.data as { id: string }).id).sort()).toEqual([...booked].sort());
+  });
+
   it('purges events past EVENTS_RETENTION_DAYS in batches and keeps the newer ones', async () => {
     const events = t.app.get(EventsService);
     const adminKey = await createApiKey(t, { scopes: ['admin'] }); // a user token would expire meanwhile
