@@ -4,6 +4,12 @@ import { UserEventSink } from '@aero/auth';
 import { EventsService } from './events.service';
 
 /** Auth reports user changes through its port; this writes them to the outbox (same transaction). */
+declare module './event-types' {
+  interface EventPayloads {
+    'user.disabled': UserDto;
+  }
+}
+
 @Injectable()
 export class UserEventsAdapter extends UserEventSink {
   constructor(private readonly events: EventsService) {
