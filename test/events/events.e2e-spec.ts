@@ -1,3 +1,4 @@
+import { HoldsService } from '@aero/bookings';
 import { TransactionService } from '@aero/core';
 import type { EventResponseDto } from '@aero/events';
 import { EventsService } from '@aero/events';
@@ -143,6 +144,35 @@ describe('events: emitted with their change, and the feed (e2e)', () => {
     expect((await lastEvent('booking.cancelled', second)).data).toEqual(get);
     await t.http.post(`/v1/bookings/${second}/cancel`).set(auth).expect(200);
     expect(await countOf('booking.cancelled', second)).toBe(1);
+  });
+
+  it('emits hold.expired once when a lapsed hold is swept, with the hold as GET returns it', async () => {
+    const session = await createSession(t, { capacity: 4 });
+    const pos = await createApiKey(t, { scopes: ['bookings:read', 'bookings:write'] });
+    const hold = (
+      await t.http
+        .post('/v1/holds')
+        .set(pos.authHeader)
+        .set('Idempotency-Key', `hold-${session.id}`)
+        .send({ sessionId: session.id, quantity: 2 })
+        .expect(201)
+    ).body;
+    moveDateForward(t.config.bookings.holdTtlSeconds * 1000 + 60_000);
+    try {
+      expect(await t.app.get(HoldsService).sweepExpired()).toBeGreaterThanOrEqual(1);
+      const get = (await t.http.get(`/v1/holds/${hold.id}`).set(pos.authHeader).expect(200)).body;
+      expect(get.status).toBe('expired');
+      const adminKey = await createApiKey(t, { scopes: ['admin'] });
+      const expired = (await drain(adminKey.authHeader, { types: 'hold.expired' })).events.filter(
+        (e) => (e.data as { id: string }).id === hold.id,
+      );
+      expect(expired).toHaveLength(1);
+      expect(expired[0]).toMatchObject({ venueId: session.venueId, actor: { kind: 'system', id: 'hold-expiry' }, data: get });
+      await t.app.get(HoldsService).sweepExpired();
+      expect((await drain(adminKey.authHeader, { types: 'hold.expired' })).events.filter((e) => (e.data as { id: string }).id === hold.id)).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('emits api_key.created/rotated/revoked and user.disabled for admins, never with a secret', async () => {

@@ -1,4 +1,5 @@
 import type { BookingResponseDto } from './dto/booking.dto';
+import type { HoldResponseDto } from './dto/hold.dto';
 import type { SessionResponseDto } from './dto/session.dto';
 import type { VenueResponseDto } from './dto/venue.dto';
 
@@ -8,6 +9,7 @@ declare module '@aero/events' {
     'booking.created': BookingResponseDto;
     'booking.cancelled': BookingResponseDto;
     'booking.checked_in': BookingResponseDto;
+    'hold.expired': HoldResponseDto;
     'session.created': SessionResponseDto;
     'session.updated': SessionResponseDto;
     'session.cancelled': SessionResponseDto;
