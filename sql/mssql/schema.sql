@@ -169,3 +169,19 @@ GO
 INSERT INTO holder_holds (owner_key, open_holds)
        SELECT owner_key, COUNT(*) FROM holds WHERE status = 'active' GROUP BY owner_key;
 GO
+
+-- migration: CreateEvents1765400000000
+CREATE TABLE "events" ("seq" bigint NOT NULL IDENTITY(1,1), "position" bigint, "id" varchar(32) NOT NULL, "type" varchar(64) NOT NULL, "occurred_at" datetime2 NOT NULL, "venue_id" varchar(36), "actor_kind" varchar(10) NOT NULL, "actor_id" varchar(36) NOT NULL, "data" nvarchar(MAX) NOT NULL, CONSTRAINT "PK_44840d7c5944a3bfbf21a6113d8" PRIMARY KEY ("seq"));
+GO
+CREATE UNIQUE INDEX "UQ_events_id" ON "events" ("id");
+GO
+CREATE INDEX "IX_events_position" ON "events" ("position");
+GO
+CREATE INDEX "IX_events_venue_position" ON "events" ("venue_id", "position");
+GO
+CREATE INDEX "IX_events_occurred_at" ON "events" ("occurred_at");
+GO
+CREATE TABLE "events_sequencer" ("id" int NOT NULL, "last_position" bigint NOT NULL, CONSTRAINT "PK_5ccd4c86871d2c10f4a59103512" PRIMARY KEY ("id"));
+GO
+INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);
+GO

@@ -144,3 +144,12 @@ ALTER TABLE "temporary_api_keys" RENAME TO "api_keys";
 CREATE INDEX "IX_api_keys_created_at_id" ON "api_keys" ("created_at", "id");
 INSERT INTO holder_holds (owner_key, open_holds)
        SELECT owner_key, COUNT(*) FROM holds WHERE status = 'active' GROUP BY owner_key;
+
+-- migration: CreateEvents1765400000000
+CREATE TABLE "events" ("seq" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "position" integer, "id" varchar(32) NOT NULL, "type" varchar(64) NOT NULL, "occurred_at" datetime NOT NULL, "venue_id" varchar(36), "actor_kind" varchar(10) NOT NULL, "actor_id" varchar(36) NOT NULL, "data" text NOT NULL);
+CREATE UNIQUE INDEX "UQ_events_id" ON "events" ("id");
+CREATE INDEX "IX_events_position" ON "events" ("position");
+CREATE INDEX "IX_events_venue_position" ON "events" ("venue_id", "position");
+CREATE INDEX "IX_events_occurred_at" ON "events" ("occurred_at");
+CREATE TABLE "events_sequencer" ("id" integer PRIMARY KEY NOT NULL, "last_position" integer NOT NULL);
+INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal, Scope } from '@aero/auth';
+import { actorFromTag, EventsService } from '@aero/events';
 import { ApiKeyCache } from './api-key-cache';
 import type { ApiKeyCreatedDto, ApiKeyDto, ApiKeyStatus, ApiKeyUpdateDto } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
@@ -42,6 +43,7 @@ export class ApiKeysService {
     private readonly tx: TransactionService,
     private readonly keys: ApiKeysRepository,
     private readonly cache: ApiKeyCache,
+    private readonly events: EventsService,
   ) {}
 
   /** Creates a key; the returned `key` is the only time it is ever shown. */
@@ -49,8 +51,12 @@ export class ApiKeysService {
     const now = new Date();
     const entity = this.newEntity(input, createdBy, now);
     const key = this.assignSecret(entity);
-    await this.tx.run(() => this.keys.insert(entity));
-    return { ...toApiKeyDto(entity, now), key };
+    const data = toApiKeyDto(entity, now);
+    await this.tx.run(async () => {
+      await this.keys.insert(entity);
+      await this.events.record('api_key.created', { actor: actorFromTag(createdBy), data });
+    });
+    return { ...data, key };
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyDto>> {
@@ -101,7 +107,7 @@ export class ApiKeysService {
   }
 
   /** Revokes a key for good; the very next request with it fails. Revoking twice is harmless. */
-  async revoke(id: string): Promise<void> {
+  async revoke(id: string, revokedBy = 'cli'): Promise<void> {
     await this.tx.run(async () => {
       const found = await this.keys.findById(id);
       if (!found) throw notFound(id);
@@ -110,6 +116,7 @@ export class ApiKeysService {
       found.revokedAt = now;
       found.updatedAt = now;
       await this.keys.save(found);
+      await this.events.record('api_key.revoked', { actor: actorFromTag(revokedBy), data: toApiKeyDto(found, now) });
     });
     await this.cache.invalidate(id);
   }
@@ -150,6 +157,7 @@ export class ApiKeysService {
       old.graceEndsAt = new Date(now.getTime() + graceSeconds * 1000);
       old.updatedAt = now;
       await this.keys.save(old);
+      await this.events.record('api_key.rotated', { actor: actorFromTag(rotatedBy), data: toApiKeyDto(old, now) });
       return { successor, key };
     });
     await this.cache.invalidate(id);

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { AppError } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
+import type { EventsService } from '@aero/events';
 import type { BookingsRepository } from './bookings.repository';
 import { CapacityService } from './capacity.service';
 import type { HoldEntity } from './hold.entity';
 import type { SessionEntity } from './session.entity';
+
+const events = { record: jest.fn().mockResolvedValue(undefined) } as unknown as EventsService;
 
 const now = new Date('2026-03-08T12:00:00Z');
 
@@ -64,7 +67,7 @@ describe('CapacityService', () => {
   it('takes places when the conditional update matches', async () => {
     const repo = repoMock();
     repo.takePlaces.mockResolvedValue(true);
-    await new CapacityService(repo as unknown as BookingsRepository).take(session(), 2, now);
+    await new CapacityService(repo as unknown as BookingsRepository, events).take(session(), 2, now);
     expect(repo.takePlaces).toHaveBeenCalledWith('s1', 2, now);
   });
 
@@ -73,7 +76,7 @@ describe('CapacityService', () => {
     repo.takePlaces.mockResolvedValue(false);
     repo.findSession.mockResolvedValue(session({ booked: 8 }));
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(session(), 3, now),
+      new CapacityService(repo as unknown as BookingsRepository, events).take(session(), 3, now),
     );
     expect(error.problem).toBe(BookingsProblems.sessionFull);
     expect(error.extensions).toEqual({ remaining: 2, requested: 3 });
@@ -85,7 +88,7 @@ describe('CapacityService', () => {
     repo.takePlaces.mockResolvedValue(false);
     repo.findSession.mockResolvedValue(session({ booked: 10 }));
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(session(), 1, now),
+      new CapacityService(repo as unknown as BookingsRepository, events).take(session(), 1, now),
     );
     expect(error.extensions).toMatchObject({ remaining: 0 });
     expect(error.detail).toBe('The session is full.');
@@ -95,7 +98,7 @@ describe('CapacityService', () => {
     const repo = repoMock();
     repo.takePlaces.mockResolvedValueOnce(false).mockResolvedValueOnce(true);
     repo.lapsedHolds.mockResolvedValue([hold()]);
-    await new CapacityService(repo as unknown as BookingsRepository).take(session(), 3, now);
+    await new CapacityService(repo as unknown as BookingsRepository, events).take(session(), 3, now);
     expect(repo.transitionHold).toHaveBeenCalledWith('h1', 'active', 'expired');
     expect(repo.releasePlaces).toHaveBeenCalledWith('s1', 3, now);
     expect(repo.takePlaces).toHaveBeenCalledTimes(2);
@@ -104,7 +107,7 @@ describe('CapacityService', () => {
   it('refuses a cancelled session without touching capacity', async () => {
     const repo = repoMock();
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(
+      new CapacityService(repo as unknown as BookingsRepository, events).take(
         session({ status: 'cancelled' }),
         1,
         now,
@@ -117,7 +120,7 @@ describe('CapacityService', () => {
   it('refuses a session that has ended', async () => {
     const repo = repoMock();
     const error = await problemOf(
-      new CapacityService(repo as unknown as BookingsRepository).take(
+      new CapacityService(repo as unknown as BookingsRepository, events).take(
         session({ endsAt: new Date('2026-03-08T11:00:00Z') }),
         1,
         now,
@@ -129,7 +132,7 @@ describe('CapacityService', () => {
   it("gives a hold's places back only once, however often it is expired", async () => {
     const repo = repoMock();
     repo.transitionHold.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
-    const capacity = new CapacityService(repo as unknown as BookingsRepository);
+    const capacity = new CapacityService(repo as unknown as BookingsRepository, events);
     expect(await capacity.expire(hold(), now)).toBe(true);
     expect(await capacity.expire(hold(), now)).toBe(false);
     expect(repo.releasePlaces).toHaveBeenCalledTimes(1);

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@aero/core';
+import { EventsService } from '@aero/events';
 import { holderSubject } from './access';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import type { HoldEntity } from './hold.entity';
+import { toHoldResponse } from './hold-response';
 import type { SessionEntity } from './session.entity';
 
 /**
@@ -11,9 +13,15 @@ import type { SessionEntity } from './session.entity';
  * (`booked + n <= capacity AND status = 'scheduled'`); this class adds the rules around it. Call inside
  * `TransactionService.run`.
  */
+/** Expiry is the clock's doing, whoever's request or sweep noticed it. */
+const HOLD_EXPIRY = { kind: 'system', id: 'hold-expiry' } as const;
+
 @Injectable()
 export class CapacityService {
-  constructor(private readonly repo: BookingsRepository) {}
+  constructor(
+    private readonly repo: BookingsRepository,
+    private readonly events: EventsService,
+  ) {}
 
   /**
    * Takes `n` places or throws 409: session-cancelled, session-over, or session-full with `remaining`.
@@ -73,6 +81,9 @@ export class CapacityService {
     await this.repo.releaseOpenHold(hold.ownerKey);
     await this.repo.releaseAllowance(hold.sessionId, holderSubject(hold.ownerKey), hold.quantity);
     await this.repo.releasePlaces(hold.sessionId, hold.quantity, now);
+    // Every way a hold expires passes here (the sweeper, or making room at read time): one event each.
+    const data = toHoldResponse({ ...hold, status: 'expired' }, now);
+    await this.events.record('hold.expired', { venueId: hold.venueId, actor: HOLD_EXPIRY, data });
     return true;
   }
 }

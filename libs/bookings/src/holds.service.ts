@@ -9,6 +9,7 @@ import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import { CapacityService } from './capacity.service';
 import type { HoldCreateDto, HoldResponseDto } from './dto/hold.dto';
+import { toHoldResponse } from './hold-response';
 import { HoldEntity } from './hold.entity';
 import { SessionsService } from './sessions.service';
 
@@ -160,14 +161,4 @@ export class HoldsService {
   }
 }
 
-export function toHoldResponse(h: HoldEntity, now: Date): HoldResponseDto {
-  const expiresAt = new Date(h.expiresAt);
-  return {
-    id: h.id,
-    sessionId: h.sessionId,
-    quantity: h.quantity,
-    // An active hold past its expiry is already free for others (read-time check), whether swept or not.
-    status: h.status === 'active' && expiresAt <= now ? 'expired' : h.status,
-    expiresAt: expiresAt.toISOString(),
-  };
-}
+export { toHoldResponse } from './hold-response';

@@ -521,4 +521,11 @@ export class EnvDto {
   @Min(1)
   @Max(3600)
   USAGE_ROLLUP_INTERVAL_SECONDS = 60;
+
+  // --- events ---------------------------------------------------------------------
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS = 30;
 }

@@ -13,6 +13,7 @@ import { MemberSearchKeys1764800000000 } from './1764800000000-member-search-key
 import { CreateRateLimitCounters1765100000000 } from './1765100000000-create-rate-limit-counters';
 import { ApiKeyLineage1765200000000 } from './1765200000000-api-key-lineage';
 import { OpenHoldsPerHolder1765200000001 } from './1765200000001-open-holds-per-holder';
+import { CreateEvents1765400000000 } from './1765400000000-create-events';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -35,4 +36,5 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateRateLimitCounters1765100000000,
   ApiKeyLineage1765200000000,
   OpenHoldsPerHolder1765200000001,
+  CreateEvents1765400000000,
 ];
