@@ -5186,6 +5186,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
             429: {
                 headers: {
