@@ -18,7 +18,7 @@ export class EventActorDto implements EventActor {
 /** One event: what changed, when, by whom, and the resource as its GET returned it at that moment. */
 export class EventResponseDto {
   /** Stable id: the same in the feed and in every webhook delivery of this event. */
-  @ApiProperty({ example: 'evt_Q2hhbmdlZEJvb2tpbmcxMjM', pattern: '^evt_[A-Za-z0-9_-]{22}$' })
+  @ApiProperty({ example: 'evt_Q2hhbmdlZEJvb2tpbmcxMj', pattern: '^evt_[A-Za-z0-9_-]{22}$' })
   id: string;
 
   @ApiProperty({ enum: EVENT_TYPES, example: 'booking.created' })

@@ -1203,7 +1203,7 @@ export interface components {
             };
             /**
              * @description Stable id: the same in the feed and in every webhook delivery of this event.
-             * @example evt_Q2hhbmdlZEJvb2tpbmcxMjM
+             * @example evt_Q2hhbmdlZEJvb2tpbmcxMj
              */
             id: string;
             /**
