@@ -71,6 +71,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
     API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex'),
     // Usage records are written on close (or by suites that set a short interval): a timed background
     // write would land inside other suites' queryCount() windows.
     USAGE_FLUSH_INTERVAL_MS: '60000',

@@ -78,6 +78,18 @@ export class AppConfig {
     maxHoldsPerMemberSession: number;
   };
   readonly members!: { waiverValidityDays: number };
+  readonly webhooks!: {
+    secretKey: string;
+    timeoutMs: number;
+    disableAfterHours: number;
+    dispatchEnabled: boolean;
+    dispatchIntervalMs: number;
+    maxInFlight: number;
+    allowPrivateTargets: boolean;
+    rotationGraceHours: number;
+    /** Seconds a claimed delivery stays with its instance; a crashed instance's claim is taken over after it. */
+    claimLeaseSeconds: number;
+  };
   readonly usage!: {
     bufferSize: number;
     flushIntervalMs: number;
@@ -124,7 +136,7 @@ export class ConfigError extends Error {
 export const DEV_SECRETS_FILE = 'data/dev-secrets.json';
 
 /** Secrets the service needs; outside production a missing one is generated once and kept under data/. */
-const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER'] as const;
+const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER', 'WEBHOOKS_SECRET_KEY'] as const;
 type SecretVar = (typeof SECRET_VARS)[number];
 
 function resolveSecrets(
@@ -204,6 +216,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
   }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_RECEIVE_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be greater than HTTP_RECEIVE_TIMEOUT_MS');
+  }
+  if (env.NODE_ENV === NodeEnv.Production && env.WEBHOOKS_ALLOW_PRIVATE_TARGETS) {
+    problems.push('WEBHOOKS_ALLOW_PRIVATE_TARGETS: must not be true when NODE_ENV=production');
   }
   const secrets = resolveSecrets(env, cwd, warnings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -290,6 +305,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       maxHoldsPerMemberSession: env.BOOKINGS_MAX_HOLDS_PER_MEMBER_SESSION,
     },
     members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
+    webhooks: {
+      secretKey: secrets.WEBHOOKS_SECRET_KEY,
+      timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+      disableAfterHours: env.WEBHOOKS_DISABLE_AFTER_HOURS,
+      dispatchEnabled: env.WEBHOOKS_DISPATCH_ENABLED,
+      dispatchIntervalMs: env.WEBHOOKS_DISPATCH_INTERVAL_MS,
+      maxInFlight: env.WEBHOOKS_MAX_IN_FLIGHT,
+      allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      rotationGraceHours: env.WEBHOOKS_ROTATION_GRACE_HOURS,
+      claimLeaseSeconds: Math.ceil(env.WEBHOOKS_TIMEOUT_MS / 1000) * 2 + 30,
+    },
     usage: {
       bufferSize: env.USAGE_BUFFER_SIZE,
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,
