@@ -4,7 +4,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['core', 'auth', 'api-keys', 'members', 'bookings', 'usage', 'testing'];
+const LIBS = ['core', 'auth', 'api-keys', 'members', 'bookings', 'usage', 'events', 'testing'];
 const LIB_NAMES = LIBS.join('|');
 
 /** Cross-lib imports go through the lib's front door (`@aero/<lib>`), never a deep path. */

@@ -14,8 +14,8 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@aero/(core|auth|api-keys|members|bookings|usage|testing)$': '<rootDir>/libs/$1/src',
-  '^@aero/(core|auth|api-keys|members|bookings|usage|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@aero/(core|auth|api-keys|members|bookings|usage|events|testing)$': '<rootDir>/libs/$1/src',
+  '^@aero/(core|auth|api-keys|members|bookings|usage|events|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
   '^@aero/client$': '<rootDir>/packages/client/src',
 };
 

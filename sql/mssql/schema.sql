@@ -146,3 +146,19 @@ ALTER TABLE "members" ALTER COLUMN "first_name_key" nvarchar(100) NOT NULL;
 GO
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
 GO
+
+-- migration: CreateEvents1765400000000
+CREATE TABLE "events" ("seq" bigint NOT NULL IDENTITY(1,1), "position" bigint, "id" varchar(32) NOT NULL, "type" varchar(64) NOT NULL, "occurred_at" datetime2 NOT NULL, "venue_id" varchar(36), "actor_kind" varchar(10) NOT NULL, "actor_id" varchar(36) NOT NULL, "data" nvarchar(MAX) NOT NULL, CONSTRAINT "PK_44840d7c5944a3bfbf21a6113d8" PRIMARY KEY ("seq"));
+GO
+CREATE UNIQUE INDEX "UQ_events_id" ON "events" ("id");
+GO
+CREATE INDEX "IX_events_position" ON "events" ("position");
+GO
+CREATE INDEX "IX_events_venue_position" ON "events" ("venue_id", "position");
+GO
+CREATE INDEX "IX_events_occurred_at" ON "events" ("occurred_at");
+GO
+CREATE TABLE "events_sequencer" ("id" int NOT NULL, "last_position" bigint NOT NULL, CONSTRAINT "PK_5ccd4c86871d2c10f4a59103512" PRIMARY KEY ("id"));
+GO
+INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);
+GO

@@ -89,3 +89,12 @@ ALTER TABLE "members" ALTER COLUMN "first_name_key" SET NOT NULL;
 CREATE INDEX "IX_members_first_name_key_c" ON "members" ("first_name_key" COLLATE "C", "sort_key", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_sort_key_c" ON "members" ("sort_key" COLLATE "C") WHERE "deleted_at" IS NULL;
 CREATE INDEX "IX_members_email_normalized_c" ON "members" ("email_normalized" COLLATE "C") WHERE "email_normalized" IS NOT NULL;
+
+-- migration: CreateEvents1765400000000
+CREATE TABLE "events" ("seq" BIGSERIAL NOT NULL, "position" bigint, "id" varchar(32) NOT NULL, "type" varchar(64) NOT NULL, "occurred_at" timestamptz NOT NULL, "venue_id" varchar(36), "actor_kind" varchar(10) NOT NULL, "actor_id" varchar(36) NOT NULL, "data" text NOT NULL, CONSTRAINT "PK_44840d7c5944a3bfbf21a6113d8" PRIMARY KEY ("seq"));
+CREATE UNIQUE INDEX "UQ_events_id" ON "events"  ("id");
+CREATE INDEX "IX_events_position" ON "events"  ("position");
+CREATE INDEX "IX_events_venue_position" ON "events"  ("venue_id", "position");
+CREATE INDEX "IX_events_occurred_at" ON "events"  ("occurred_at");
+CREATE TABLE "events_sequencer" ("id" int NOT NULL, "last_position" bigint NOT NULL, CONSTRAINT "PK_5ccd4c86871d2c10f4a59103512" PRIMARY KEY ("id"));
+INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);

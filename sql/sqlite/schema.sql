@@ -128,3 +128,12 @@ CREATE UNIQUE INDEX "UQ_members_email_normalized" ON "members" ("email_normalize
 CREATE INDEX "IX_members_sort_key_id" ON "members" ("sort_key", "id");
 CREATE INDEX "IX_members_guardian" ON "members" ("guardian_id");
 CREATE INDEX "IX_members_first_name_key" ON "members" ("first_name_key", "sort_key", "id") WHERE "deleted_at" IS NULL;
+
+-- migration: CreateEvents1765400000000
+CREATE TABLE "events" ("seq" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "position" integer, "id" varchar(32) NOT NULL, "type" varchar(64) NOT NULL, "occurred_at" datetime NOT NULL, "venue_id" varchar(36), "actor_kind" varchar(10) NOT NULL, "actor_id" varchar(36) NOT NULL, "data" text NOT NULL);
+CREATE UNIQUE INDEX "UQ_events_id" ON "events" ("id");
+CREATE INDEX "IX_events_position" ON "events" ("position");
+CREATE INDEX "IX_events_venue_position" ON "events" ("venue_id", "position");
+CREATE INDEX "IX_events_occurred_at" ON "events" ("occurred_at");
+CREATE TABLE "events_sequencer" ("id" integer PRIMARY KEY NOT NULL, "last_position" integer NOT NULL);
+INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);

@@ -12,6 +12,7 @@ import {
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
+import { EventsModule } from '@aero/events';
 import { MembersCommandsModule } from '@aero/members';
 import { UsageCommandsModule } from '@aero/usage';
 import { DbMigrateCommand } from './db-migrate.command';
@@ -34,6 +35,7 @@ export class CliModule {
         ApiKeysCommandsModule,
         MembersCommandsModule,
         BookingsCommandsModule,
+        EventsModule,
         UsageCommandsModule,
         RateLimitsCommandsModule,
         IdempotencyCommandsModule,

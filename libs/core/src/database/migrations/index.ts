@@ -10,6 +10,7 @@ import { CreateIdempotencyKeys1764500000000 } from './1764500000000-create-idemp
 import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-monthly-quota';
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 import { MemberSearchKeys1764800000000 } from './1764800000000-member-search-keys';
+import { CreateEvents1765400000000 } from './1765400000000-create-events';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -29,4 +30,5 @@ export const MIGRATIONS: MigrationClass[] = [
   AddApiKeyMonthlyQuota1764600000000,
   CreateUsage1764700000000,
   MemberSearchKeys1764800000000,
+  CreateEvents1765400000000,
 ];

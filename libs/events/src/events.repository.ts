@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { TransactionService } from '@aero/core';
+import { EventEntity, EventSequencerEntity } from './event.entity';
+
+export interface EventRowFilter {
+  /** Only these types; undefined means every type. */
+  types?: readonly string[];
+  /** Only events of these venues (venue-less events excluded); undefined means every event. */
+  venueIds?: readonly string[];
+}
+
+/** Rows stamped in one sequencer run. */
+export interface StampResult {
+  stamped: number;
+  lastPosition: number;
+}
+
+/**
+ * The only code that knows the events tables. Writes go through the caller's transaction (the manager
+ * TransactionService keeps in AsyncLocalStorage); reads through `reader`, the one seam a read replica
+ * can be put behind.
+ */
+@Injectable()
+export class EventsRepository {
+  constructor(private readonly tx: TransactionService) {}
+
+  private get manager(): EntityManager {
+    return this.tx.manager;
+  }
+
+  /** Manager for feed reads (the primary today). */
+  private get reader(): EntityManager {
+    return this.tx.manager;
+  }
+
+  /** One INSERT, in the current transaction; `seq` is left to the identity and not read back. */
+  async insert(row: Omit<EventEntity, 'seq' | 'position'>): Promise<void> {
+    await this.manager
+      .createQueryBuilder()
+      .insert()
+      .into(EventEntity)
+      .values({ ...row, position: null })
+      .updateEntity(false)
+      .execute();
+  }
+
+  /** The insert-order range of committed rows that still wait for a feed position, if any. */
+  async unstampedRange(): Promise<{ min: number; max: number } | undefined> {
+    const raw = await this.manager
+      .createQueryBuilder(EventEntity, 'e')
+      .select('MIN(e.seq)', 'min')
+      .addSelect('MAX(e.seq)', 'max')
+      .where('e.position IS NULL')
+      .getRawOne<{ min: string | number | null; max: string | number | null }>();
+    if (!raw || raw.min === null || raw.max === null) return undefined;
+    return { min: Number(raw.min), max: Number(raw.max) };
+  }
+
+  /**
+   * Stamps committed, unstamped rows with feed positions above every position handed out before. Must
+   * run in a transaction: the first UPDATE locks the sequencer row until commit, so runs on different
+   * instances queue and each one sees the previous one's stamps. Within the run, rows keep insert order
+   * (position = seq + offset); a row with a smaller seq that commits later gets a later run's offset.
+   */
+  async stampCommitted(): Promise<StampResult> {
+    const m = this.manager;
+    await m
+      .createQueryBuilder()
+      .update(EventSequencerEntity)
+      .set({ lastPosition: () => 'last_position' })
+      .where('id = 1')
+      .execute();
+    const sequencer = await m
+      .createQueryBuilder(EventSequencerEntity, 's')
+      .where('s.id = 1')
+      .getOneOrFail();
+    const range = await this.unstampedRange();
+    if (!range) return { stamped: 0, lastPosition: sequencer.lastPosition };
+    const offset = sequencer.lastPosition + 1 - range.min;
+    const result = await m
+      .createQueryBuilder()
+      .update(EventEntity)
+      .set({ position: () => `seq + ${Number(offset)}` })
+      .where('position IS NULL')
+      .andWhere('seq >= :min AND seq <= :max', range)
+      .execute();
+    const lastPosition = range.max + offset;
+    await m
+      .createQueryBuilder()
+      .update(EventSequencerEntity)
+      .set({ lastPosition })
+      .where('id = 1')
+      .execute();
+    return { stamped: result.affected ?? 0, lastPosition };
+  }
+
+  /** Stamped rows after `position`, in feed order, `limit` of them. */
+  async listAfter(position: number, limit: number, filter: EventRowFilter = {}): Promise<EventEntity[]> {
+    const qb = this.reader
+      .createQueryBuilder(EventEntity, 'e')
+      .where('e.position > :position', { position })
+      .orderBy('e.position', 'ASC')
+      .take(limit);
+    if (filter.types) {
+      if (filter.types.length === 0) return [];
+      qb.andWhere('e.type IN (:...types)', { types: filter.types });
+    }
+    if (filter.venueIds) {
+      if (filter.venueIds.length === 0) return [];
+      qb.andWhere('e.venue_id IN (:...venueIds)', { venueIds: filter.venueIds });
+    }
+    return qb.getMany();
+  }
+
+  /** Deletes up to `batch` stamped rows that occurred before `before`; returns how many went. */
+  async purgeBatch(before: Date, batch: number): Promise<number> {
+    const rows = await this.manager
+      .createQueryBuilder(EventEntity, 'e')
+      .select('e.seq', 'seq')
+      .where('e.occurred_at < :before', { before })
+      .andWhere('e.position IS NOT NULL')
+      .orderBy('e.occurred_at', 'ASC')
+      .limit(batch)
+      .getRawMany<{ seq: string | number }>();
+    if (rows.length === 0) return 0;
+    const result = await this.manager
+      .createQueryBuilder()
+      .delete()
+      .from(EventEntity)
+      .where('seq IN (:...seqs)', { seqs: rows.map((r) => Number(r.seq)) })
+      .execute();
+    return result.affected ?? rows.length;
+  }
+}

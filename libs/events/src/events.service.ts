@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { TransactionService } from '@aero/core';
+import type { EventEntity } from './event.entity';
+import type { EventResponseDto } from './event.dto';
+import type { EventActor, EventData, EventType } from './event-types';
+import type { EventRowFilter } from './events.repository';
+import { EventsRepository } from './events.repository';
+
+export interface RecordEventInput<T extends EventType> {
+  /** The venue the resource belongs to, if it has one (feed and webhook scoping use it). */
+  venueId?: string | null;
+  /** The acting principal; only `kind` and `id` are kept. */
+  actor: EventActor;
+  /** The resource as its GET returns it now. Never a secret. */
+  data: EventData<T>;
+}
+
+/** An event with its feed position (for the feed's cursor and the dispatcher's checkpoint). */
+export interface PositionedEvent {
+  position: number;
+  event: EventResponseDto;
+}
+
+export type EventsFilter = EventRowFilter;
+
+/** `evt_` + 16 random bytes, base64url (22 characters). */
+export function newEventId(): string {
+  return `evt_${randomBytes(16).toString('base64url')}`;
+}
+
+/**
+ * The outbox writer and reader. `record` joins the caller's transaction, so an event exists exactly when
+ * its change committed; `listAfter` reads in feed (commit) order.
+ */
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly repo: EventsRepository,
+    private readonly tx: TransactionService,
+  ) {}
+
+  /**
+   * Appends one event in the current transaction (one INSERT, no commit of its own). Called outside a
+   * transaction it throws: an event without its change's transaction could outlive a rollback.
+   */
+  async record<T extends EventType>(type: T, input: RecordEventInput<T>): Promise<EventResponseDto> {
+    if (!this.tx.inTransaction) {
+      throw new Error(`event ${type} recorded outside a transaction: call it inside TransactionService.run`);
+    }
+    const row = {
+      id: newEventId(),
+      type,
+      occurredAt: new Date(),
+      venueId: input.venueId ?? null,
+      actorKind: input.actor.kind,
+      actorId: input.actor.id,
+      data: JSON.stringify(input.data),
+    };
+    await this.repo.insert(row);
+    return toEventResponse(row);
+  }
+
+  /**
+   * Gives every committed event not yet in the feed its position. Runs before each read, so a reader sees
+   * every event committed before it asked; safe to call from any number of instances at once.
+   */
+  async sequence(): Promise<number> {
+    if (!(await this.tx.read(() => this.repo.unstampedRange()))) return 0;
+    const result = await this.tx.run(() => this.repo.stampCommitted());
+    return result.stamped;
+  }
+
+  /**
+   * Up to `limit` events after feed position `position` (0: from the oldest kept), in feed order. Every
+   * event committed before this call is included once its turn comes; none is ever inserted behind a
+   * position already returned.
+   */
+  async listAfter(position: number, limit: number, filter: EventsFilter = {}): Promise<PositionedEvent[]> {
+    await this.sequence();
+    const rows = await this.tx.read(() => this.repo.listAfter(position, limit, filter));
+    return rows.map((row) => ({ position: row.position as number, event: toEventResponse(row) }));
+  }
+}
+
+export function toEventResponse(row: Omit<EventEntity, 'seq' | 'position'>): EventResponseDto {
+  return {
+    id: row.id,
+    type: row.type,
+    occurredAt: new Date(row.occurredAt).toISOString(),
+    venueId: row.venueId,
+    actor: { kind: row.actorKind, id: row.actorId },
+    data: JSON.parse(row.data) as object,
+  };
+}
