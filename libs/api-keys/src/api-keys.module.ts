@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEY_STRATEGY_PROVIDER } from '@aero/auth';
+import { EventsModule } from '@aero/events';
 import { ApiKeyCache } from './api-key-cache';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { ApiKeyEntity } from './api-key.entity';
@@ -10,7 +11,7 @@ import { ApiKeysService } from './api-keys.service';
 
 /** API keys: lifecycle, hashing, verification cache; provides the guard's `api-key` passport strategy. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity]), EventsModule],
   controllers: [ApiKeysController],
   providers: [
     ApiKeysRepository,

@@ -11,6 +11,7 @@ import { AddApiKeyMonthlyQuota1764600000000 } from './1764600000000-add-api-key-
 import { CreateUsage1764700000000 } from './1764700000000-create-usage';
 import { MemberSearchKeys1764800000000 } from './1764800000000-member-search-keys';
 import { CreateEvents1765400000000 } from './1765400000000-create-events';
+import { CreateWebhooks1765500000000 } from './1765500000000-create-webhooks';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationClass[] = [
   CreateUsage1764700000000,
   MemberSearchKeys1764800000000,
   CreateEvents1765400000000,
+  CreateWebhooks1765500000000,
 ];
