@@ -9,3 +9,4 @@ export * from './webhooks/webhooks.module';
 export * from './webhooks/webhook-endpoints.service';
 export * from './webhooks/webhook-dispatcher';
 export * from './cli/webhooks-commands.module';
+export * from './webhooks/webhook-sender';

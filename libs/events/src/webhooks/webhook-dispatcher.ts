@@ -48,7 +48,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running = false;
   private stopped = false;
   private round: Promise<RoundResult> | undefined;
-  readonly sender: WebhookSender;
+  sender: WebhookSender;
 
   constructor(
     private readonly config: AppConfig,
@@ -61,6 +61,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private metrics?: WebhookMetrics;
+
+  /** Test seam: a sender with a stubbed name resolution (the address guard stays in it). */
+  useSender(sender: WebhookSender): void {
+    this.sender.close();
+    this.sender = sender;
+  }
 
   /** The API's /metrics counters (the CLI has none). */
   useMetrics(metrics: WebhookMetrics): void {
@@ -214,8 +220,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   private send(endpoint: WebhookEndpointEntity, delivery: WebhookDeliveryEntity, at: Date): Promise<AttemptResult> {
+    let secrets: string[];
+    try {
+      secrets = this.secretsOf(endpoint, at);
+    } catch {
+      // Nothing is sent unsigned: the attempt fails (and is retried) until the instances share the key again.
+      this.logger.error(`webhook endpoint ${endpoint.id}: its signing secret does not open with this instance's WEBHOOKS_SECRET_KEY`);
+      return Promise.resolve({
+        outcome: 'failed',
+        statusCode: null,
+        latencyMs: 0,
+        responseExcerpt: null,
+        error: 'signing secret unreadable on the sending instance (WEBHOOKS_SECRET_KEY differs); not sent',
+        retryAfterMs: null,
+        ambiguous: false,
+      });
+    }
     const timestamp = Math.floor(at.getTime() / 1000);
-    const headers = webhookHeaders(this.secretsOf(endpoint, at), delivery.eventId, timestamp, delivery.payload);
+    const headers = webhookHeaders(secrets, delivery.eventId, timestamp, delivery.payload);
     return this.sender.send({ url: endpoint.url, headers, body: delivery.payload });
   }
 

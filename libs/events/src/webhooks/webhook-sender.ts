@@ -54,14 +54,19 @@ export interface WebhookSenderOptions {
 export class WebhookSender {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
+  /** For the one retry on a fresh connection after a kept-alive one turned out dead. */
+  private readonly freshHttpAgent: HttpAgent;
+  private readonly freshHttpsAgent: HttpsAgent;
 
   constructor(private readonly options: WebhookSenderOptions) {
     const lookup = guardedLookup(options.lookup ?? systemLookup, options.allowPrivate) as never;
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64, lookup } as never);
     this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup } as never);
+    this.freshHttpAgent = new HttpAgent({ keepAlive: false, lookup } as never);
+    this.freshHttpsAgent = new HttpsAgent({ keepAlive: false, lookup } as never);
   }
 
-  send(attempt: WebhookRequest): Promise<AttemptResult> {
+  send(attempt: WebhookRequest, fresh = false): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     let url: URL;
@@ -90,7 +95,7 @@ export class WebhookSender {
         url,
         {
           method: 'POST',
-          agent: secure ? this.httpsAgent : this.httpAgent,
+          agent: fresh ? (secure ? this.freshHttpsAgent : this.freshHttpAgent) : secure ? this.httpsAgent : this.httpAgent,
           headers: {
             'content-type': 'application/json',
             'content-length': String(Buffer.byteLength(attempt.body)),
@@ -133,6 +138,14 @@ export class WebhookSender {
           finish(refused(elapsed(), error.message));
           return;
         }
+        // A kept-alive connection the receiver had already closed: once more on a new connection (the
+        // receiver may have seen the request, which webhook-id de-duplication covers).
+        if (!fresh && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          resolve(this.send(attempt, true));
+          return;
+        }
         finish({
           outcome: 'failed',
           statusCode: null,
@@ -153,6 +166,8 @@ export class WebhookSender {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 }
 
