@@ -17,6 +17,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const { UsersRepository } = require('../libs/auth/src/users/users.repository');
   const { ApiKeysRepository } = require('../libs/api-keys/src/api-keys.repository');
   const { MembersRepository } = require('../libs/members/src/members.repository');
+  const { EventsRepository } = require('../libs/events/src/events.repository');
   const entities = [
     require('../libs/bookings/src/session.entity').SessionEntity,
     require('../libs/bookings/src/venue.entity').VenueEntity,
@@ -28,6 +29,8 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     require('../libs/members/src/member.entity').MemberEntity,
     require('../libs/members/src/waiver.entity').WaiverEntity,
     require('../libs/members/src/member-venue.entity').MemberVenueEntity,
+    require('../libs/events/src/event.entity').EventEntity,
+    require('../libs/events/src/event.entity').EventSequencerEntity,
   ];
   const { dataSource, take } = await createRecordingDataSource(dialect, entities);
   const tx = { manager: dataSource.manager };
@@ -35,6 +38,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const users = new UsersRepository(tx);
   const apiKeys = new ApiKeysRepository(tx);
   const members = new MembersRepository(tx);
+  const events = new EventsRepository(tx);
   const day = { from: new Date('2027-04-01T04:00:00.000Z'), to: new Date('2027-04-02T04:00:00.000Z') };
 
   const queries: [string, () => Promise<unknown>][] = [
@@ -104,6 +108,27 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       () => apiKeys.listPage(20, { createdAt: NOW, id: AFTER_ID }),
     ],
     ['API key by id, on a cache miss (ApiKeysRepository.findById)', () => apiKeys.findById(AFTER_ID)],
+    [
+      'outbox: the event of a write, one INSERT in its transaction (EventsRepository.insert)',
+      () =>
+        events.insert({
+          id: 'evt_AAAAAAAAAAAAAAAAAAAAAA',
+          type: 'booking.created',
+          occurredAt: NOW,
+          venueId: VENUE_ID,
+          actorKind: 'apiKey',
+          actorId: AFTER_ID,
+          data: '{"id":"x"}',
+        }),
+    ],
+    ['sequencer: anything committed but not in the feed yet? (EventsRepository.unstampedRange)', () => events.unstampedRange()],
+    ['sequencer: stamp committed rows above the last position (EventsRepository.stamp)', () => events.stamp({ min: 41, max: 57 }, 1000)],
+    ['sequencer: keep the last position (EventsRepository.saveLastPosition)', () => events.saveLastPosition(1057)],
+    [
+      'feed: a venue-restricted page after a position, some types (EventsRepository.listAfter)',
+      () => events.listAfter(1000, 21, { types: ['booking.created', 'booking.cancelled'], venueIds: [VENUE_ID] }),
+    ],
+    ['retention: one batch of old events (EventsRepository.purgeBatch)', () => events.purgeBatch(NOW, 1000)],
   ];
   const rendered: HotQuery[] = [];
   for (const [name, run] of queries) {

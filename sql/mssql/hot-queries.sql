@@ -87,3 +87,44 @@ EXEC sp_executesql
   N'@0 varchar(8000)'
   -- values: @0 = "a17e4000-0000-4000-8000-000000000003";
 GO
+
+-- query: outbox: the event of a write, one INSERT in its transaction (EventsRepository.insert)
+EXEC sp_executesql
+  N'INSERT INTO "events"("position", "id", "type", "occurred_at", "venue_id", "actor_kind", "actor_id", "data") VALUES (@0, @1, @2, @3, @4, @5, @6, @7)',
+  N'@0 bigint, @1 varchar(8000), @2 varchar(8000), @3 datetime2(7), @4 varchar(8000), @5 varchar(8000), @6 varchar(8000), @7 varchar(8000)'
+  -- values: @0 = null, @1 = "evt_AAAAAAAAAAAAAAAAAAAAAA", @2 = "booking.created", @3 = 2027-04-01T10:00:00.003Z, @4 = "0e4e0e00-0000-4000-8000-000000000002", @5 = "apiKey", @6 = "a17e4000-0000-4000-8000-000000000003", @7 = "{\"id\":\"x\"}";
+GO
+
+-- query: sequencer: anything committed but not in the feed yet? (EventsRepository.unstampedRange)
+EXEC sp_executesql
+  N'SELECT MIN("e"."seq") AS "min", MAX("e"."seq") AS "max" FROM "events" "e" WHERE "e"."position" IS NULL',
+  N'';
+GO
+
+-- query: sequencer: stamp committed rows above the last position (EventsRepository.stamp)
+EXEC sp_executesql
+  N'UPDATE "events" SET "position" = "seq" + 1000 WHERE "position" IS NULL AND "seq" >= @0 AND "seq" <= @1',
+  N'@0 int, @1 int'
+  -- values: @0 = 41, @1 = 57;
+GO
+
+-- query: sequencer: keep the last position (EventsRepository.saveLastPosition)
+EXEC sp_executesql
+  N'UPDATE "events_sequencer" SET "last_position" = @0 WHERE "id" = 1',
+  N'@0 bigint'
+  -- values: @0 = 1057;
+GO
+
+-- query: feed: a venue-restricted page after a position, some types (EventsRepository.listAfter)
+EXEC sp_executesql
+  N'SELECT "e"."seq" AS "e_seq", "e"."position" AS "e_position", "e"."id" AS "e_id", "e"."type" AS "e_type", "e"."occurred_at" AS "e_occurred_at", "e"."venue_id" AS "e_venue_id", "e"."actor_kind" AS "e_actor_kind", "e"."actor_id" AS "e_actor_id", "e"."data" AS "e_data" FROM "events" "e" WHERE "e"."position" > @0 AND "e"."type" IN (@1, @2) AND "e"."venue_id" IN (@3) ORDER BY "e"."position" ASC OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY',
+  N'@0 int, @1 varchar(8000), @2 varchar(8000), @3 varchar(8000)'
+  -- values: @0 = 1000, @1 = "booking.created", @2 = "booking.cancelled", @3 = "0e4e0e00-0000-4000-8000-000000000002";
+GO
+
+-- query: retention: one batch of old events (EventsRepository.purgeBatch)
+EXEC sp_executesql
+  N'SELECT "e"."seq" AS "seq" FROM "events" "e" WHERE "e"."occurred_at" < @0 AND "e"."position" IS NOT NULL ORDER BY "e"."occurred_at" ASC OFFSET 0 ROWS FETCH NEXT 1000 ROWS ONLY',
+  N'@0 datetime2(7)'
+  -- values: @0 = 2027-04-01T10:00:00.003Z;
+GO

@@ -49,3 +49,24 @@ SELECT "k"."id" AS "k_id", "k"."name" AS "k_name", "k"."app" AS "k_app", "k"."sc
 -- query: API key by id, on a cache miss (ApiKeysRepository.findById)
 SELECT "ApiKeyEntity"."id" AS "ApiKeyEntity_id", "ApiKeyEntity"."name" AS "ApiKeyEntity_name", "ApiKeyEntity"."app" AS "ApiKeyEntity_app", "ApiKeyEntity"."scopes" AS "ApiKeyEntity_scopes", "ApiKeyEntity"."venue_ids" AS "ApiKeyEntity_venue_ids", "ApiKeyEntity"."secret_hash" AS "ApiKeyEntity_secret_hash", "ApiKeyEntity"."last4" AS "ApiKeyEntity_last4", "ApiKeyEntity"."expires_at" AS "ApiKeyEntity_expires_at", "ApiKeyEntity"."enabled" AS "ApiKeyEntity_enabled", "ApiKeyEntity"."rate_limit_per_minute" AS "ApiKeyEntity_rate_limit_per_minute", "ApiKeyEntity"."monthly_quota" AS "ApiKeyEntity_monthly_quota", "ApiKeyEntity"."created_by" AS "ApiKeyEntity_created_by", "ApiKeyEntity"."created_at" AS "ApiKeyEntity_created_at", "ApiKeyEntity"."updated_at" AS "ApiKeyEntity_updated_at", "ApiKeyEntity"."last_used_at" AS "ApiKeyEntity_last_used_at", "ApiKeyEntity"."revoked_at" AS "ApiKeyEntity_revoked_at", "ApiKeyEntity"."replaced_by_id" AS "ApiKeyEntity_replaced_by_id", "ApiKeyEntity"."grace_ends_at" AS "ApiKeyEntity_grace_ends_at" FROM "api_keys" "ApiKeyEntity" WHERE (("ApiKeyEntity"."id" = ?)) LIMIT 1;
 -- parameters: "a17e4000-0000-4000-8000-000000000003"
+
+-- query: outbox: the event of a write, one INSERT in its transaction (EventsRepository.insert)
+INSERT INTO "events"("seq", "position", "id", "type", "occurred_at", "venue_id", "actor_kind", "actor_id", "data") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?);
+-- parameters: null, "evt_AAAAAAAAAAAAAAAAAAAAAA", "booking.created", "2027-04-01 10:00:00.003", "0e4e0e00-0000-4000-8000-000000000002", "apiKey", "a17e4000-0000-4000-8000-000000000003", "{\"id\":\"x\"}"
+
+-- query: sequencer: anything committed but not in the feed yet? (EventsRepository.unstampedRange)
+SELECT MIN("e"."seq") AS "min", MAX("e"."seq") AS "max" FROM "events" "e" WHERE "e"."position" IS NULL;
+
+-- query: sequencer: stamp committed rows above the last position (EventsRepository.stamp)
+UPDATE "events" SET "position" = "seq" + 1000 WHERE "position" IS NULL AND "seq" >= 41 AND "seq" <= 57;
+
+-- query: sequencer: keep the last position (EventsRepository.saveLastPosition)
+UPDATE "events_sequencer" SET "last_position" = 1057 WHERE "id" = 1;
+
+-- query: feed: a venue-restricted page after a position, some types (EventsRepository.listAfter)
+SELECT "e"."seq" AS "e_seq", "e"."position" AS "e_position", "e"."id" AS "e_id", "e"."type" AS "e_type", "e"."occurred_at" AS "e_occurred_at", "e"."venue_id" AS "e_venue_id", "e"."actor_kind" AS "e_actor_kind", "e"."actor_id" AS "e_actor_id", "e"."data" AS "e_data" FROM "events" "e" WHERE "e"."position" > 1000 AND "e"."type" IN (?, ?) AND "e"."venue_id" IN (?) ORDER BY "e"."position" ASC LIMIT 21;
+-- parameters: "booking.created", "booking.cancelled", "0e4e0e00-0000-4000-8000-000000000002"
+
+-- query: retention: one batch of old events (EventsRepository.purgeBatch)
+SELECT "e"."seq" AS "seq" FROM "events" "e" WHERE "e"."occurred_at" < ? AND "e"."position" IS NOT NULL ORDER BY "e"."occurred_at" ASC LIMIT 1000;
+-- parameters: "2027-04-01 10:00:00.003"

@@ -191,9 +191,10 @@ describe('bookings capacity (e2e)', () => {
     expect(byId.get(sessions[2].id)).toMatchObject({ held: 4, remaining: 6 });
   });
 
-  it('books with an Idempotency-Key in 11 statements, the key claim and its stored answer included', async () => {
+  it('books with an Idempotency-Key in 12 statements, the key claim, its event and its stored answer included', async () => {
     // claim the key; BEGIN; the session with its venue; the member; the allowance row (if absent) and its
-    // conditional UPDATE; the capacity UPDATE; the booking; the member's venue link; the stored answer; COMMIT.
+    // conditional UPDATE; the capacity UPDATE; the booking; the member's venue link; the booking.created
+    // event (one INSERT into the outbox); the stored answer; COMMIT.
     const session = await createSession(t, { capacity: 10 });
     const member = await createMember(t);
     const before = t.queryCount();
@@ -203,7 +204,7 @@ describe('bookings capacity (e2e)', () => {
       .set('Idempotency-Key', `statements-${session.id}`)
       .send({ sessionId: session.id, memberId: member.id, quantity: 1 })
       .expect(201);
-    expect(t.queryCount() - before).toBe(11);
+    expect(t.queryCount() - before).toBe(12);
   });
 
   it('treats lapsed holds as free at read time, before any sweep', async () => {

@@ -25,7 +25,7 @@ import {
 import { ApiKeysModule } from '@aero/api-keys';
 import { AuthenticationGuard, AuthModule } from '@aero/auth';
 import { BookingsModule } from '@aero/bookings';
-import { EventsModule, WebhooksModule } from '@aero/events';
+import { EventsApiModule, WebhooksModule } from '@aero/events';
 import { MembersModule } from '@aero/members';
 import { UsageMiddleware, UsageModule } from '@aero/usage';
 
@@ -51,7 +51,7 @@ export class ApiModule implements NestModule {
         AuthModule, // users, sessions, /v1/auth, /v1/users
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
         MembersModule, // /v1/members: profiles, dependants, waivers, membership
-        EventsModule, // the events outbox every write joins; /v1/events
+        EventsApiModule, // the events outbox every write joins; /v1/events; its retention purge
         WebhooksModule, // /v1/webhook-endpoints; the dispatcher that claims, signs and sends deliveries
         BookingsModule, // /v1/venues, /v1/sessions, /v1/holds, /v1/bookings; the hold sweeper
         UsageModule, // /v1/usage, the usage recorder and its roll-up/anomaly/retention job

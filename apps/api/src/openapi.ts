@@ -14,6 +14,7 @@ import {
   ProblemDto,
   ValidationProblemDto,
 } from '@aero/core';
+import { documentEvents } from '@aero/events';
 import { API_VERSION } from './version';
 
 export const BEARER_SCHEME = 'bearer';
@@ -32,6 +33,7 @@ const TAGS: [string, string][] = [
   ['bookings', 'Hold places during checkout, book them, cancel, check in at the front desk'],
   ['users', 'Staff and admin accounts (admin), and your own account'],
   ['usage', 'Who uses the API: per-key and per-user usage, the platform summary and anomaly flags'],
+  ['events', 'Every change in commit order: the events feed (`GET /v1/events`) apps and partners catch up from'],
   ['platform', 'Health probes, metrics and the problem-type catalogue (no credentials)'],
 ];
 
@@ -99,6 +101,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     describeDeprecation(operation);
   }
   documentRateLimits(document);
+  documentEvents(document);
   return sortKeys(document);
 }
 

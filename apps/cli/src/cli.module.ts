@@ -12,7 +12,7 @@ import {
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
-import { EventsModule, WebhooksCommandsModule } from '@aero/events';
+import { EventsCommandsModule, WebhooksCommandsModule } from '@aero/events';
 import { MembersCommandsModule } from '@aero/members';
 import { UsageCommandsModule } from '@aero/usage';
 import { DbMigrateCommand } from './db-migrate.command';
@@ -35,7 +35,7 @@ export class CliModule {
         ApiKeysCommandsModule,
         MembersCommandsModule,
         BookingsCommandsModule,
-        EventsModule,
+        EventsCommandsModule,
         WebhooksCommandsModule,
         UsageCommandsModule,
         RateLimitsCommandsModule,

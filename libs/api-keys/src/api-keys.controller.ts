@@ -59,8 +59,8 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke an API key; the next request with it fails' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiProblems(ApiKeyProblems.notFound)
-  revoke(@Param('id', uuidParam('id')) id: string): Promise<void> {
-    return this.apiKeys.revoke(id);
+  revoke(@Param('id', uuidParam('id')) id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.apiKeys.revoke(id, actor(principal));
   }
 
   @Post(':id/rotate')

@@ -3,7 +3,7 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal, Scope } from '@aero/auth';
-import { CredentialLifecycle } from '@aero/events';
+import { actorFromTag, CredentialLifecycle, EventsService } from '@aero/events';
 import { ApiKeyCache } from './api-key-cache';
 import type { ApiKeyCreatedDto, ApiKeyDto, ApiKeyStatus, ApiKeyUpdateDto } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
@@ -42,6 +42,7 @@ export class ApiKeysService {
     private readonly tx: TransactionService,
     private readonly keys: ApiKeysRepository,
     private readonly cache: ApiKeyCache,
+    private readonly events: EventsService,
     /** Told when a key stops acting (disabled, revoked), in the same transaction: its webhook endpoints are disabled. */
     @Optional() private readonly lifecycle?: CredentialLifecycle,
   ) {}
@@ -51,8 +52,12 @@ export class ApiKeysService {
     const now = new Date();
     const entity = this.newEntity(input, createdBy, now);
     const key = this.assignSecret(entity);
-    await this.tx.run(() => this.keys.insert(entity));
-    return { ...toApiKeyDto(entity, now), key };
+    const data = toApiKeyDto(entity, now);
+    await this.tx.run(async () => {
+      await this.keys.insert(entity);
+      await this.events.record('api_key.created', { actor: actorFromTag(createdBy), data });
+    });
+    return { ...data, key };
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyDto>> {
@@ -103,7 +108,7 @@ export class ApiKeysService {
   }
 
   /** Revokes a key for good; the very next request with it fails. Revoking twice is harmless. */
-  async revoke(id: string): Promise<void> {
+  async revoke(id: string, revokedBy = 'cli'): Promise<void> {
     await this.tx.run(async () => {
       const found = await this.keys.findById(id);
       if (!found) throw notFound(id);
@@ -112,6 +117,7 @@ export class ApiKeysService {
       found.revokedAt = now;
       found.updatedAt = now;
       await this.keys.save(found);
+      await this.events.record('api_key.revoked', { actor: actorFromTag(revokedBy), data: toApiKeyDto(found, now) });
       await this.lifecycle?.ended({ kind: 'apiKey', id });
     });
     await this.cache.invalidate(id);
@@ -150,6 +156,7 @@ export class ApiKeysService {
       old.graceEndsAt = new Date(now.getTime() + graceSeconds * 1000);
       old.updatedAt = now;
       await this.keys.save(old);
+      await this.events.record('api_key.rotated', { actor: actorFromTag(rotatedBy), data: toApiKeyDto(old, now) });
       return { successor, key };
     });
     await this.cache.invalidate(id);

@@ -12,6 +12,7 @@ export * from './strategies/jwt.strategy';
 export * from './strategies/strategy-names';
 export * from './tokens/token.service';
 export * from './users/user.dto';
+export * from './users/user-event-sink';
 export * from './users/users.service';
 export * from './uuid-param';
 export * from './cli/auth-commands.module';

@@ -9,6 +9,7 @@ export const SCOPES = [
   'venues:read',
   'venues:write',
   'usage:read',
+  'events:read',
   'webhooks:write',
   'admin',
 ] as const;

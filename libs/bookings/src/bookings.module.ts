@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '@aero/events';
 import { MembersModule } from '@aero/members';
 import { BookingEntity } from './booking.entity';
 import { BookingsController } from './bookings.controller';
@@ -21,7 +22,7 @@ import { VenuesService } from './venues.service';
 
 /** Venues, sessions, holds, bookings and check-in. Reaches members only through MembersService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity, SessionAllowanceEntity]), MembersModule],
+  imports: [TypeOrmModule.forFeature([VenueEntity, SessionEntity, HoldEntity, BookingEntity, SessionAllowanceEntity]), MembersModule, EventsModule],
   controllers: [VenuesController, SessionsController, HoldsController, BookingsController],
   providers: [
     BookingsRepository,

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Principal } from '@aero/auth';
 import type { AppConfig, TransactionService } from '@aero/core';
+import type { EventsService } from '@aero/events';
 import { AppError } from '@aero/core';
 import type { MembersService } from '@aero/members';
 import type { BookingEntity } from './booking.entity';
@@ -53,6 +54,7 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
     waiverValidOn: jest.fn().mockResolvedValue(opts.waiver ?? true),
   };
   const tx = { run: <T>(work: () => Promise<T>) => work(), read: <T>(work: () => Promise<T>) => work() };
+  const events = { record: jest.fn().mockResolvedValue(undefined) };
   const service = new BookingsService(
     repo as unknown as BookingsRepository,
     {} as SessionsService,
@@ -61,8 +63,9 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
     members as unknown as MembersService,
     tx as unknown as TransactionService,
     { bookings: { maxActivePerMemberSession: 3 } } as AppConfig,
+    events as unknown as EventsService,
   );
-  return { service, repo, capacity, members };
+  return { service, repo, capacity, members, events };
 }
 
 async function problemOf(promise: Promise<unknown>): Promise<AppError> {

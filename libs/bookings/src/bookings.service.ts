@@ -4,6 +4,7 @@ import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
 import { AppConfig, AppError, TransactionService } from '@aero/core';
+import { EventsService } from '@aero/events';
 import { isMemberScoped, MembersService } from '@aero/members';
 import { externalScopeOf, holderSubject, memberSubject, ownerKeyOf } from './access';
 import type { BookingEntity } from './booking.entity';
@@ -45,6 +46,7 @@ export class BookingsService {
     private readonly members: MembersService,
     private readonly tx: TransactionService,
     private readonly config: AppConfig,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, dto: BookingCreateDto): Promise<BookingResponseDto> {
@@ -92,7 +94,9 @@ export class BookingsService {
         await this.repo.insertBooking(booking);
         // From now on the member is known at this venue: its staff and keys see them.
         await this.members.linkVenue(dto.memberId, session.venueId);
-        return toBookingResponse(booking, venue);
+        const created = toBookingResponse(booking, venue);
+        await this.events.record('booking.created', { venueId: booking.venueId, actor: principal, data: created });
+        return created;
       });
     } catch (error) {
       if (dto.externalRef && this.tx.errors.isUniqueViolation(error)) {
@@ -173,6 +177,9 @@ export class BookingsService {
         if (await this.repo.cancelBooking(booking.id, now)) {
           await this.repo.releaseAllowance(booking.sessionId, memberSubject(booking.memberId), booking.quantity);
           await this.capacity.release(booking.sessionId, booking.quantity, now);
+          const cancelled = await this.reload(booking);
+          await this.events.record('booking.cancelled', { venueId: booking.venueId, actor: principal, data: cancelled });
+          return cancelled;
         }
       }
       return this.reload(booking);
@@ -209,6 +216,9 @@ export class BookingsService {
           );
         }
         await this.repo.checkInBooking(booking.id, now);
+        const checkedIn = await this.reload(booking);
+        await this.events.record('booking.checked_in', { venueId: booking.venueId, actor: principal, data: checkedIn });
+        return checkedIn;
       }
       return this.reload(booking);
     });

@@ -4,6 +4,7 @@ import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page } from '@aero/core';
 import { AppError, TransactionService, ValidationProblem } from '@aero/core';
+import { EventsService } from '@aero/events';
 import { BookingsProblems } from './bookings.errors';
 import { CapacityService } from './capacity.service';
 import type { HoldTotals } from './bookings.repository';
@@ -50,6 +51,7 @@ export class SessionsService {
     private readonly venues: VenuesService,
     private readonly capacity: CapacityService,
     private readonly tx: TransactionService,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, dto: SessionCreateDto): Promise<SessionResponseDto> {
@@ -60,7 +62,8 @@ export class SessionsService {
     const venue = await this.venues.findVisible(principal, dto.venueId);
     if (!venue.active) throw new AppError(BookingsProblems.venueInactive, 'This venue is not active.');
     const { session, created } = await this.insertOrFind(
-      venue.id,
+      principal,
+      venue,
       dto.activity,
       startsAt,
       endsAt,
@@ -86,7 +89,8 @@ export class SessionsService {
         const startsAt = zonedTimeToUtc(day, time, venue.timeZone);
         const endsAt = new Date(startsAt.getTime() + request.durationMinutes * 60_000);
         const { session, created } = await this.insertOrFind(
-          venue.id,
+          principal,
+          venue,
           request.activity,
           startsAt,
           endsAt,
@@ -171,12 +175,18 @@ export class SessionsService {
           );
         }
       }
-      if (dto.status !== undefined && dto.status !== session.status) {
+      const statusChanged = dto.status !== undefined && dto.status !== session.status;
+      if (statusChanged) {
         await this.repo.updateSession(session.id, { status: dto.status, updatedAt: now });
       }
       const fresh = (await this.repo.findSession(session.id)) as SessionEntity;
       const totals = await this.repo.holdTotals([session.id], now);
-      return this.toResponse(fresh, venue, totals.get(session.id));
+      const updated = this.toResponse(fresh, venue, totals.get(session.id));
+      if (statusChanged || fresh.capacity !== session.capacity) {
+        const type = statusChanged && dto.status === 'cancelled' ? 'session.cancelled' : 'session.updated';
+        await this.events.record(type, { venueId: session.venueId, actor: principal, data: updated });
+      }
+      return updated;
     });
   }
 
@@ -228,13 +238,15 @@ export class SessionsService {
 
   /** Inserts, treating the unique (venue, activity, start) violation as "already there". */
   private async insertOrFind(
-    venueId: string,
+    principal: Principal,
+    venue: VenueEntity,
     activity: string,
     startsAt: Date,
     endsAt: Date,
     capacity: number,
   ): Promise<{ session: SessionEntity; created: boolean }> {
     // The common re-run finds it by reading; the unique index settles a race between two writers.
+    const venueId = venue.id;
     const found = await this.repo.findSessionAt(venueId, activity, startsAt);
     if (found) return { session: found, created: false };
     const now = new Date();
@@ -251,7 +263,11 @@ export class SessionsService {
       updatedAt: now,
     });
     try {
-      await this.tx.run(() => this.repo.insertSession(session));
+      await this.tx.run(async () => {
+        await this.repo.insertSession(session);
+        const data = this.toResponse(session, venue, undefined);
+        await this.events.record('session.created', { venueId, actor: principal, data });
+      });
       return { session, created: true };
     } catch (error) {
       if (!this.tx.errors.isUniqueViolation(error)) throw error;

@@ -4,6 +4,7 @@ import type { Principal } from '@aero/auth';
 import { canAccessVenue } from '@aero/auth';
 import type { Page, PageQueryDto } from '@aero/core';
 import { AppError, CoreProblems, TransactionService } from '@aero/core';
+import { EventsService } from '@aero/events';
 import { BookingsProblems } from './bookings.errors';
 import { BookingsRepository } from './bookings.repository';
 import type { VenueCreateDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
@@ -15,6 +16,7 @@ export class VenuesService {
   constructor(
     private readonly repo: BookingsRepository,
     private readonly tx: TransactionService,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, dto: VenueCreateDto): Promise<VenueResponseDto> {
@@ -73,7 +75,9 @@ export class VenuesService {
       if (dto.timeZone !== undefined) changes.timeZone = dto.timeZone;
       if (dto.active !== undefined) changes.active = dto.active;
       await this.repo.updateVenue(id, changes);
-      return toVenueResponse(Object.assign(venue, changes));
+      const updated = toVenueResponse(Object.assign(venue, changes));
+      await this.events.record('venue.updated', { venueId: id, actor: principal, data: updated });
+      return updated;
     });
   }
 

@@ -45,10 +45,10 @@ export const EVENT_RESOURCES: Record<EventType, { schema: string; summary: strin
   'session.updated': { schema: 'SessionResponseDto', summary: 'A session changed (times, capacity, price).' },
   'session.cancelled': { schema: 'SessionResponseDto', summary: 'A session was cancelled.' },
   'venue.updated': { schema: 'VenueResponseDto', summary: "A venue's details changed." },
-  'api_key.created': { schema: 'ApiKeyResponseDto', summary: 'An API key was created (never its secret).', adminOnly: true },
-  'api_key.revoked': { schema: 'ApiKeyResponseDto', summary: 'An API key was revoked.', adminOnly: true },
-  'api_key.rotated': { schema: 'ApiKeyResponseDto', summary: 'An API key was rotated (never its secret).', adminOnly: true },
-  'user.disabled': { schema: 'UserResponseDto', summary: 'A user account was disabled.', adminOnly: true },
+  'api_key.created': { schema: 'ApiKeyDto', summary: 'An API key was created (never its secret).', adminOnly: true },
+  'api_key.revoked': { schema: 'ApiKeyDto', summary: 'An API key was revoked.', adminOnly: true },
+  'api_key.rotated': { schema: 'ApiKeyDto', summary: 'An API key was rotated (never its secret).', adminOnly: true },
+  'user.disabled': { schema: 'UserDto', summary: 'A user account was disabled.', adminOnly: true },
 };
 
 /**
@@ -72,4 +72,15 @@ export interface EventActor {
   kind: 'user' | 'apiKey' | 'system';
   /** User id or API key id; `system` actors name the job (`hold-sweeper`, `cli`). */
   id: string;
+}
+
+/**
+ * Reads the audit tags features already store (`user:<id>`, `apiKey:<id>`, or a job name such as `cli`)
+ * as an actor.
+ */
+export function actorFromTag(tag: string): EventActor {
+  const [kind, ...rest] = tag.split(':');
+  const id = rest.join(':');
+  if ((kind === 'user' || kind === 'apiKey') && id) return { kind, id };
+  return { kind: 'system', id: tag.slice(0, 36) };
 }

@@ -1,4 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import type { EventActor } from './event-types';
 import { EVENT_TYPES } from './event-types';
 
@@ -36,4 +38,56 @@ export class EventResponseDto {
   /** The resource as its GET returns it at the moment of the change. */
   @ApiProperty({ type: 'object', additionalProperties: true })
   data: object;
+}
+
+/** `GET /v1/events` filters. */
+export class EventQueryDto {
+  /** How many events to return (1–100). */
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, example: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number = 20;
+
+  /** The previous page's `nextCursor`; omit to start from the oldest event kept. */
+  @ApiPropertyOptional({
+    maxLength: 512,
+    description: "Opaque cursor: the previous page's `nextCursor`; omit to start at the oldest event kept",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  after?: string;
+
+  /** Comma-separated event types to include (default: every type the caller may see). */
+  @ApiPropertyOptional({ maxLength: 1000, example: 'booking.created,booking.cancelled' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  types?: string;
+
+  /** Only events of this venue. */
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  venueId?: string;
+}
+
+/** A page of the feed, oldest first. */
+export class EventPageDto {
+  @ApiProperty({ type: [EventResponseDto] })
+  data: EventResponseDto[];
+
+  /**
+   * Where to continue: always present, also on the last page (then it points after the newest event
+   * shown, or stays where you were). Store it and pass it as `after` next time.
+   */
+  @ApiProperty({ example: 'eyJwIjoiNDIifQ.c2lnbmF0dXJlLXRhZy1leGFtcGxl' })
+  nextCursor: string;
+
+  /** True when more events are already waiting after this page: ask again at once. */
+  @ApiProperty({ example: false })
+  hasMore: boolean;
 }

@@ -10,12 +10,6 @@ export interface EventRowFilter {
   venueIds?: readonly string[];
 }
 
-/** Rows stamped in one sequencer run. */
-export interface StampResult {
-  stamped: number;
-  lastPosition: number;
-}
-
 /**
  * The only code that knows the events tables. Writes go through the caller's transaction (the manager
  * TransactionService keeps in AsyncLocalStorage); reads through `reader`, the one seam a read replica
@@ -58,41 +52,47 @@ export class EventsRepository {
   }
 
   /**
-   * Stamps committed, unstamped rows with feed positions above every position handed out before. Must
-   * run in a transaction: the first UPDATE locks the sequencer row until commit, so runs on different
-   * instances queue and each one sees the previous one's stamps. Within the run, rows keep insert order
-   * (position = seq + offset); a row with a smaller seq that commits later gets a later run's offset.
+   * Locks the sequencer's row until the transaction ends (an UPDATE that changes nothing), so sequencer
+   * runs on different instances queue, and returns the last position handed out. Only inside a transaction.
    */
-  async stampCommitted(): Promise<StampResult> {
-    const m = this.manager;
-    await m
+  async lockSequencer(): Promise<number> {
+    await this.manager
       .createQueryBuilder()
       .update(EventSequencerEntity)
       .set({ lastPosition: () => 'last_position' })
       .where('id = 1')
       .execute();
-    const sequencer = await m
+    const raw = await this.manager
       .createQueryBuilder(EventSequencerEntity, 's')
+      .select('s.last_position', 'last')
       .where('s.id = 1')
-      .getOneOrFail();
-    const range = await this.unstampedRange();
-    if (!range) return { stamped: 0, lastPosition: sequencer.lastPosition };
-    const offset = sequencer.lastPosition + 1 - range.min;
-    const result = await m
+      .getRawOne<{ last: string | number }>();
+    if (!raw) throw new Error('events_sequencer has no row: run the migrations');
+    return Number(raw.last);
+  }
+
+  /**
+   * Gives the unstamped rows with seq in [min, max] the positions seq + offset (insert order kept). A row
+   * below `min` that committed meanwhile waits for the next run, which places it above these.
+   */
+  async stamp(range: { min: number; max: number }, offset: number): Promise<number> {
+    const result = await this.manager
       .createQueryBuilder()
       .update(EventEntity)
-      .set({ position: () => `seq + ${Number(offset)}` })
+      .set({ position: () => `seq + ${Math.trunc(offset)}` })
       .where('position IS NULL')
       .andWhere('seq >= :min AND seq <= :max', range)
       .execute();
-    const lastPosition = range.max + offset;
-    await m
+    return result.affected ?? 0;
+  }
+
+  async saveLastPosition(lastPosition: number): Promise<void> {
+    await this.manager
       .createQueryBuilder()
       .update(EventSequencerEntity)
       .set({ lastPosition })
       .where('id = 1')
       .execute();
-    return { stamped: result.affected ?? 0, lastPosition };
   }
 
   /** Stamped rows after `position`, in feed order, `limit` of them. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { TransactionService } from '@aero/core';
+import { AppConfig, TransactionService } from '@aero/core';
 import type { EventEntity } from './event.entity';
 import type { EventResponseDto } from './event.dto';
 import type { EventActor, EventData, EventType } from './event-types';
@@ -38,6 +38,7 @@ export class EventsService {
   constructor(
     private readonly repo: EventsRepository,
     private readonly tx: TransactionService,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -67,8 +68,16 @@ export class EventsService {
    */
   async sequence(): Promise<number> {
     if (!(await this.tx.read(() => this.repo.unstampedRange()))) return 0;
-    const result = await this.tx.run(() => this.repo.stampCommitted());
-    return result.stamped;
+    return this.tx.run(async () => {
+      // Under the sequencer's lock: every earlier run has committed, and none runs until this one ends.
+      const last = await this.repo.lockSequencer();
+      const range = await this.repo.unstampedRange();
+      if (!range) return 0;
+      const offset = last + 1 - range.min;
+      const stamped = await this.repo.stamp(range, offset);
+      await this.repo.saveLastPosition(range.max + offset);
+      return stamped;
+    });
   }
 
   /**
@@ -80,6 +89,20 @@ export class EventsService {
     await this.sequence();
     const rows = await this.tx.read(() => this.repo.listAfter(position, limit, filter));
     return rows.map((row) => ({ position: row.position as number, event: toEventResponse(row) }));
+  }
+
+  /**
+   * Deletes events older than EVENTS_RETENTION_DAYS, `batch` rows per statement pair, each batch its own
+   * short transaction, so a large backlog never holds locks for long. Returns how many went.
+   */
+  async purgeExpired(now = new Date(), batch = 1000): Promise<number> {
+    const before = new Date(now.getTime() - this.config.events.retentionDays * 86_400_000);
+    let purged = 0;
+    for (;;) {
+      const deleted = await this.tx.run(() => this.repo.purgeBatch(before, batch));
+      purged += deleted;
+      if (deleted < batch) return purged;
+    }
   }
 }
 

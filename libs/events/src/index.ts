@@ -2,6 +2,8 @@ export * from './event-types';
 export * from './event.dto';
 export * from './events.module';
 export * from './events.service';
+export * from './events-openapi';
+export * from './cli/events-commands.module';
 export * from './webhooks/credential-lifecycle';
 export * from './webhooks/webhook.dto';
 export * from './webhooks/webhook-signature';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '@aero/events';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { MembersController } from './members.controller';
@@ -10,7 +11,7 @@ import { WaiverEntity } from './waiver.entity';
 
 /** Member profiles, dependants, waivers and membership. Other features call MembersService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([MemberEntity, MemberVenueEntity, WaiverEntity])],
+  imports: [TypeOrmModule.forFeature([MemberEntity, MemberVenueEntity, WaiverEntity]), EventsModule],
   controllers: [MembersController],
   providers: [MembersRepository, MembersService, MembersImportService],
   exports: [MembersService, MembersImportService],

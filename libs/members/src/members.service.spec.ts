@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Principal } from '@aero/auth';
 import type { AppConfig, TransactionService } from '@aero/core';
+import type { EventsService } from '@aero/events';
 import { AppError, CoreProblems } from '@aero/core';
 import type { MemberEntity } from './member.entity';
 import { MembersProblems } from './members.errors';
@@ -56,12 +57,14 @@ function setup(found: MemberEntity | null) {
     errors: { isUniqueViolation: () => false },
   };
   const config = { members: { waiverValidityDays: 365 } };
+  const events = { record: jest.fn().mockResolvedValue(undefined) };
   const service = new MembersService(
     repo as unknown as MembersRepository,
     tx as unknown as TransactionService,
     config as unknown as AppConfig,
+    events as unknown as EventsService,
   );
-  return { service, repo };
+  return { service, repo, events };
 }
 
 async function problemOf(promise: Promise<unknown>): Promise<AppError> {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import type { Page } from '@aero/core';
 import { AppConfig, AppError, CoreProblems, TransactionService } from '@aero/core';
+import { EventsService } from '@aero/events';
 import type { MemberCreateDto } from './dto/member-create.dto';
 import type { MemberQueryDto } from './dto/member-query.dto';
 import type { MembershipDto, MemberResponseDto, WaiverResponseDto } from './dto/member-response.dto';
@@ -85,6 +86,7 @@ export class MembersService {
     private readonly repo: MembersRepository,
     private readonly tx: TransactionService,
     private readonly config: AppConfig,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, dto: MemberCreateDto): Promise<MemberWithEtag> {
@@ -128,7 +130,9 @@ export class MembersService {
       });
       await this.insertUnique(() => this.repo.insert(member), homeVenueId);
       if (homeVenueId) await this.repo.linkVenue(member.id, homeVenueId);
-      return this.withEtag(member, now);
+      const created = this.withEtag(member, now);
+      await this.events.record('member.created', { venueId: homeVenueId, actor: principal, data: created.member });
+      return created;
     });
   }
 
@@ -212,7 +216,10 @@ export class MembersService {
       );
       if (!updated) throw this.stale();
       if (changes.homeVenueId) await this.repo.linkVenue(id, changes.homeVenueId);
-      return this.withEtag(Object.assign(current, changes, { version: current.version + 1 }), now);
+      const result = this.withEtag(Object.assign(current, changes, { version: current.version + 1 }), now);
+      const venueId = result.member.homeVenueId;
+      await this.events.record('member.updated', { venueId, actor: principal, data: result.member });
+      return result;
     });
   }
 
@@ -268,13 +275,15 @@ export class MembersService {
           ? member.waiverValidUntil
           : waiver.validUntil;
       await this.repo.updateVersioned(member.id, { waiverValidUntil: latest, updatedAt: now });
-      return {
+      const signed: WaiverResponseDto = {
         id: waiver.id,
         memberId: waiver.memberId,
         signedByMemberId: waiver.signedByMemberId,
         signedAt: waiver.signedAt.toISOString(),
         validUntil: waiver.validUntil.toISOString(),
       };
+      await this.events.record('waiver.signed', { venueId: member.homeVenueId ?? null, actor: principal, data: signed });
+      return signed;
     });
   }
 
@@ -311,7 +320,10 @@ export class MembersService {
         updatedAt: now,
       };
       if (!(await this.repo.updateVersioned(member.id, changes, member.version))) throw this.stale();
-      return this.withEtag(Object.assign(member, changes, { version: member.version + 1 }), now);
+      const result = this.withEtag(Object.assign(member, changes, { version: member.version + 1 }), now);
+      const venueId = result.member.homeVenueId;
+      await this.events.record('membership.changed', { venueId, actor: principal, data: result.member });
+      return result;
     });
   }
 

@@ -360,6 +360,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events in commit order, from a cursor (staff, admin, or a key with events:read)
+         * @description Each event is one committed change, `data` being the resource as its GET returned it then. Pages come oldest first; `nextCursor` is always returned: store it and pass it as `after` to continue, so a client that was offline catches up from where it stopped and misses nothing still kept (`EVENTS_RETENTION_DAYS`). An event appears once its transaction has committed; no event ever appears behind a cursor already handed out. A venue-restricted key or user sees its venues only; API-key and user events are shown to admins only. Member users: 403.
+         *
+         *     Access: users with role `admin` or `staff`; API keys with scope `events:read`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/holds": {
         parameters: {
             query?: never;
@@ -888,7 +910,7 @@ export interface components {
              *       "bookings:write"
              *     ]
              */
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "webhooks:write" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description Restricts the key to these venues; omit for every venue. */
             venueIds?: string[];
         };
@@ -936,7 +958,7 @@ export interface components {
             replacedById: string | null;
             /** Format: date-time */
             revokedAt: string | null;
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "webhooks:write" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /**
              * @description Derived: active, grace (rotated, still working), rotated, revoked, expired or disabled.
              * @enum {string}
@@ -986,7 +1008,7 @@ export interface components {
             replacedById: string | null;
             /** Format: date-time */
             revokedAt: string | null;
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "webhooks:write" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /**
              * @description Derived: active, grace (rotated, still working), rotated, revoked, expired or disabled.
              * @enum {string}
@@ -1020,7 +1042,7 @@ export interface components {
             /** @description New per-minute limit; null means the tier default. */
             rateLimitPerMinute?: number | null;
             /** @description Replaces the scopes (takes effect at once, in every instance within seconds). */
-            scopes?: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "webhooks:write" | "admin")[];
+            scopes?: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description New venue restriction; null means every venue. */
             venueIds?: string[] | null;
         };
@@ -1128,6 +1150,256 @@ export interface components {
              */
             venueId: string;
         };
+        /** @description Any event; `type` says which, and which schema `data` follows. */
+        Event: components["schemas"]["EventBookingCreated"] | components["schemas"]["EventBookingCancelled"] | components["schemas"]["EventBookingCheckedIn"] | components["schemas"]["EventHoldExpired"] | components["schemas"]["EventMemberCreated"] | components["schemas"]["EventMemberUpdated"] | components["schemas"]["EventWaiverSigned"] | components["schemas"]["EventMembershipChanged"] | components["schemas"]["EventSessionCreated"] | components["schemas"]["EventSessionUpdated"] | components["schemas"]["EventSessionCancelled"] | components["schemas"]["EventVenueUpdated"] | components["schemas"]["EventApiKeyCreated"] | components["schemas"]["EventApiKeyRevoked"] | components["schemas"]["EventApiKeyRotated"] | components["schemas"]["EventUserDisabled"];
+        EventActorDto: {
+            /**
+             * @description The user id or API key id (never a secret); the job's name for `system`.
+             * @example 6a1f0c1e-3f4b-4d9c-9a43-6c2f1b7e8d10
+             */
+            id: string;
+            /**
+             * @description `user` or `apiKey` for a request; `system` for a background job or the admin CLI.
+             * @example apiKey
+             * @enum {string}
+             */
+            kind: "user" | "apiKey" | "system";
+        };
+        /** @description `api_key.created`: An API key was created (never its secret). Shown to admins only. `data` is the ApiKeyDto as its GET returns it. */
+        EventApiKeyCreated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["ApiKeyDto"];
+            /** @enum {string} */
+            type: "api_key.created";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key.created";
+        };
+        /** @description `api_key.revoked`: An API key was revoked. Shown to admins only. `data` is the ApiKeyDto as its GET returns it. */
+        EventApiKeyRevoked: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["ApiKeyDto"];
+            /** @enum {string} */
+            type: "api_key.revoked";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key.revoked";
+        };
+        /** @description `api_key.rotated`: An API key was rotated (never its secret). Shown to admins only. `data` is the ApiKeyDto as its GET returns it. */
+        EventApiKeyRotated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["ApiKeyDto"];
+            /** @enum {string} */
+            type: "api_key.rotated";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "api_key.rotated";
+        };
+        /** @description `booking.cancelled`: A booking was cancelled; its places are back on sale. `data` is the BookingResponseDto as its GET returns it. */
+        EventBookingCancelled: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["BookingResponseDto"];
+            /** @enum {string} */
+            type: "booking.cancelled";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "booking.cancelled";
+        };
+        /** @description `booking.checked_in`: A guest arrived and was checked in. `data` is the BookingResponseDto as its GET returns it. */
+        EventBookingCheckedIn: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["BookingResponseDto"];
+            /** @enum {string} */
+            type: "booking.checked_in";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "booking.checked_in";
+        };
+        /** @description `booking.created`: A booking was made (directly or from a hold). `data` is the BookingResponseDto as its GET returns it. */
+        EventBookingCreated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["BookingResponseDto"];
+            /** @enum {string} */
+            type: "booking.created";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "booking.created";
+        };
+        /** @description `hold.expired`: A hold lapsed without being converted; its places are back on sale. `data` is the HoldResponseDto as its GET returns it. */
+        EventHoldExpired: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["HoldResponseDto"];
+            /** @enum {string} */
+            type: "hold.expired";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hold.expired";
+        };
+        /** @description `member.created`: A member profile (or dependant) was created. `data` is the MemberResponseDto as its GET returns it. */
+        EventMemberCreated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["MemberResponseDto"];
+            /** @enum {string} */
+            type: "member.created";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.created";
+        };
+        /** @description `member.updated`: A member's profile changed. `data` is the MemberResponseDto as its GET returns it. */
+        EventMemberUpdated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["MemberResponseDto"];
+            /** @enum {string} */
+            type: "member.updated";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member.updated";
+        };
+        /** @description `membership.changed`: A member's membership (tier, status or dates) changed. `data` is the MemberResponseDto as its GET returns it. */
+        EventMembershipChanged: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["MemberResponseDto"];
+            /** @enum {string} */
+            type: "membership.changed";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "membership.changed";
+        };
+        EventPageDto: {
+            data: components["schemas"]["Event"][];
+            /**
+             * @description True when more events are already waiting after this page: ask again at once.
+             * @example false
+             */
+            hasMore: boolean;
+            /**
+             * @description Where to continue: always present, also on the last page (then it points after the newest event
+             *     shown, or stays where you were). Store it and pass it as `after` next time.
+             * @example eyJwIjoiNDIifQ.c2lnbmF0dXJlLXRhZy1leGFtcGxl
+             */
+            nextCursor: string;
+        };
+        EventResponseDto: {
+            actor: components["schemas"]["EventActorDto"];
+            /** @description The resource as its GET returns it at the moment of the change. */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Stable id: the same in the feed and in every webhook delivery of this event.
+             * @example evt_Q2hhbmdlZEJvb2tpbmcxMjM
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the change was made (UTC).
+             * @example 2026-12-07T15:04:05.123Z
+             */
+            occurredAt: string;
+            /**
+             * @example booking.created
+             * @enum {string}
+             */
+            type: "booking.created" | "booking.cancelled" | "booking.checked_in" | "hold.expired" | "member.created" | "member.updated" | "waiver.signed" | "membership.changed" | "session.created" | "session.updated" | "session.cancelled" | "venue.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.disabled";
+            /**
+             * Format: uuid
+             * @description The venue the resource belongs to; null for venue-less resources (API keys, users, members).
+             * @example 0b7e5c4a-2d1f-4e3a-9b8c-7d6e5f4a3b2c
+             */
+            venueId: string | null;
+        };
+        /** @description `session.cancelled`: A session was cancelled. `data` is the SessionResponseDto as its GET returns it. */
+        EventSessionCancelled: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["SessionResponseDto"];
+            /** @enum {string} */
+            type: "session.cancelled";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "session.cancelled";
+        };
+        /** @description `session.created`: A session was scheduled. `data` is the SessionResponseDto as its GET returns it. */
+        EventSessionCreated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["SessionResponseDto"];
+            /** @enum {string} */
+            type: "session.created";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "session.created";
+        };
+        /** @description `session.updated`: A session changed (times, capacity, price). `data` is the SessionResponseDto as its GET returns it. */
+        EventSessionUpdated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["SessionResponseDto"];
+            /** @enum {string} */
+            type: "session.updated";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "session.updated";
+        };
+        /** @description `user.disabled`: A user account was disabled. Shown to admins only. `data` is the UserDto as its GET returns it. */
+        EventUserDisabled: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["UserDto"];
+            /** @enum {string} */
+            type: "user.disabled";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "user.disabled";
+        };
+        /** @description `venue.updated`: A venue's details changed. `data` is the VenueResponseDto as its GET returns it. */
+        EventVenueUpdated: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["VenueResponseDto"];
+            /** @enum {string} */
+            type: "venue.updated";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "venue.updated";
+        };
+        /** @description `waiver.signed`: A member signed a waiver. `data` is the WaiverResponseDto as its GET returns it. */
+        EventWaiverSigned: components["schemas"]["EventResponseDto"] & {
+            data: components["schemas"]["WaiverResponseDto"];
+            /** @enum {string} */
+            type: "waiver.signed";
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "waiver.signed";
+        };
         FieldErrorDto: {
             /**
              * @description Path of the offending field.
@@ -1225,7 +1497,7 @@ export interface components {
             /** @description Roles of a user (empty for API keys). */
             roles: ("admin" | "staff" | "member")[];
             /** @description Scopes of an API key (empty for users). */
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "webhooks:write" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description Venues the caller is restricted to; absent means every venue. */
             venueIds?: string[];
         };
@@ -4984,6 +5256,155 @@ export interface operations {
             };
             /** @description Idempotency key reused with a different request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    events_list: {
+        parameters: {
+            query?: {
+                /** @description How many events to return (1–100). */
+                limit?: number;
+                /** @description Opaque cursor: the previous page's `nextCursor`; omit to start at the oldest event kept */
+                after?: string;
+                /** @description Comma-separated event types to include (default: every type the caller may see). */
+                types?: string;
+                /** @description Only events of this venue. */
+                venueId?: string;
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events; pass `nextCursor` as `cursor` for the next one (null on the last page) */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPageDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

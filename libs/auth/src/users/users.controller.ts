@@ -54,8 +54,12 @@ export class UsersController {
   @ApiOperation({ summary: 'Change roles, links, password or disable a user (admin); may end their sessions' })
   @ApiOkResponse({ type: UserDto })
   @ApiProblems(AuthProblems.userNotFound, AuthProblems.emailTaken)
-  update(@Param('id', uuidParam('id')) id: string, @Body() body: UserUpdateDto): Promise<UserDto> {
-    return this.users.update(id, body);
+  update(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: UserUpdateDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<UserDto> {
+    return this.users.update(id, body, principal);
   }
 
   @Delete(':id')

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { AppError, CoreProblems, TransactionService } from '@aero/core';
 import type { Page } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
@@ -7,8 +7,12 @@ import { PasswordService } from '../passwords/password.service';
 import type { Principal, Role } from '../principal';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserCreateDto, UserDto, UserUpdateDto } from './user.dto';
+import type { UserChangeActor } from './user-event-sink';
+import { UserEventSink } from './user-event-sink';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
+
+const CLI_ACTOR: UserChangeActor = { kind: 'system', id: 'cli' };
 
 export interface UserCreateInput {
   email: string;
@@ -26,6 +30,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
+    @Optional() private readonly events?: UserEventSink,
   ) {}
 
   async create(input: UserCreateDto | UserCreateInput): Promise<UserDto> {
@@ -80,7 +85,7 @@ export class UsersService {
     return this.tx.cursors.page(rows, limit, toUserDto, (u) => ({ createdAt: u.createdAt.toISOString(), id: u.id }));
   }
 
-  async update(id: string, patch: UserUpdateDto): Promise<UserDto> {
+  async update(id: string, patch: UserUpdateDto, actor: UserChangeActor = CLI_ACTOR): Promise<UserDto> {
     let passwordHash: string | undefined;
     if (patch.password !== undefined) {
       const existing = await this.require(id);
@@ -104,8 +109,9 @@ export class UsersService {
         endSessions ||= JSON.stringify(patch.venueIds) !== JSON.stringify(found.venueIds);
         found.venueIds = patch.venueIds;
       }
+      const disabling = patch.disabled === true && !found.disabled;
       if (patch.disabled !== undefined) {
-        endSessions ||= patch.disabled && !found.disabled;
+        endSessions ||= disabling;
         found.disabled = patch.disabled;
       }
       if (passwordHash) {
@@ -117,6 +123,7 @@ export class UsersService {
       await this.users.save(found);
       // Access tokens carry roles, member and venues: a change must not leave old tokens with other powers.
       if (endSessions) await this.sessions.endAllForUser(found.id);
+      if (disabling) await this.events?.userDisabled(toUserDto(found), actor);
       return found;
     });
     return toUserDto(user);

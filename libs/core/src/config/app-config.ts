@@ -98,6 +98,7 @@ export class AppConfig {
     rollupRetentionDays: number;
     rollupIntervalSeconds: number;
   };
+  readonly events!: { retentionDays: number };
   /** Warnings to log once the logger exists (e.g. a generated development secret). */
   readonly warnings!: string[];
 }
@@ -324,6 +325,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       rollupRetentionDays: env.USAGE_ROLLUP_RETENTION_DAYS,
       rollupIntervalSeconds: env.USAGE_ROLLUP_INTERVAL_SECONDS,
     },
+    events: { retentionDays: env.EVENTS_RETENTION_DAYS },
     warnings,
   };
 }

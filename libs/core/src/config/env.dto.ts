@@ -426,6 +426,13 @@ export class EnvDto {
   @Max(3600)
   USAGE_ROLLUP_INTERVAL_SECONDS = 60;
 
+  // --- events ---------------------------------------------------------------------
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS = 30;
+
   // --- webhooks ---------------------------------------------------------------------
   /** AES-256-GCM key material for webhook signing secrets at rest, 32+ characters; required in production. */
   @IsOptional()
