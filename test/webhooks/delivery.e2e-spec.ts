@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { adminAuth, createApiKey, createTestApp, moveDateForward } from '@aero/testing';
+import { adminAuth, createApiKey, createMember, createSession, createTestApp, moveDateForward } from '@aero/testing';
 import type { TestApp } from '@aero/testing';
 import { dispatch, dispatchUntil, emit, WEBHOOK_TEST_ENV } from './helpers';
 import { TestReceiver } from './receiver';
@@ -72,6 +72,26 @@ describe('webhook deliveries (Standard Webhooks 1.0)', () => {
     moveDateForward(6 * 60_000);
     expect(() => new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>)).toThrow(/timestamp/i);
     jest.useRealTimers();
+    await disable(id);
+  });
+
+  it('a booking made over the API arrives at the receiver as booking.created with the booking as GET returns it', async () => {
+    const { id, secret } = await createEndpoint({ types: ['booking.created'] });
+    const session = await createSession(t);
+    const member = await createMember(t, { waiver: true });
+    const staff = await adminAuth(t);
+    const created = await t.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId: member.id, quantity: 1 }).expect(201);
+    const got = await t.http.get(`/v1/bookings/${created.body.id}`).set(staff).expect(200);
+    await dispatchUntil(t, () => receiver.received.length >= 1);
+    const [delivery] = receiver.received;
+    const event = new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>) as {
+      type: string;
+      data: unknown;
+      venueId: string;
+    };
+    expect(event.type).toBe('booking.created');
+    expect(event.data).toEqual(got.body);
+    expect(event.venueId).toBe(session.venueId);
     await disable(id);
   });
 
