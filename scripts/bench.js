@@ -22,4 +22,6 @@ if (!args.includes('--quick')) {
   step('scripts/bench-usage.js', [], built);
   // A hostile body's server CPU beside a minimal refused body and the health probe.
   step('bench/hostile-body.js', [], built);
+  // webhookDelivery: events per second from commit to a local receiver's 2xx (outbox → fan-out → claim → signed POST).
+  step('bench/webhook-delivery.js', [], built);
 }
