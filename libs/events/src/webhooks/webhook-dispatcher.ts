@@ -85,6 +85,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.schedule(0);
   }
 
+  private reschedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private schedule(delayMs: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
@@ -193,7 +198,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const tracked: Promise<void> = work
       .then(() => undefined)
       .catch((error: unknown) => this.logger.warn(`webhook attempt not recorded: ${(error as Error).message}`))
-      .finally(() => this.inFlight.delete(tracked));
+      .finally(() => {
+        this.inFlight.delete(tracked);
+        // A slot at this endpoint is free: look for the next due delivery now, not at the next tick.
+        if (this.running && !this.round) this.reschedule();
+      });
     this.inFlight.add(tracked);
   }
 
