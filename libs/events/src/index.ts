@@ -12,3 +12,4 @@ export * from './webhooks/webhook-endpoints.service';
 export * from './webhooks/webhook-dispatcher';
 export * from './cli/webhooks-commands.module';
 export * from './webhooks/webhook-sender';
+export * from './webhooks/webhook-secret-box';
