@@ -76,6 +76,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // write would land inside other suites' queryCount() windows.
     USAGE_FLUSH_INTERVAL_MS: '60000',
     USAGE_FLUSH_BATCH_SIZE: '10000',
+    // The webhook dispatcher's rounds are database reads on a timer, which would land in other suites'
+    // queryCount() windows too; webhook suites drive rounds themselves or turn it on.
+    WEBHOOKS_DISPATCH_ENABLED: 'false',
     ...GENEROUS_RATE_LIMITS,
     ...database.env,
     ...options.env,

@@ -145,6 +145,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       }
     }
     const started = await this.claimAndStart();
+    await this.metrics?.refresh();
     return { fannedOut, started };
   }
 
@@ -299,6 +300,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const cutoff = new Date(now.getTime() - this.config.webhooks.disableAfterHours * 3_600_000);
     if (await this.tx.write(() => this.repo.disableIfFailingSince(endpoint.id, cutoff, now))) {
       this.metrics?.autoDisabled.inc();
+      await this.metrics?.refresh(true);
       this.logger.warn(
         `webhook endpoint ${endpoint.id} (${new URL(endpoint.url).host}) disabled: every delivery failed for ${this.config.webhooks.disableAfterHours} h; an admin can re-enable it (PATCH enabled=true)`,
       );

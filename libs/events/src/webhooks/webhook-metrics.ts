@@ -17,7 +17,6 @@ export class WebhookMetrics {
   constructor(metrics: MetricsService, repo: WebhooksRepository, tx: TransactionService, dispatcher: WebhookDispatcher) {
     dispatcher.useMetrics(this);
     const registers = [metrics.registry];
-    const logger = this.logger;
     this.attempts = new Counter({
       name: 'webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome: succeeded (2xx in time), failed (retried), refused (target not allowed)',
@@ -48,34 +47,43 @@ export class WebhookMetrics {
       help: 'Deliveries made from the events feed (one per endpoint and event)',
       registers,
     });
-    // Read at scrape time; a database that cannot answer leaves the previous values (and /metrics up).
-    new Gauge({
+    // Refreshed by the dispatcher's rounds (at most once a second), so a scrape sends no query.
+    this.disabledFailing = new Gauge({
       name: 'webhook_endpoints_disabled_failing',
       help: 'Endpoints disabled by the API because they kept failing (an admin must look and re-enable)',
       registers,
-      async collect() {
-        try {
-          this.set(await tx.read(() => repo.countDisabledForFailing()));
-        } catch (error) {
-          logger.warn(`webhook metrics: ${(error as Error).message}`);
-        }
-      },
     });
-    new Gauge({
+    this.lag = new Gauge({
       name: 'webhook_endpoint_lag_seconds',
-      help: 'Per enabled endpoint, the age of its oldest event not yet delivered (0 when none is waiting)',
+      help: 'Per enabled endpoint with events waiting, the age of its oldest event not yet delivered',
       labelNames: ['endpoint'] as const,
       registers,
-      async collect() {
-        try {
-          const rows = await tx.read(() => repo.oldestUndelivered());
-          this.reset();
-          const now = Date.now();
-          for (const row of rows) this.set({ endpoint: row.endpointId }, Math.max(0, (now - row.oldest.getTime()) / 1000));
-        } catch (error) {
-          logger.warn(`webhook metrics: ${(error as Error).message}`);
-        }
-      },
     });
+    this.refreshFrom = async () => {
+      const [disabled, oldest] = await Promise.all([
+        tx.read(() => repo.countDisabledForFailing()),
+        tx.read(() => repo.oldestUndelivered()),
+      ]);
+      this.disabledFailing.set(disabled);
+      this.lag.reset();
+      const now = Date.now();
+      for (const row of oldest) this.lag.set({ endpoint: row.endpointId }, Math.max(0, (now - row.oldest.getTime()) / 1000));
+    };
+  }
+
+  private readonly disabledFailing: Gauge;
+  private readonly lag: Gauge<'endpoint'>;
+  private readonly refreshFrom: () => Promise<void>;
+  private refreshedAt = 0;
+
+  /** Re-reads the disabled-endpoint count and per-endpoint lag; a database that cannot answer keeps the last values. */
+  async refresh(force = false): Promise<void> {
+    if (!force && Date.now() - this.refreshedAt < 1000) return;
+    this.refreshedAt = Date.now();
+    try {
+      await this.refreshFrom();
+    } catch (error) {
+      this.logger.warn(`webhook metrics not refreshed: ${(error as Error).message}`);
+    }
   }
 }
