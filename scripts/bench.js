@@ -24,4 +24,6 @@ if (!args.includes('--quick')) {
   step('bench/hostile-body.js', [], built);
   // throughputBehindProxy: 3 instances behind HAProxy vs one instance (bench/behind-proxy.js).
   step('bench/behind-proxy.js', [], built);
+  // webhookDelivery: events per second from commit to a local receiver's 2xx (outbox → fan-out → claim → signed POST).
+  step('bench/webhook-delivery.js', [], built);
 }

@@ -185,3 +185,25 @@ CREATE TABLE "events_sequencer" ("id" int NOT NULL, "last_position" bigint NOT N
 GO
 INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);
 GO
+
+-- migration: CreateWebhooks1765500000000
+CREATE TABLE "webhook_endpoints" ("id" varchar(36) NOT NULL, "url" nvarchar(2000) NOT NULL, "description" nvarchar(500), "types" varchar(2000) NOT NULL, "venue_ids" varchar(4000), "enabled" bit NOT NULL CONSTRAINT "DF_e85d31fb592b07ed6c1d499a472" DEFAULT 1, "disabled_reason" varchar(32), "disabled_at" datetime2, "secret_sealed" varchar(255) NOT NULL, "previous_secret_sealed" varchar(255), "previous_secret_expires_at" datetime2, "owner_kind" varchar(10) NOT NULL, "owner_id" varchar(36) NOT NULL, "owner_venue_ids" varchar(4000), "owner_is_admin" bit NOT NULL CONSTRAINT "DF_4c374edbacb1f7713e365c9aa29" DEFAULT 0, "fanout_position" bigint NOT NULL CONSTRAINT "DF_1139f5dc338028b5fd847f78fc1" DEFAULT 0, "fanout_claimed_until" datetime2, "failing_since" datetime2, "last_success_at" datetime2, "created_at" datetime2 NOT NULL, "updated_at" datetime2 NOT NULL, CONSTRAINT "PK_054c4cfb95223732f5939d2d546" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_webhook_endpoints_owner" ON "webhook_endpoints" ("owner_kind", "owner_id");
+GO
+CREATE INDEX "IX_webhook_endpoints_created" ON "webhook_endpoints" ("created_at", "id");
+GO
+CREATE TABLE "webhook_deliveries" ("id" varchar(36) NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(40) NOT NULL, "event_type" varchar(64) NOT NULL, "event_occurred_at" datetime2 NOT NULL, "payload" nvarchar(MAX) NOT NULL, "status" varchar(16) NOT NULL, "attempts" int NOT NULL CONSTRAINT "DF_3892a7df2e1d41121110d9e145e" DEFAULT 0, "next_attempt_at" datetime2, "claimed_until" datetime2, "claim_token" varchar(36), "last_status_code" int, "last_error" nvarchar(500), "first_attempt_at" datetime2, "delivered_at" datetime2, "created_at" datetime2 NOT NULL, "updated_at" datetime2 NOT NULL, CONSTRAINT "PK_535dd409947fb6d8fc6dfc0112a" PRIMARY KEY ("id"));
+GO
+CREATE UNIQUE INDEX "UQ_webhook_deliveries_endpoint_event" ON "webhook_deliveries" ("endpoint_id", "event_id");
+GO
+CREATE INDEX "IX_webhook_deliveries_due" ON "webhook_deliveries" ("status", "next_attempt_at");
+GO
+CREATE INDEX "IX_webhook_deliveries_endpoint_created" ON "webhook_deliveries" ("endpoint_id", "created_at", "id");
+GO
+CREATE TABLE "webhook_attempts" ("id" varchar(36) NOT NULL, "delivery_id" varchar(36) NOT NULL, "endpoint_id" varchar(36) NOT NULL, "number" int NOT NULL, "started_at" datetime2 NOT NULL, "outcome" varchar(16) NOT NULL, "status_code" int, "latency_ms" int NOT NULL, "response_excerpt" nvarchar(1100), "error" nvarchar(500), CONSTRAINT "PK_2de7e7887ad97de459adab62638" PRIMARY KEY ("id"));
+GO
+CREATE INDEX "IX_webhook_attempts_delivery" ON "webhook_attempts" ("delivery_id", "number");
+GO
+CREATE INDEX "IX_webhook_attempts_endpoint_started" ON "webhook_attempts" ("endpoint_id", "started_at");
+GO

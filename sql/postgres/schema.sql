@@ -113,3 +113,15 @@ CREATE INDEX "IX_events_venue_position" ON "events"  ("venue_id", "position");
 CREATE INDEX "IX_events_occurred_at" ON "events"  ("occurred_at");
 CREATE TABLE "events_sequencer" ("id" int NOT NULL, "last_position" bigint NOT NULL, CONSTRAINT "PK_5ccd4c86871d2c10f4a59103512" PRIMARY KEY ("id"));
 INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);
+
+-- migration: CreateWebhooks1765500000000
+CREATE TABLE "webhook_endpoints" ("id" varchar(36) NOT NULL, "url" character varying(2000) NOT NULL, "description" character varying(500), "types" varchar(2000) NOT NULL, "venue_ids" varchar(4000), "enabled" boolean NOT NULL DEFAULT true, "disabled_reason" varchar(32), "disabled_at" timestamptz, "secret_sealed" varchar(255) NOT NULL, "previous_secret_sealed" varchar(255), "previous_secret_expires_at" timestamptz, "owner_kind" varchar(10) NOT NULL, "owner_id" varchar(36) NOT NULL, "owner_venue_ids" varchar(4000), "owner_is_admin" boolean NOT NULL DEFAULT false, "fanout_position" bigint NOT NULL DEFAULT 0, "fanout_claimed_until" timestamptz, "failing_since" timestamptz, "last_success_at" timestamptz, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, CONSTRAINT "PK_054c4cfb95223732f5939d2d546" PRIMARY KEY ("id"));
+CREATE INDEX "IX_webhook_endpoints_owner" ON "webhook_endpoints"  ("owner_kind", "owner_id");
+CREATE INDEX "IX_webhook_endpoints_created" ON "webhook_endpoints"  ("created_at", "id");
+CREATE TABLE "webhook_deliveries" ("id" varchar(36) NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(40) NOT NULL, "event_type" varchar(64) NOT NULL, "event_occurred_at" timestamptz NOT NULL, "payload" text NOT NULL, "status" varchar(16) NOT NULL, "attempts" int NOT NULL DEFAULT 0, "next_attempt_at" timestamptz, "claimed_until" timestamptz, "claim_token" varchar(36), "last_status_code" int, "last_error" character varying(500), "first_attempt_at" timestamptz, "delivered_at" timestamptz, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, CONSTRAINT "PK_535dd409947fb6d8fc6dfc0112a" PRIMARY KEY ("id"));
+CREATE UNIQUE INDEX "UQ_webhook_deliveries_endpoint_event" ON "webhook_deliveries"  ("endpoint_id", "event_id");
+CREATE INDEX "IX_webhook_deliveries_due" ON "webhook_deliveries"  ("status", "next_attempt_at");
+CREATE INDEX "IX_webhook_deliveries_endpoint_created" ON "webhook_deliveries"  ("endpoint_id", "created_at", "id");
+CREATE TABLE "webhook_attempts" ("id" varchar(36) NOT NULL, "delivery_id" varchar(36) NOT NULL, "endpoint_id" varchar(36) NOT NULL, "number" int NOT NULL, "started_at" timestamptz NOT NULL, "outcome" varchar(16) NOT NULL, "status_code" int, "latency_ms" int NOT NULL, "response_excerpt" character varying(1100), "error" character varying(500), CONSTRAINT "PK_2de7e7887ad97de459adab62638" PRIMARY KEY ("id"));
+CREATE INDEX "IX_webhook_attempts_delivery" ON "webhook_attempts"  ("delivery_id", "number");
+CREATE INDEX "IX_webhook_attempts_endpoint_started" ON "webhook_attempts"  ("endpoint_id", "started_at");

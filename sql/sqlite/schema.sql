@@ -153,3 +153,15 @@ CREATE INDEX "IX_events_venue_position" ON "events" ("venue_id", "position");
 CREATE INDEX "IX_events_occurred_at" ON "events" ("occurred_at");
 CREATE TABLE "events_sequencer" ("id" integer PRIMARY KEY NOT NULL, "last_position" integer NOT NULL);
 INSERT INTO events_sequencer (id, last_position) VALUES (1, 0);
+
+-- migration: CreateWebhooks1765500000000
+CREATE TABLE "webhook_endpoints" ("id" varchar(36) PRIMARY KEY NOT NULL, "url" varchar(2000) NOT NULL, "description" varchar(500), "types" varchar(2000) NOT NULL, "venue_ids" varchar(4000), "enabled" boolean NOT NULL DEFAULT (1), "disabled_reason" varchar(32), "disabled_at" datetime, "secret_sealed" varchar(255) NOT NULL, "previous_secret_sealed" varchar(255), "previous_secret_expires_at" datetime, "owner_kind" varchar(10) NOT NULL, "owner_id" varchar(36) NOT NULL, "owner_venue_ids" varchar(4000), "owner_is_admin" boolean NOT NULL DEFAULT (0), "fanout_position" integer NOT NULL DEFAULT (0), "fanout_claimed_until" datetime, "failing_since" datetime, "last_success_at" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL);
+CREATE INDEX "IX_webhook_endpoints_owner" ON "webhook_endpoints" ("owner_kind", "owner_id");
+CREATE INDEX "IX_webhook_endpoints_created" ON "webhook_endpoints" ("created_at", "id");
+CREATE TABLE "webhook_deliveries" ("id" varchar(36) PRIMARY KEY NOT NULL, "endpoint_id" varchar(36) NOT NULL, "event_id" varchar(40) NOT NULL, "event_type" varchar(64) NOT NULL, "event_occurred_at" datetime NOT NULL, "payload" text NOT NULL, "status" varchar(16) NOT NULL, "attempts" integer NOT NULL DEFAULT (0), "next_attempt_at" datetime, "claimed_until" datetime, "claim_token" varchar(36), "last_status_code" integer, "last_error" varchar(500), "first_attempt_at" datetime, "delivered_at" datetime, "created_at" datetime NOT NULL, "updated_at" datetime NOT NULL);
+CREATE UNIQUE INDEX "UQ_webhook_deliveries_endpoint_event" ON "webhook_deliveries" ("endpoint_id", "event_id");
+CREATE INDEX "IX_webhook_deliveries_due" ON "webhook_deliveries" ("status", "next_attempt_at");
+CREATE INDEX "IX_webhook_deliveries_endpoint_created" ON "webhook_deliveries" ("endpoint_id", "created_at", "id");
+CREATE TABLE "webhook_attempts" ("id" varchar(36) PRIMARY KEY NOT NULL, "delivery_id" varchar(36) NOT NULL, "endpoint_id" varchar(36) NOT NULL, "number" integer NOT NULL, "started_at" datetime NOT NULL, "outcome" varchar(16) NOT NULL, "status_code" integer, "latency_ms" integer NOT NULL, "response_excerpt" varchar(1100), "error" varchar(500));
+CREATE INDEX "IX_webhook_attempts_delivery" ON "webhook_attempts" ("delivery_id", "number");
+CREATE INDEX "IX_webhook_attempts_endpoint_started" ON "webhook_attempts" ("endpoint_id", "started_at");

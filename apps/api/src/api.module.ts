@@ -26,7 +26,7 @@ import {
 import { ApiKeysModule } from '@aero/api-keys';
 import { AuthenticationGuard, AuthModule } from '@aero/auth';
 import { BookingsModule } from '@aero/bookings';
-import { EventsApiModule } from '@aero/events';
+import { EventsApiModule, WebhooksModule } from '@aero/events';
 import { MembersModule } from '@aero/members';
 import { UsageMiddleware, UsageModule } from '@aero/usage';
 
@@ -53,6 +53,7 @@ export class ApiModule implements NestModule {
         ApiKeysModule, // /v1/api-keys and the API-key verifier used by the guard
         MembersModule, // /v1/members: profiles, dependants, waivers, membership
         EventsApiModule, // the events outbox every write joins; /v1/events; its retention purge
+        WebhooksModule, // /v1/webhook-endpoints; the dispatcher that claims, signs and sends deliveries
         BookingsModule, // /v1/venues, /v1/sessions, /v1/holds, /v1/bookings; the hold sweeper
         UsageModule, // /v1/usage, the usage recorder and its roll-up/anomaly/retention job
       ],

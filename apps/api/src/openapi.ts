@@ -34,6 +34,7 @@ const TAGS: [string, string][] = [
   ['users', 'Staff and admin accounts (admin), and your own account'],
   ['usage', 'Who uses the API: per-key and per-user usage, the platform summary and anomaly flags'],
   ['events', 'Every change in commit order: the events feed (`GET /v1/events`) apps and partners catch up from'],
+  ['webhooks', 'Webhook endpoints: every event POSTed to your URL, signed (Standard Webhooks), retried for 72 h'],
   ['platform', 'Health probes, metrics and the problem-type catalogue (no credentials)'],
 ];
 

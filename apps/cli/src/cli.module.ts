@@ -12,7 +12,7 @@ import {
 import { ApiKeysCommandsModule } from '@aero/api-keys';
 import { AuthCommandsModule } from '@aero/auth';
 import { BookingsCommandsModule } from '@aero/bookings';
-import { EventsCommandsModule } from '@aero/events';
+import { EventsCommandsModule, WebhooksCommandsModule } from '@aero/events';
 import { MembersCommandsModule } from '@aero/members';
 import { UsageCommandsModule } from '@aero/usage';
 import { DbMigrateCommand } from './db-migrate.command';
@@ -36,6 +36,7 @@ export class CliModule {
         MembersCommandsModule,
         BookingsCommandsModule,
         EventsCommandsModule,
+        WebhooksCommandsModule,
         UsageCommandsModule,
         RateLimitsCommandsModule,
         IdempotencyCommandsModule,

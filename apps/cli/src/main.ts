@@ -90,10 +90,17 @@ function readConfig(argv: string[]): AppConfig {
   try {
     const config = loadConfig();
     if (onlyPrints(argv)) {
-      return { ...config, redisUrl: undefined, redisClusterNodes: undefined, db: { ...config.db, migrationsRun: false, openAtStart: false } };
+      return {
+        ...config,
+        redisUrl: undefined,
+        redisClusterNodes: undefined,
+        db: { ...config.db, migrationsRun: false, openAtStart: false },
+        webhooks: { ...config.webhooks, dispatchEnabled: false },
+      };
     }
     const migrationsRun = config.db.migrationsRun && argv[0] !== 'db:migrate';
-    return { ...config, db: { ...config.db, migrationsRun } };
+    // The CLI never dispatches webhooks: the API instances do (webhooks:test sends its one ping itself).
+    return { ...config, db: { ...config.db, migrationsRun }, webhooks: { ...config.webhooks, dispatchEnabled: false } };
   } catch (error) {
     if (error instanceof ConfigError) fail(new Error(`invalid configuration: ${error.problems.join('; ')}`));
     throw error;

@@ -29,6 +29,8 @@ export class OpenApiExportCommand extends CommandRunner {
       ...database,
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('hex'),
+      WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex'),
+      WEBHOOKS_DISPATCH_ENABLED: 'false',
     });
     const app = await createApiApp(config, { quiet: true });
     await app.init();

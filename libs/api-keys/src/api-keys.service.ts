@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal, Scope } from '@aero/auth';
-import { actorFromTag, EventsService } from '@aero/events';
+import { actorFromTag, CredentialLifecycle, EventsService } from '@aero/events';
 import { ApiKeyCache } from './api-key-cache';
 import type { ApiKeyCreatedDto, ApiKeyDto, ApiKeyStatus, ApiKeyUpdateDto } from './api-key.dto';
 import { ApiKeyEntity } from './api-key.entity';
@@ -44,6 +44,8 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly cache: ApiKeyCache,
     private readonly events: EventsService,
+    /** Told when a key stops acting (disabled, revoked), in the same transaction: its webhook endpoints are disabled. */
+    @Optional() private readonly lifecycle?: CredentialLifecycle,
   ) {}
 
   /** Creates a key; the returned `key` is the only time it is ever shown. */
@@ -93,6 +95,7 @@ export class ApiKeysService {
       if (patch.name !== undefined) found.name = patch.name;
       if (patch.scopes !== undefined) found.scopes = patch.scopes;
       if (expiresAt !== undefined) found.expiresAt = expiresAt;
+      if (patch.enabled === false && found.enabled) await this.lifecycle?.ended({ kind: 'apiKey', id });
       if (patch.enabled !== undefined) found.enabled = patch.enabled;
       if (patch.rateLimitPerMinute !== undefined) found.rateLimitPerMinute = patch.rateLimitPerMinute;
       if (patch.monthlyQuota !== undefined) found.monthlyQuota = patch.monthlyQuota;
@@ -117,6 +120,7 @@ export class ApiKeysService {
       found.updatedAt = now;
       await this.keys.save(found);
       await this.events.record('api_key.revoked', { actor: actorFromTag(revokedBy), data: toApiKeyDto(found, now) });
+      await this.lifecycle?.ended({ kind: 'apiKey', id });
     });
     await this.cache.invalidate(id);
   }

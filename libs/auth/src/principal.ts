@@ -10,6 +10,7 @@ export const SCOPES = [
   'venues:write',
   'usage:read',
   'events:read',
+  'webhooks:write',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];

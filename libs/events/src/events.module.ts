@@ -7,6 +7,7 @@ import { EventsFeedService } from './events-feed.service';
 import { EventsPurger } from './events-purger';
 import { EventsRepository } from './events.repository';
 import { EventsService } from './events.service';
+import { CredentialLifecycle } from './webhooks/credential-lifecycle';
 import { UserEventsAdapter } from './user-events.adapter';
 
 /**
@@ -16,8 +17,8 @@ import { UserEventsAdapter } from './user-events.adapter';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity, EventSequencerEntity])],
-  providers: [EventsRepository, EventsService, { provide: UserEventSink, useClass: UserEventsAdapter }],
-  exports: [EventsService, UserEventSink],
+  providers: [EventsRepository, EventsService, CredentialLifecycle, { provide: UserEventSink, useClass: UserEventsAdapter }],
+  exports: [EventsService, UserEventSink, CredentialLifecycle],
 })
 export class EventsModule {}
 

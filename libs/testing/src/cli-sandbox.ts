@@ -37,6 +37,7 @@ export class CliSandbox {
       NODE_ENV: 'test',
       JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
       API_KEY_PEPPER: randomBytes(32).toString('base64url'),
+      WEBHOOKS_SECRET_KEY: randomBytes(32).toString('base64url'),
     };
     if (!database) {
       return new CliSandbox(dir, { ...secrets, DB_TYPE: 'sqlite', DB_DATABASE: join(dir, 'aero.sqlite') }, undefined);

@@ -71,10 +71,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
     API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex'),
     // Usage records are written on close (or by suites that set a short interval): a timed background
     // write would land inside other suites' queryCount() windows.
     USAGE_FLUSH_INTERVAL_MS: '60000',
     USAGE_FLUSH_BATCH_SIZE: '10000',
+    // The webhook dispatcher's rounds are database reads on a timer, which would land in other suites'
+    // queryCount() windows too; webhook suites drive rounds themselves or turn it on.
+    WEBHOOKS_DISPATCH_ENABLED: 'false',
     ...GENEROUS_RATE_LIMITS,
     ...database.env,
     ...options.env,

@@ -7,6 +7,8 @@ import { retryingFetch } from './retry';
 export type { components, operations, paths } from './schema';
 export type { RetryOptions, RetryRuntime } from './retry';
 export { fullJitter, IDEMPOTENCY_KEY_HEADER, parseRetryAfter, retryingFetch } from './retry';
+export type { WebhookEvent, WebhookEventOf } from './webhooks';
+export { verifyWebhook, WEBHOOK_TOLERANCE_SECONDS, WebhookVerificationError } from './webhooks';
 
 /** An RFC 9457 problem, as every error of the API is answered. */
 export type Problem = components['schemas']['ValidationProblemDto'];

@@ -770,6 +770,118 @@ export interface paths {
         patch: operations["venues_update"];
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints, oldest first (never their secrets)
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["webhookEndpoints_list"];
+        put?: never;
+        /**
+         * Create a webhook endpoint; its signing secret is in this response only
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        post: operations["webhookEndpoints_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint: its health (failingSince, disabledReason) and rotation state
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["webhookEndpoints_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint and its delivery log
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        delete: operations["webhookEndpoints_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change URL, types, venues, description or enabled
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        patch: operations["webhookEndpoints_update"];
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's deliveries, newest first, each with every attempt
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        get: operations["webhookEndpoints_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now (also one that failed for good)
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        post: operations["webhookEndpoints_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New signing secret (in this response only); the old one is still sent for the grace period
+         * @description Access: admin users; API keys with scope `webhooks:write`. Admins (role or `admin` scope) may call every operation.
+         */
+        post: operations["webhookEndpoints_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -800,7 +912,7 @@ export interface components {
              *       "bookings:write"
              *     ]
              */
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description Restricts the key to these venues; omit for every venue. */
             venueIds?: string[];
         };
@@ -850,7 +962,7 @@ export interface components {
             replacedById: string | null;
             /** Format: date-time */
             revokedAt: string | null;
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /**
              * @description Derived: active, grace (rotated, still working), rotated, revoked, expired or disabled.
              * @enum {string}
@@ -902,7 +1014,7 @@ export interface components {
             replacedById: string | null;
             /** Format: date-time */
             revokedAt: string | null;
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /**
              * @description Derived: active, grace (rotated, still working), rotated, revoked, expired or disabled.
              * @enum {string}
@@ -938,7 +1050,7 @@ export interface components {
             /** @description New per-minute limit; null means the tier default. */
             rateLimitPerMinute?: number | null;
             /** @description Replaces the scopes (takes effect at once, in every instance within seconds). */
-            scopes?: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "admin")[];
+            scopes?: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description New venue restriction; null means every venue. */
             venueIds?: string[] | null;
         };
@@ -1412,7 +1524,7 @@ export interface components {
             /** @description Roles of a user (empty for API keys). */
             roles: ("admin" | "staff" | "member")[];
             /** @description Scopes of an API key (empty for users). */
-            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "admin")[];
+            scopes: ("members:read" | "members:write" | "bookings:read" | "bookings:write" | "venues:read" | "venues:write" | "usage:read" | "events:read" | "webhooks:write" | "admin")[];
             /** @description Venues the caller is restricted to; absent means every venue. */
             venueIds?: string[];
         };
@@ -2229,6 +2341,170 @@ export interface components {
              * @example 2027-11-25T18:30:00.000Z
              */
             validUntil: string;
+        };
+        WebhookAttemptDto: {
+            error: string | null;
+            latencyMs: number;
+            /** @description 1 for the first attempt. */
+            number: number;
+            /**
+             * @description succeeded: 2xx in time; failed: anything else (retried); refused: the target address is not allowed.
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed" | "refused";
+            /** @description The first 1 kB of the receiver's answer. */
+            responseExcerpt: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            statusCode: number | null;
+        };
+        WebhookDeliveryDto: {
+            attemptCount: number;
+            attempts: components["schemas"]["WebhookAttemptDto"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** Format: uuid */
+            endpointId: string;
+            /** @description The event id, sent as `webhook-id` on every attempt. */
+            eventId: string;
+            eventType: string;
+            /** Format: uuid */
+            id: string;
+            lastError: string | null;
+            lastStatusCode: number | null;
+            /** Format: date-time */
+            nextAttemptAt: string | null;
+            /** @enum {string} */
+            status: "pending" | "delivering" | "succeeded" | "failed";
+        };
+        WebhookDeliveryPageDto: {
+            data: components["schemas"]["WebhookDeliveryDto"][];
+            nextCursor: string | null;
+        };
+        WebhookEndpointCreateDto: {
+            /**
+             * @description What the endpoint is for.
+             * @example Front-desk POS at Northside
+             */
+            description?: string;
+            /** @description Deliveries are made only while enabled (default true). */
+            enabled?: boolean;
+            /**
+             * @description Event types to receive, or `["*"]` for every type the caller may see.
+             * @example [
+             *       "booking.created",
+             *       "booking.cancelled"
+             *     ]
+             */
+            types: ("*" | "booking.created" | "booking.cancelled" | "booking.checked_in" | "hold.expired" | "member.created" | "member.updated" | "waiver.signed" | "membership.changed" | "session.created" | "session.updated" | "session.cancelled" | "venue.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.disabled")[];
+            /**
+             * @description Where deliveries are POSTed: `https://` (plain http only outside production); no credentials, no private address.
+             * @example https://pos.partner.example/aero/webhooks
+             */
+            url: string;
+            /** @description Only events of these venues; omit for every venue the caller may see (a venue key: its own venues). */
+            venueIds?: string[];
+        };
+        WebhookEndpointCreatedDto: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /**
+             * @description `failing`: disabled by the API after failing for WEBHOOKS_DISABLE_AFTER_HOURS; `owner_disabled`: its API key was disabled or revoked.
+             * @example failing
+             */
+            disabledReason: string | null;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description The first failure since the last success (null while healthy).
+             */
+            failingSince: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            owner: components["schemas"]["WebhookOwnerDto"];
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret is still sent (two signatures), until when.
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * @description The signing secret (`whsec_…`): shown in this response only. Verify deliveries with it.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            types: ("*" | "booking.created" | "booking.cancelled" | "booking.checked_in" | "hold.expired" | "member.created" | "member.updated" | "waiver.signed" | "membership.changed" | "session.created" | "session.updated" | "session.cancelled" | "venue.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.disabled")[];
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+            /** @description Venues it is restricted to; null: every venue its owner may see. */
+            venueIds: string[] | null;
+        };
+        WebhookEndpointDto: {
+            /** Format: date-time */
+            createdAt: string;
+            description: string | null;
+            /** Format: date-time */
+            disabledAt: string | null;
+            /**
+             * @description `failing`: disabled by the API after failing for WEBHOOKS_DISABLE_AFTER_HOURS; `owner_disabled`: its API key was disabled or revoked.
+             * @example failing
+             */
+            disabledReason: string | null;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description The first failure since the last success (null while healthy).
+             */
+            failingSince: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            owner: components["schemas"]["WebhookOwnerDto"];
+            /**
+             * Format: date-time
+             * @description While a rotated-out secret is still sent (two signatures), until when.
+             */
+            previousSecretExpiresAt: string | null;
+            types: ("*" | "booking.created" | "booking.cancelled" | "booking.checked_in" | "hold.expired" | "member.created" | "member.updated" | "waiver.signed" | "membership.changed" | "session.created" | "session.updated" | "session.cancelled" | "venue.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.disabled")[];
+            /** Format: date-time */
+            updatedAt: string;
+            url: string;
+            /** @description Venues it is restricted to; null: every venue its owner may see. */
+            venueIds: string[] | null;
+        };
+        WebhookEndpointPageDto: {
+            data: components["schemas"]["WebhookEndpointDto"][];
+            nextCursor: string | null;
+        };
+        WebhookEndpointUpdateDto: {
+            description?: string | null;
+            /** @description Re-enabling an endpoint the API disabled for failing resumes its pending deliveries. */
+            enabled?: boolean;
+            types?: ("*" | "booking.created" | "booking.cancelled" | "booking.checked_in" | "hold.expired" | "member.created" | "member.updated" | "waiver.signed" | "membership.changed" | "session.created" | "session.updated" | "session.cancelled" | "venue.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated" | "user.disabled")[];
+            url?: string;
+            /** @description null: every venue the owner may see. */
+            venueIds?: string[] | null;
+        };
+        WebhookOwnerDto: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "user" | "apiKey";
+        };
+        WebhookRotateSecretDto: {
+            /**
+             * @description Hours the old secret keeps being sent alongside the new one (0–720); default WEBHOOKS_ROTATION_GRACE_HOURS.
+             * @example 24
+             */
+            gracePeriodHours?: number;
         };
     };
     responses: never;
@@ -9724,6 +10000,1268 @@ export interface operations {
             };
             /** @description Idempotency key reused with a different request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_list: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1–100) */
+                limit?: number;
+                /** @description Opaque cursor: the previous page's `nextCursor`; leave empty for the first page */
+                cursor?: string;
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhook endpoints; pass `nextCursor` as `cursor` for the next one (null on the last page) */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPageDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointCreateDto"];
+            };
+        };
+        responses: {
+            /** @description Created: the new webhook endpoint created; `Location` says where to read it */
+            201: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description Where the created resource can be read */
+                    Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreatedDto"];
+                };
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook endpoint */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_remove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_update: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointUpdateDto"];
+            };
+        };
+        responses: {
+            /** @description The webhook endpoint */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointDto"];
+                };
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Idempotency key reused with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_deliveries: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (1–100) */
+                limit?: number;
+                /** @description Opaque cursor: the previous page's `nextCursor`; leave empty for the first page */
+                cursor?: string;
+                status?: "pending" | "delivering" | "succeeded" | "failed";
+            };
+            header?: {
+                /** @description The `ETag` of the copy you have; `304 Not Modified` when it is still current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhook deliverys; pass `nextCursor` as `cursor` for the next one (null on the last page) */
+            200: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPageDto"];
+                };
+            };
+            /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
+            304: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Due now: the dispatcher sends it on its next round */
+            202: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflicts with the current state; `type` says which rule */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests; wait `Retry-After` seconds; or a rate limit (`rate-limited`) or the key's monthly quota (`quota-exceeded`) is spent */
+            429: {
+                headers: {
+                    /** @description The current window: `limit=…, remaining=…, reset=…` (IETF RateLimit header fields) */
+                    RateLimit?: string;
+                    /** @description The policy in force, e.g. `120;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Request line and headers over 16 kB (a long query string counts); the connection is closed */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unexpected error; quote the `requestId` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    webhookEndpoints_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookRotateSecretDto"];
+            };
+        };
+        responses: {
+            /** @description Created: the new webhook endpoint created; `Location` says where to read it */
+            201: {
+                headers: {
+                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    ETag?: string;
+                    /** @description Where the created resource can be read */
+                    Location: string;
+                    /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
+                    RateLimit?: string;
+                    /** @description Policies that apply (IETF httpapi RateLimit draft), e.g. `"burst";q=200;w=10, "minute";q=600;w=60` */
+                    "RateLimit-Policy"?: string;
+                    /** @description Limit of the policy nearest exhaustion */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in that policy’s window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreatedDto"];
+                };
+            };
+            /** @description Bad request: a field (listed in `errors`), the JSON syntax, a header or the credentials */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblemDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Authenticated, but the role, scope or resource is not yours */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request did not arrive in time; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   const secretsFile = (): string => join(cwd, 'data', 'dev-secrets.json');
 
   it('applies the documented defaults to an empty environment', () => {
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER }, cwd);
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER, WEBHOOKS_SECRET_KEY: PEPPER }, cwd);
     expect(config.http.port).toBe(3000);
     expect(config.http.bodyLimitBytes).toBe(100 * 1024);
     expect(config.db).toMatchObject({ type: 'sqlite', database: 'data/aero.sqlite', migrationsRun: true });
@@ -120,13 +120,23 @@ describe('loadConfig', () => {
 
   it('refuses to start in production without the secrets, and never writes a secrets file', () => {
     const error = configErrorOf(() => loadConfig({ NODE_ENV: 'production' }, cwd));
-    expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY_PEPPER', 'JWT_SIGNING_KEY']);
+    expect(error.problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_KEY_PEPPER', 'JWT_SIGNING_KEY', 'WEBHOOKS_SECRET_KEY']);
     expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+
+  it('refuses private webhook targets in production', () => {
+    const error = configErrorOf(() =>
+      loadConfig(
+        { NODE_ENV: 'production', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER, WEBHOOKS_SECRET_KEY: PEPPER, WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true' },
+        cwd,
+      ),
+    );
+    expect(error.problems).toEqual(['WEBHOOKS_ALLOW_PRIVATE_TARGETS: must not be true when NODE_ENV=production']);
   });
 
   it('rejects secrets shorter than 32 characters', () => {
     const error = configErrorOf(() =>
-      loadConfig({ NODE_ENV: 'production', JWT_SIGNING_KEY: 'short', API_KEY_PEPPER: PEPPER }, cwd),
+      loadConfig({ NODE_ENV: 'production', JWT_SIGNING_KEY: 'short', API_KEY_PEPPER: PEPPER, WEBHOOKS_SECRET_KEY: PEPPER }, cwd),
     );
     expect(error.problems.map((p) => p.split(':')[0])).toEqual(['JWT_SIGNING_KEY']);
     expect(error.message).not.toContain('short');
@@ -137,12 +147,16 @@ describe('loadConfig', () => {
     expect(first.jwt.signingKey.length).toBeGreaterThanOrEqual(32);
     expect(first.apiKeys.pepper.length).toBeGreaterThanOrEqual(32);
     expect(first.jwt.signingKey).not.toBe(first.apiKeys.pepper);
-    expect(first.warnings.join('\n')).toMatch(/JWT_SIGNING_KEY, API_KEY_PEPPER not set/);
+    expect(first.warnings.join('\n')).toMatch(/JWT_SIGNING_KEY, API_KEY_PEPPER, WEBHOOKS_SECRET_KEY not set/);
     expect(first.warnings.join('\n')).not.toContain(first.jwt.signingKey);
 
     expect(statSync(secretsFile()).mode & 0o777).toBe(0o600);
     const stored = JSON.parse(readFileSync(secretsFile(), 'utf8')) as Record<string, string>;
-    expect(stored).toEqual({ JWT_SIGNING_KEY: first.jwt.signingKey, API_KEY_PEPPER: first.apiKeys.pepper });
+    expect(stored).toEqual({
+      JWT_SIGNING_KEY: first.jwt.signingKey,
+      API_KEY_PEPPER: first.apiKeys.pepper,
+      WEBHOOKS_SECRET_KEY: first.webhooks.secretKey,
+    });
 
     const second = loadConfig({ NODE_ENV: 'development' }, cwd);
     expect(second.jwt.signingKey).toBe(first.jwt.signingKey);
@@ -150,7 +164,7 @@ describe('loadConfig', () => {
   });
 
   it('uses a secret from the environment over the generated one, generating only what is missing', () => {
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY }, cwd);
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, WEBHOOKS_SECRET_KEY: PEPPER }, cwd);
     expect(config.jwt.signingKey).toBe(KEY);
     const stored = JSON.parse(readFileSync(secretsFile(), 'utf8')) as Record<string, string>;
     expect(Object.keys(stored)).toEqual(['API_KEY_PEPPER']);

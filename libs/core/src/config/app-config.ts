@@ -94,6 +94,18 @@ export class AppConfig {
     maxOpenPerPrincipal: number;
   };
   readonly members!: { waiverValidityDays: number };
+  readonly webhooks!: {
+    secretKey: string;
+    timeoutMs: number;
+    disableAfterHours: number;
+    dispatchEnabled: boolean;
+    dispatchIntervalMs: number;
+    maxInFlight: number;
+    allowPrivateTargets: boolean;
+    rotationGraceHours: number;
+    /** Seconds a claimed delivery stays with its instance; a crashed instance's claim is taken over after it. */
+    claimLeaseSeconds: number;
+  };
   readonly usage!: {
     bufferSize: number;
     flushIntervalMs: number;
@@ -149,7 +161,7 @@ export class ConfigError extends Error {
 export const DEV_SECRETS_FILE = 'data/dev-secrets.json';
 
 /** Secrets the service needs; outside production a missing one is generated once and kept under data/. */
-const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER'] as const;
+const SECRET_VARS = ['JWT_SIGNING_KEY', 'API_KEY_PEPPER', 'WEBHOOKS_SECRET_KEY'] as const;
 type SecretVar = (typeof SECRET_VARS)[number];
 
 function resolveSecrets(
@@ -253,6 +265,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
   const redisClusterNodes = parseClusterNodes(env.REDIS_CLUSTER_NODES, problems);
   if (redisClusterNodes && env.REDIS_URL) problems.push('REDIS_CLUSTER_NODES: set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
   if (env.DB_REPLICA_HOST && env.DB_TYPE === 'sqlite') problems.push('DB_REPLICA_HOST: a read replica needs DB_TYPE=postgres or mssql');
+  if (env.NODE_ENV === NodeEnv.Production && env.WEBHOOKS_ALLOW_PRIVATE_TARGETS) {
+    problems.push('WEBHOOKS_ALLOW_PRIVATE_TARGETS: must not be true when NODE_ENV=production');
+  }
   const secrets = resolveSecrets(env, cwd, warnings, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -352,6 +367,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       maxOpenPerPrincipal: env.HOLDS_MAX_OPEN_PER_PRINCIPAL,
     },
     members: { waiverValidityDays: env.MEMBERS_WAIVER_VALIDITY_DAYS },
+    webhooks: {
+      secretKey: secrets.WEBHOOKS_SECRET_KEY,
+      timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+      disableAfterHours: env.WEBHOOKS_DISABLE_AFTER_HOURS,
+      dispatchEnabled: env.WEBHOOKS_DISPATCH_ENABLED,
+      dispatchIntervalMs: env.WEBHOOKS_DISPATCH_INTERVAL_MS,
+      maxInFlight: env.WEBHOOKS_MAX_IN_FLIGHT,
+      allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      rotationGraceHours: env.WEBHOOKS_ROTATION_GRACE_HOURS,
+      claimLeaseSeconds: Math.ceil(env.WEBHOOKS_TIMEOUT_MS / 1000) * 2 + 30,
+    },
     usage: {
       bufferSize: env.USAGE_BUFFER_SIZE,
       flushIntervalMs: env.USAGE_FLUSH_INTERVAL_MS,

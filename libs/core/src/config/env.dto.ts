@@ -528,4 +528,56 @@ export class EnvDto {
   @Min(1)
   @Max(3650)
   EVENTS_RETENTION_DAYS = 30;
+
+  // --- webhooks ---------------------------------------------------------------------
+  /** AES-256-GCM key material for webhook signing secrets at rest, 32+ characters; required in production. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  WEBHOOKS_SECRET_KEY?: string;
+
+  /** A delivery attempt without a 2xx within this time has failed (and may be retried). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  WEBHOOKS_TIMEOUT_MS = 10000;
+
+  /** An endpoint whose deliveries fail without a success for this long is disabled. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  WEBHOOKS_DISABLE_AFTER_HOURS = 72;
+
+  /** Whether this process runs the dispatcher (the API does; the CLI never does). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOKS_DISPATCH_ENABLED = true;
+
+  /** Milliseconds between dispatcher rounds when there is nothing to send. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  WEBHOOKS_DISPATCH_INTERVAL_MS = 1000;
+
+  /** Attempts in flight at once to one endpoint, across every instance. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WEBHOOKS_MAX_IN_FLIGHT = 4;
+
+  /** Dev and tests only: let endpoints point at loopback and private addresses (refused in production). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS = false;
+
+  /** Hours the previous signing secret keeps being sent after rotate-secret (both signatures). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  WEBHOOKS_ROTATION_GRACE_HOURS = 24;
 }

@@ -14,6 +14,7 @@ import { CreateRateLimitCounters1765100000000 } from './1765100000000-create-rat
 import { ApiKeyLineage1765200000000 } from './1765200000000-api-key-lineage';
 import { OpenHoldsPerHolder1765200000001 } from './1765200000001-open-holds-per-holder';
 import { CreateEvents1765400000000 } from './1765400000000-create-events';
+import { CreateWebhooks1765500000000 } from './1765500000000-create-webhooks';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -37,4 +38,5 @@ export const MIGRATIONS: MigrationClass[] = [
   ApiKeyLineage1765200000000,
   OpenHoldsPerHolder1765200000001,
   CreateEvents1765400000000,
+  CreateWebhooks1765500000000,
 ];
