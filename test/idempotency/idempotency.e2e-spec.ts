@@ -270,6 +270,10 @@ describe('Idempotency-Key (e2e)', () => {
       'POST /v1/auth/logout',
       'POST /v1/auth/password',
       'POST /v1/auth/refresh',
+      // Secret-returning (the signing secret), and a re-queue that is harmless to repeat.
+      'POST /v1/webhook-endpoints',
+      'POST /v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
+      'POST /v1/webhook-endpoints/{id}/rotate-secret',
     ]);
   });
 });

