@@ -125,7 +125,7 @@ ready() { [ "$(http_status "http://127.0.0.1:$1/health/ready")" = 200 ]; }
 # --- the instances' environment --------------------------------------------------------------------------
 secrets() {
   if [ ! -f "$STATE/secrets.env" ]; then
-    (umask 077 && printf 'JWT_SIGNING_KEY=%s\nAPI_KEY_PEPPER=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" \
+    (umask 077 && printf 'JWT_SIGNING_KEY=%s\nAPI_KEY_PEPPER=%s\nWEBHOOKS_SECRET_KEY=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" \
       >"$STATE/secrets.env")
   fi
   cat "$STATE/secrets.env"
@@ -359,7 +359,7 @@ cmd_seed() {
 
 cmd_env() {
   load_settings
-  api_env | sed -E 's/^((JWT_SIGNING_KEY|API_KEY_PEPPER|DB_PASSWORD)=).*/\1***/' | grep -v '^PATH='
+  api_env | sed -E 's/^((JWT_SIGNING_KEY|API_KEY_PEPPER|WEBHOOKS_SECRET_KEY|DB_PASSWORD)=).*/\1***/' | grep -v '^PATH='
 }
 
 case "${1:-}" in
