@@ -87,6 +87,7 @@ async function main() {
     DB_DATABASE: join(dir, 'hostile.sqlite'),
     JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
     API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex'),
     // Every request here is anonymous: lift the anonymous limits so the refusals are the app's, not the limiter's.
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000000',
     RATE_LIMIT_ANONYMOUS_BURST: '1000000000',

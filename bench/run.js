@@ -77,6 +77,7 @@ function serverEnv({ db, database, port, nodeOptions }) {
     // Throwaway secrets, new for every run.
     JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
     API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex'),
     JWT_ACCESS_TTL_SECONDS: '3600',
     // As production runs: traffic control and usage recording are on and cost what they cost on every
     // request. The limits are set above what this load reaches, so the limiter counts every request but
