@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { retryingFetch } from '@aero/client';
-import { freeLoopbackPort } from '@aero/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -35,6 +35,35 @@ export const UNLIMITED: Record<string, string> = Object.fromEntries(
   ]),
 );
 
+/** Offsets from CLUSTER_PORT that scripts/cluster.sh listens on (HAProxy, 3 instances, stats, Redis,
+ * the Redis Cluster's six nodes and their bus ports at + 10000, the PostgreSQL primary and replica). */
+const CLUSTER_PORT_OFFSETS = [0, 1, 2, 3, 50, 60, 61, 62, 63, 64, 65, 66, 70, 71].flatMap((offset) =>
+  offset >= 61 && offset <= 66 ? [offset, offset + 10000] : [offset],
+);
+
+/** Whether nothing listens on, or is bound to, this loopback port right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * A CLUSTER_PORT whose every derived port is free. All of them stay below the kernel's ephemeral range
+ * (32768 and up), where an outgoing connection of any test may hold the very port a server then fails to
+ * bind: CLUSTER_PORT is taken from 10000-21999, so the highest, the Redis bus at + 10066, is below 32100.
+ */
+async function clusterBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 10000 + randomInt(12000);
+    const free = await Promise.all(CLUSTER_PORT_OFFSETS.map((offset) => portIsFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no free CLUSTER_PORT found in 10000-21999 after 50 tries');
+}
+
 /**
  * The topology of `scripts/cluster.sh` (HAProxy + N production instances + Redis + PostgreSQL), in a state
  * directory, ports and database of its own: the same script a developer runs, driven from a test.
@@ -52,8 +81,7 @@ export class Cluster {
 
   static async up(options: ClusterOptions = {}): Promise<Cluster> {
     const stateDir = mkdtempSync(join(tmpdir(), 'aero-cluster-'));
-    // A free port with 60 free-ish ports after it (instances, stats, Redis) in the upper range.
-    const port = 20000 + ((await freeLoopbackPort()) % 20000);
+    const port = await clusterBasePort();
     const dbName = `aero_cluster_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const envFile = join(stateDir, 'extra.env');
     writeFileSync(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { LocalRedisCluster, TestApp } from '@aero/testing';
 import { createTestApp, createUser, startLocalRedisCluster } from '@aero/testing';
+import { SESSIONS_ENDED_CHANNEL } from '@aero/auth';
 
 // Redis Cluster: 3 primaries + 3 replicas started by scripts/redis-cluster.sh, two API instances on it
 // (REDIS_CLUSTER_NODES). Under continuous load a replica takes over by CLUSTER FAILOVER, then a primary is
@@ -38,6 +39,56 @@ async function role(port: number): Promise<string | undefined> {
     return reply[0];
   } catch {
     return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether the node on `port` is a replica of the node on `primaryPort` with its link up. */
+async function replicating(port: number, primaryPort: number): Promise<boolean> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const info = String(await client.call('INFO', 'replication'));
+    return (
+      /^role:slave\r?$/m.test(info) &&
+      new RegExp(`^master_port:${primaryPort}\\r?$`, 'm').test(info) &&
+      /^master_link_status:up\r?$/m.test(info)
+    );
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The client port of a replica of the shard that owns `channel`'s slot (from CLUSTER SHARDS, Redis 7). */
+async function replicaOfTheShardOwning(seedPort: number, channel: string): Promise<number> {
+  const client = new Redis({ host: '127.0.0.1', port: seedPort });
+  try {
+    const slot = Number(await client.call('CLUSTER', 'KEYSLOT', channel));
+    const shards = (await client.call('CLUSTER', 'SHARDS')) as unknown[][];
+    for (const shard of shards) {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i < shard.length; i += 2) fields.set(String(shard[i]), shard[i + 1]);
+      const slots = (fields.get('slots') as Array<number | string>).map(Number);
+      let owns = false;
+      for (let i = 0; i < slots.length; i += 2) owns ||= slot >= slots[i] && slot <= slots[i + 1];
+      if (!owns) continue;
+      for (const node of fields.get('nodes') as unknown[][]) {
+        const entry = new Map<string, unknown>();
+        for (let i = 0; i < node.length; i += 2) entry.set(String(node[i]), node[i + 1]);
+        if (entry.get('role') === 'replica') return Number(entry.get('port'));
+      }
+    }
+    throw new Error(`no replica found for slot ${slot}`);
   } finally {
     client.disconnect();
   }
@@ -128,17 +179,29 @@ describe('Redis Cluster: failovers under load', () => {
     const started = Date.now();
     const load = [loop('admin', admin.authHeader), loop('admin', admin.authHeader), loop('staff', staff)];
     try {
-      // A graceful takeover: a replica asks its primary to hand over.
-      const roles = await Promise.all(cluster.ports.map(role));
-      const replica = cluster.ports[roles.indexOf('slave')];
+      // A graceful takeover: a replica asks its primary to hand over. The shard chosen is the one that
+      // carries the ended-sessions channel, so its subscribers and publishers must all follow the failover.
+      const replica = await replicaOfTheShardOwning(cluster.ports[0], SESSIONS_ENDED_CHANNEL);
       const redis = new Redis({ host: '127.0.0.1', port: replica });
       await redis.call('CLUSTER', 'FAILOVER');
       redis.disconnect();
       await until('the replica to be promoted', async () =>
         (await role(replica)) === 'master' ? true : undefined,
       );
+      // The ended-sessions channel now lives on another node: the instances' subscriptions must follow it.
+      await revocationReachesTheOtherInstance();
 
-      // A crash: the primary just promoted is killed; its old primary (now its replica) takes over again.
+      // A crash: the primary just promoted is killed; its old primary (now its replica) takes over again
+      // once it has synced with it (a replica that never synced with its primary cannot be elected).
+      await until('the old primary to replicate from the promoted one', async () =>
+        (
+          await Promise.all(
+            cluster.ports.map(async (port) => (port === replica ? undefined : replicating(port, replica))),
+          )
+        ).some(Boolean)
+          ? true
+          : undefined,
+      );
       await cluster.kill(replica);
       await until(
         'the cluster to fail over the killed primary',
