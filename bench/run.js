@@ -7,7 +7,8 @@
 //
 //   npm run bench                         # SQLite, 100,000 members, 3 rounds × 5 s per scenario, 50 connections
 //   npm run bench -- --db postgres        # the same on 127.0.0.1:5432 (its own throwaway database)
-//   npm run bench -- --quick              # CI smoke: small seed, 1 round of 1 s; fails only on errors
+//   npm run bench -- --quick              # CI smoke: small seed, 3 rounds of 1 s; fails on errors and, via
+//                                         # bench/gate.js, on a ratio > 20 % below bench/results/quick-baseline.json
 //   npm run bench -- --profile memberByKey   # then a CPU profile of the server during that scenario
 //   npm run bench -- --baseline 7400bb8     # also a build of that commit, interleaved in the same rounds
 //   npm run bench -- --node-options "--max-old-space-size=128"   # try runtime flags on the API process
@@ -46,7 +47,7 @@ function parseArgs(argv) {
   const q = opts.quick;
   return {
     ...opts,
-    rounds: opts.rounds ?? (q ? 1 : 3),
+    rounds: opts.rounds ?? 3,
     seconds: opts.seconds ?? (q ? 1 : 5),
     warmupSeconds: q ? 0.5 : 2,
     connections: opts.connections ?? (q ? 10 : 50),

@@ -4,16 +4,33 @@
 // beside @nestjs/throttler's own store, usage recording per request, and the server CPU of a hostile body. Any failure fails the run.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const args = process.argv.slice(2);
+const QUICK_RESULT = join(root, 'bench/results/quick.json');
+const BASELINE = join(root, 'bench/results/quick-baseline.json');
+const gate = () =>
+  spawnSync(process.execPath, [join(root, 'bench/gate.js'), QUICK_RESULT, BASELINE], { cwd: root, stdio: 'inherit' }).status;
 const step = (script, extraArgs = [], env = process.env) => {
   const res = spawnSync(process.execPath, [join(root, script), ...extraArgs], { cwd: root, env, stdio: 'inherit' });
   if (res.status !== 0) process.exit(res.status ?? 1);
 };
 
 step('bench/run.js', args);
+if (args.includes('--quick') && !args.includes('--out') && existsSync(BASELINE)) {
+  // The regression gate (bench/gate.js): a ratio > 20 % below the committed quick baseline fails, once
+  // confirmed by a second measurement (one noisy second on a shared machine is not a regression).
+  if (gate() !== 0) {
+    console.log('[gate] measuring once more to confirm');
+    step('bench/run.js', [...args, '--skip-build']);
+    if (gate() !== 0) {
+      console.log('[gate] confirmed: a ratio fell more than 20 % (if the change is meant, e.g. health got faster, run `npm run bench:baseline`)');
+      process.exit(1);
+    }
+  }
+}
 if (!args.includes('--quick')) {
   // The pipeline run built dist/ already.
   const built = { ...process.env, BENCH_SKIP_BUILD: '1' };

@@ -1,0 +1,47 @@
+const { ratiosOf, regressions } = require('../bench/gate') as {
+  ratiosOf: (result: object) => Record<string, number>;
+  regressions: (result: object, baseline: { ratios: Record<string, number> }) => { name: string; change: number }[];
+};
+
+/** A bench/run.js result with these req/s (ratios to health derived as run.js derives them). */
+function result(rps: Record<string, number>): object {
+  const scenarios = Object.fromEntries(
+    Object.entries(rps).map(([name, value]) => [name, { rps: value, ratioToHealth: value / rps.health }]),
+  );
+  return {
+    scenarios,
+    targets: { 'memberByJwt ÷ memberByKey': { median: rps.memberByJwt / rps.memberByKey } },
+  };
+}
+
+const before = result({ floor: 20000, health: 5000, memberByKey: 3000, memberByJwt: 2800, bookingWrite: 1000 });
+const baseline = { ratios: ratiosOf(before) };
+
+describe('the quick bench regression gate', () => {
+  it('takes the pipeline, every scenario against health, and the targets as ratios', () => {
+    expect(baseline.ratios).toEqual({
+      'health ÷ floor': 0.25,
+      'memberByKey ÷ health': 0.6,
+      'memberByJwt ÷ health': 0.56,
+      'bookingWrite ÷ health': 0.2,
+      'memberByJwt ÷ memberByKey': 2800 / 3000,
+    });
+  });
+
+  it('passes a run whose ratios moved less than 20 %, even on a machine twice as slow', () => {
+    const slower = result({ floor: 10000, health: 2500, memberByKey: 1300, memberByJwt: 1250, bookingWrite: 420 });
+    expect(regressions(slower, baseline)).toEqual([]);
+  });
+
+  it('names the one ratio that fell more than 20 %', () => {
+    const regressed = result({ floor: 20000, health: 5000, memberByKey: 3000, memberByJwt: 2800, bookingWrite: 700 });
+    expect(regressions(regressed, baseline)).toEqual([
+      expect.objectContaining({ name: 'bookingWrite ÷ health', change: 0.7 }),
+    ]);
+  });
+
+  it('sees a slower pipeline as health ÷ floor falling', () => {
+    const heavier = result({ floor: 20000, health: 3500, memberByKey: 2100, memberByJwt: 1960, bookingWrite: 700 });
+    expect(regressions(heavier, baseline).map((r) => r.name)).toEqual(['health ÷ floor']);
+  });
+});
