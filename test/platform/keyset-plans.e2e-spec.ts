@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createTestApp, testDbType } from '@aero/testing';
+import { adminAuth, createApiKey, createMember, createSession, createTestApp, createUser, createVenue, testDbType } from '@aero/testing';
 
 jest.setTimeout(120_000);
 
@@ -61,10 +61,23 @@ describe('keyset pages read from the cursor onwards (e2e)', () => {
     }
   }
 
-  async function planOf(statement: Statement): Promise<string[]> {
+  /**
+   * The plan of `statement`. `small`: a table of a few rows, where PostgreSQL rightly prefers reading it
+   * whole; sequential scans are then priced out (in a transaction of its own), so the plan shows what
+   * the indexes can do, as on a full table.
+   */
+  async function planOf(statement: Statement, small = false): Promise<string[]> {
     if (dialect === 'postgres') {
-      const rows = (await t.dataSource.query(`EXPLAIN ${statement.sql}`, statement.parameters)) as { 'QUERY PLAN': string }[];
-      return rows.map((row) => row['QUERY PLAN']);
+      const runner = t.dataSource.createQueryRunner();
+      try {
+        await runner.startTransaction();
+        if (small) await runner.query('SET LOCAL enable_seqscan = off');
+        const rows = (await runner.query(`EXPLAIN ${statement.sql}`, statement.parameters)) as { 'QUERY PLAN': string }[];
+        return rows.map((row) => row['QUERY PLAN']);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
     }
     const rows = (await t.dataSource.query(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.parameters)) as { detail: string }[];
     return rows.map((row) => row.detail);
@@ -123,6 +136,47 @@ describe('keyset pages read from the cursor onwards (e2e)', () => {
         ]),
       );
       expect(plan.filter((detail) => /^SCAN m\b/.test(detail))).toEqual([]);
+    }
+  });
+
+  it('reads the next page of users, API keys and bookings from the cursor onwards, in index order', async () => {
+    const venue = await createVenue(t);
+    const member = await createMember(t, { waiver: true });
+    for (let i = 0; i < 3; i++) {
+      await createUser(t, { role: 'staff' });
+      await createApiKey(t, { scopes: ['members:read'] });
+      const session = await createSession(t, { venueId: venue.id, startsAt: new Date(Date.parse('2027-04-01T12:00:00Z') + i * 3_600_000) });
+      await t.http.post('/v1/bookings').set(admin).send({ sessionId: session.id, memberId: member.id, quantity: 1 }).expect(201);
+    }
+    const lists = [
+      { path: '/v1/users?', table: 'users', alias: 'u', index: 'IX_users_created_at_id', sort: 'created_at', sqlite: 'IX_users_created_at_id ((created_at,id)>(?,?))' },
+      { path: '/v1/api-keys?', table: 'api_keys', alias: 'k', index: 'IX_api_keys_created_at_id', sort: 'created_at', sqlite: 'IX_api_keys_created_at_id ((created_at,id)>(?,?))' },
+      {
+        // A window's lower bound is implied by a cursor inside it, and would otherwise start the range.
+        path: `/v1/bookings?venueId=${venue.id}&from=2027-04-01&to=2027-04-02&`,
+        table: 'bookings',
+        alias: 'b',
+        index: 'IX_bookings_venue_start',
+        sort: 'session_starts_at',
+        sqlite: 'IX_bookings_venue_start (venue_id=? AND (session_starts_at,id)>(?,?) AND session_starts_at<?)',
+      },
+    ];
+    for (const list of lists) {
+      const first = await statementsOf(`${list.path}limit=1`);
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const { sent } = await statementsOf(`${list.path}limit=1&cursor=${first.body.nextCursor}`);
+      const page = sent.find((s) => s.sql.includes(`FROM "${list.table}"`));
+      if (!page) throw new Error(`no ${list.table} statement among ${sent.length} sent`);
+      const plan = await planOf(page, true);
+      if (dialect === 'postgres') {
+        const text = plan.join('\n');
+        expect(text).toMatch(
+          new RegExp(`Index Scan using "${list.index}" on ${list.table} ${list.alias}[^\\n]*\\n\\s*Index Cond: [^\\n]*ROW\\(\\(?${list.sort}\\)?(::[a-z ]+)?, \\(?id\\)?(::text)?\\) > ROW\\(`),
+        );
+        expect(text).not.toMatch(/Sort/);
+      } else {
+        expect(plan).toEqual([`SEARCH ${list.alias} USING INDEX ${list.sqlite}`]);
+      }
     }
   });
 });
