@@ -19,6 +19,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const { ApiKeysRepository } = require('../libs/api-keys/src/api-keys.repository');
   const { MembersRepository } = require('../libs/members/src/members.repository');
   const { EventsRepository } = require('../libs/events/src/events.repository');
+  const { WebhooksRepository } = require('../libs/events/src/webhooks/webhooks.repository');
   const entities = [
     require('../libs/bookings/src/session.entity').SessionEntity,
     require('../libs/bookings/src/venue.entity').VenueEntity,
@@ -32,6 +33,9 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     require('../libs/members/src/member-venue.entity').MemberVenueEntity,
     require('../libs/events/src/event.entity').EventEntity,
     require('../libs/events/src/event.entity').EventSequencerEntity,
+    require('../libs/events/src/webhooks/webhook-endpoint.entity').WebhookEndpointEntity,
+    require('../libs/events/src/webhooks/webhook-endpoint.entity').WebhookDeliveryEntity,
+    require('../libs/events/src/webhooks/webhook-endpoint.entity').WebhookAttemptEntity,
   ];
   const { dataSource, take } = await createRecordingDataSource(dialect, entities);
   const tx = { manager: dataSource.manager };
@@ -45,6 +49,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const ready = new Proxy(dataSource, { get: (target, prop) => (prop === 'isInitialized' ? true : Reflect.get(target, prop)) });
   const quotas = new QuotaLedger(() => ready, dialectErrors(dialect));
   const events = new EventsRepository(tx);
+  const webhooks = new WebhooksRepository(tx);
   const day = { from: new Date('2027-04-01T04:00:00.000Z'), to: new Date('2027-04-02T04:00:00.000Z') };
 
   const queries: [string, () => Promise<unknown>][] = [
@@ -86,6 +91,11 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       'bookings list: a keyset page by session start (BookingsRepository.listBookings)',
       () =>
         bookings.listBookings({ venueIds: [VENUE_ID], after: { startsAt: NOW, id: AFTER_ID }, limit: 20 }),
+    ],
+    [
+      'bookings list: the next page of a window, the cursor inside it (BookingsRepository.listBookings)',
+      () =>
+        bookings.listBookings({ venueId: VENUE_ID, ...day, after: { startsAt: NOW, id: AFTER_ID }, limit: 20 }),
     ],
     [
       'members list: a keyset page by sort key (MembersRepository.list)',
@@ -146,6 +156,10 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       () => events.listAfter(1000, 21, { types: ['booking.created', 'booking.cancelled'], venueIds: [VENUE_ID] }),
     ],
     ['retention: one batch of old events (EventsRepository.purgeBatch)', () => events.purgeBatch(NOW, 1000)],
+    [
+      "webhook deliveries: an endpoint's next page, newest first (WebhooksRepository.listDeliveries)",
+      () => webhooks.listDeliveries(SESSION_ID, 20, { createdAt: NOW, id: AFTER_ID }),
+    ],
   ];
   const rendered: HotQuery[] = [];
   for (const [name, run] of queries) {

@@ -46,6 +46,13 @@ EXEC sp_executesql
   -- values: @0 = "0e4e0e00-0000-4000-8000-000000000002", @1 = 2027-04-01T10:00:00.003Z, @2 = "a17e4000-0000-4000-8000-000000000003";
 GO
 
+-- query: bookings list: the next page of a window, the cursor inside it (BookingsRepository.listBookings)
+EXEC sp_executesql
+  N'SELECT "b"."id" AS "b_id", "b"."reference" AS "b_reference", "b"."session_id" AS "b_session_id", "b"."venue_id" AS "b_venue_id", "b"."session_starts_at" AS "b_session_starts_at", "b"."member_id" AS "b_member_id", "b"."quantity" AS "b_quantity", "b"."status" AS "b_status", "b"."hold_id" AS "b_hold_id", "b"."external_ref" AS "b_external_ref", "b"."external_scope" AS "b_external_scope", "b"."owner_key" AS "b_owner_key", "b"."created_at" AS "b_created_at", "b"."cancelled_at" AS "b_cancelled_at", "b"."checked_in_at" AS "b_checked_in_at" FROM "bookings" "b" WHERE "b"."venue_id" = @0 AND "b"."session_starts_at" < @1 AND "b"."session_starts_at" >= @2 AND ("b"."session_starts_at" > @2 OR "b"."id" > @3) ORDER BY "b"."session_starts_at" ASC, "b"."id" ASC OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY',
+  N'@0 varchar(8000), @1 datetime2(7), @2 datetime2(7), @3 varchar(8000)'
+  -- values: @0 = "0e4e0e00-0000-4000-8000-000000000002", @1 = 2027-04-02T04:00:00.000Z, @2 = 2027-04-01T10:00:00.003Z, @3 = "a17e4000-0000-4000-8000-000000000003";
+GO
+
 -- query: members list: a keyset page by sort key (MembersRepository.list)
 EXEC sp_executesql
   N'SELECT "m"."id" AS "m_id", "m"."first_name" AS "m_first_name", "m"."last_name" AS "m_last_name", "m"."first_name_key" AS "m_first_name_key", "m"."sort_key" AS "m_sort_key", "m"."date_of_birth" AS "m_date_of_birth", "m"."email" AS "m_email", "m"."email_normalized" AS "m_email_normalized", "m"."phone" AS "m_phone", "m"."guardian_id" AS "m_guardian_id", "m"."home_venue_id" AS "m_home_venue_id", "m"."membership_plan" AS "m_membership_plan", "m"."membership_status" AS "m_membership_status", "m"."membership_valid_until" AS "m_membership_valid_until", "m"."waiver_valid_until" AS "m_waiver_valid_until", "m"."version" AS "m_version", "m"."created_at" AS "m_created_at", "m"."updated_at" AS "m_updated_at", "m"."deleted_at" AS "m_deleted_at" FROM "members" "m" WHERE "m"."deleted_at" IS NULL AND "m"."sort_key" >= @0 AND ("m"."sort_key" > @0 OR "m"."id" > @1) ORDER BY "m"."sort_key" ASC, "m"."id" ASC OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY',
@@ -156,4 +163,11 @@ EXEC sp_executesql
   N'SELECT "e"."seq" AS "seq" FROM "events" "e" WHERE "e"."occurred_at" < @0 AND "e"."position" IS NOT NULL ORDER BY "e"."occurred_at" ASC OFFSET 0 ROWS FETCH NEXT 1000 ROWS ONLY',
   N'@0 datetime2(7)'
   -- values: @0 = 2027-04-01T10:00:00.003Z;
+GO
+
+-- query: webhook deliveries: an endpoint's next page, newest first (WebhooksRepository.listDeliveries)
+EXEC sp_executesql
+  N'SELECT "d"."id" AS "d_id", "d"."endpoint_id" AS "d_endpoint_id", "d"."event_id" AS "d_event_id", "d"."event_type" AS "d_event_type", "d"."event_occurred_at" AS "d_event_occurred_at", "d"."payload" AS "d_payload", "d"."status" AS "d_status", "d"."attempts" AS "d_attempts", "d"."next_attempt_at" AS "d_next_attempt_at", "d"."claimed_until" AS "d_claimed_until", "d"."claim_token" AS "d_claim_token", "d"."last_status_code" AS "d_last_status_code", "d"."last_error" AS "d_last_error", "d"."first_attempt_at" AS "d_first_attempt_at", "d"."delivered_at" AS "d_delivered_at", "d"."created_at" AS "d_created_at", "d"."updated_at" AS "d_updated_at" FROM "webhook_deliveries" "d" WHERE "d"."endpoint_id" = @0 AND "d"."created_at" <= @1 AND ("d"."created_at" < @1 OR "d"."id" < @2) ORDER BY "d"."created_at" DESC, "d"."id" DESC OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY',
+  N'@0 varchar(8000), @1 datetime2(7), @2 varchar(8000)'
+  -- values: @0 = "5e55a0e1-0000-4000-8000-000000000001", @1 = 2027-04-01T10:00:00.003Z, @2 = "a17e4000-0000-4000-8000-000000000003";
 GO

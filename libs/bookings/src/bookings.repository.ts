@@ -470,7 +470,11 @@ export class BookingsRepository {
     if (filter.sessionId) qb.andWhere('b.sessionId = :sessionId', { sessionId: filter.sessionId });
     if (filter.venueId) qb.andWhere('b.venueId = :venueId', { venueId: filter.venueId });
     if (filter.status) qb.andWhere('b.status = :status', { status: filter.status });
-    if (filter.from) qb.andWhere('b.sessionStartsAt >= :from', { from: filter.from });
+    // A cursor at or after `from` implies it ((start, id) > (k, i) means start >= k), and a second lower
+    // bound would let the planner start the index range at `from` instead of at the cursor.
+    if (filter.from && !(filter.after && filter.after.startsAt >= filter.from)) {
+      qb.andWhere('b.sessionStartsAt >= :from', { from: filter.from });
+    }
     if (filter.to) qb.andWhere('b.sessionStartsAt < :to', { to: filter.to });
     keysetAfter(qb, 'sessionStartsAt', filter.after, 'b');
     return qb

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, ObjectLiteral } from 'typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig, dialectErrors, ReadDataSource, TransactionService } from '@aero/core';
+import { AppConfig, dialectErrors, ReadDataSource, TransactionService, whereAfter } from '@aero/core';
 import type { DialectErrors } from '@aero/core';
 import type { PrincipalWindow } from './anomalies';
 import type { UsageFact, UsageGroup } from './rollup';
@@ -153,12 +153,7 @@ export class UsageRepository extends UsageSink {
           pid: principal.principalId,
         });
       }
-      if (after) {
-        query.andWhere('(e.occurredAt > :afterAt OR (e.occurredAt = :afterAt AND e.id > :afterId))', {
-          afterAt: after.at,
-          afterId: after.id,
-        });
-      }
+      whereAfter(query, 'e.occurredAt', 'e.id', after && { sort: after.at, id: after.id });
       const page = await query.getMany();
       for (const e of page) {
         facts.push({

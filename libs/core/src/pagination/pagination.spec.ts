@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import fc from 'fast-check';
+import { Column, DataSource, Entity, Index, PrimaryColumn } from 'typeorm';
 import { ValidationProblem } from '../http/validation.pipe';
-import type { Page } from './pagination';
-import { CursorCodec, PageQueryDto } from './pagination';
+import type { KeysetDirection, Page } from './pagination';
+import { CursorCodec, keysetCondition, PageQueryDto, whereAfter } from './pagination';
 
 interface Row {
   id: string;
@@ -122,5 +124,110 @@ describe('PageQueryDto', () => {
 
   it('rejects an oversized cursor', () => {
     expect(validate({ cursor: 'x'.repeat(513) })).toEqual(['cursor']);
+  });
+});
+
+@Entity({ name: 'listed' })
+@Index(['sortKey', 'id'])
+class ListedEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'sort_key', type: 'varchar', length: 20 })
+  sortKey: string;
+}
+
+describe('keyset conditions', () => {
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [ListedEntity], synchronize: true });
+    await dataSource.initialize();
+  });
+  afterAll(() => dataSource.destroy());
+
+  /** One page of at most `limit` ids after `after`, with the condition each dialect would get. */
+  function page(
+    form: 'row value' | 'T-SQL',
+    direction: KeysetDirection,
+    after: { sort: string; id: string } | undefined,
+    limit: number,
+  ): Promise<ListedEntity[]> {
+    const qb = dataSource
+      .getRepository(ListedEntity)
+      .createQueryBuilder('l')
+      .orderBy('l.sortKey', direction)
+      .addOrderBy('l.id', direction)
+      .take(limit);
+    if (form === 'row value') whereAfter(qb, 'l.sortKey', 'l.id', after, direction);
+    // SQL Server's form, evaluated here: it must select exactly the same rows.
+    else if (after) qb.andWhere(keysetCondition('mssql', 'l.sortKey', 'l.id', direction), { keysetSort: after.sort, keysetId: after.id });
+    return qb.getMany();
+  }
+
+  it('is a row-value comparison on SQLite and PostgreSQL, and a leading range with its ties on SQL Server', () => {
+    expect(keysetCondition('better-sqlite3', 's', 'i')).toBe('(s, i) > (:keysetSort, :keysetId)');
+    expect(keysetCondition('postgres', 's', 'i', 'DESC')).toBe('(s, i) < (:keysetSort, :keysetId)');
+    expect(keysetCondition('mssql', 's', 'i')).toBe('s >= :keysetSort AND (s > :keysetSort OR i > :keysetId)');
+    expect(keysetCondition('mssql', 's', 'i', 'DESC')).toBe('s <= :keysetSort AND (s < :keysetSort OR i < :keysetId)');
+  });
+
+  // Sort keys drawn from a few values, so most positions sit among ties broken only by id.
+  const rowsArb = fc.uniqueArray(
+    fc.record({ id: fc.uuid(), sortKey: fc.constantFrom('a', 'ab', 'b', 'b ', 'c') }),
+    { selector: (row) => row.id, maxLength: 25 },
+  );
+  const forms = ['row value', 'T-SQL'] as const;
+  const directions: KeysetDirection[] = ['ASC', 'DESC'];
+
+  it('selects exactly the rows after any position, in either direction, in both forms', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rowsArb,
+        fc.record({ id: fc.uuid(), sortKey: fc.constantFrom('a', 'ab', 'b', 'b ', 'c', '') }),
+        fc.constantFrom(...forms),
+        fc.constantFrom(...directions),
+        async (rows, position, form, direction) => {
+          await dataSource.getRepository(ListedEntity).clear();
+          if (rows.length > 0) await dataSource.getRepository(ListedEntity).insert(rows);
+          const sign = direction === 'ASC' ? 1 : -1;
+          const compare = (x: { sortKey: string; id: string }, y: { sortKey: string; id: string }): number =>
+            sign * (x.sortKey < y.sortKey ? -1 : x.sortKey > y.sortKey ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+          // A position taken from a row (what a cursor holds) as often as an arbitrary one.
+          const at = rows.length > 0 && position.sortKey === '' ? rows[0] : position;
+          const expected = rows.filter((row) => compare(row, at) > 0).sort(compare).map((row) => row.id);
+          const got = await page(form, direction, { sort: at.sortKey, id: at.id }, 100);
+          expect(got.map((row) => row.id)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('walks a list with many ties page by page, every row once, in either direction', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i * 7919 % 1000).padStart(12, '0')}`,
+      sortKey: ['a', 'b', 'c'][i % 3],
+    }));
+    await dataSource.getRepository(ListedEntity).clear();
+    await dataSource.getRepository(ListedEntity).insert(rows);
+    for (const form of forms) {
+      for (const direction of directions) {
+        const seen: string[] = [];
+        let after: { sort: string; id: string } | undefined;
+        for (let pages = 0; pages <= rows.length; pages++) {
+          const got = await page(form, direction, after, 3);
+          seen.push(...got.map((row) => row.id));
+          if (got.length < 3) break;
+          after = { sort: got[2].sortKey, id: got[2].id };
+        }
+        const order = [...rows].sort((x, y) => (x.sortKey < y.sortKey ? -1 : x.sortKey > y.sortKey ? 1 : x.id < y.id ? -1 : 1));
+        expect({ form, direction, seen }).toEqual({
+          form,
+          direction,
+          seen: (direction === 'ASC' ? order : order.reverse()).map((row) => row.id),
+        });
+      }
+    }
   });
 });

@@ -2,7 +2,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { Brackets } from 'typeorm';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { ValidationProblem } from '../http/validation.pipe';
 
@@ -126,22 +125,46 @@ export class CursorCodec {
   }
 }
 
+/** The direction of a keyset order: both columns ascend, or both descend. */
+export type KeysetDirection = 'ASC' | 'DESC';
+
+/** Databases whose planners seek an index on a row-value comparison `(a, b) > (x, y)`. */
+const ROW_VALUE_DIALECTS: ReadonlySet<string> = new Set(['postgres', 'sqlite', 'better-sqlite3']);
+
 /**
- * Restricts a keyset page ordered by (`sortColumn`, `idColumn`) to the rows after `after`, written as
- * `sort >= k AND (sort > k OR id > i)`: the first conjunct is an index range on SQL Server, PostgreSQL
- * and SQLite alike (the row-value form `(sort, id) > (k, i)` does not exist in T-SQL, and the plain
- * `sort > k OR (sort = k AND id > i)` is no range: deep pages read every row before them).
+ * The condition "after the position (`:keysetSort`, `:keysetId`)" of an order by (`sortColumn`,
+ * `idColumn`), both `direction`, as `dialect` answers it from an index on (sort, id):
+ *
+ * - PostgreSQL and SQLite: the row-value comparison `(sort, id) > (k, i)`, which both planners turn into
+ *   one index range that starts exactly at the position (PostgreSQL: `Index Cond: ROW(...) > ROW(...)`;
+ *   SQLite: `SEARCH ... ((sort,id)>(?,?))`), so no row before it is read, however many share its sort key.
+ * - SQL Server (and anything else): T-SQL has no row values, so the same set is written
+ *   `sort >= k AND (sort > k OR id > i)`. Its first conjunct is the seek range; the rest filters only the
+ *   rows that share the sort key `k`. (The plain `sort > k OR (sort = k AND id > i)` is no range at all:
+ *   deep pages would read every row before them.)
+ *
+ * Both forms select the same rows. Neither column may be NULL: a NULL compares as unknown in either form.
+ */
+export function keysetCondition(dialect: string, sortColumn: string, idColumn: string, direction: KeysetDirection = 'ASC'): string {
+  const after = direction === 'ASC' ? '>' : '<';
+  if (ROW_VALUE_DIALECTS.has(dialect)) return `(${sortColumn}, ${idColumn}) ${after} (:keysetSort, :keysetId)`;
+  return `${sortColumn} ${after}= :keysetSort AND (${sortColumn} ${after} :keysetSort OR ${idColumn} ${after} :keysetId)`;
+}
+
+/**
+ * Restricts a keyset page ordered by (`sortColumn`, `idColumn`), both `direction`, to the rows after
+ * `after` (see `keysetCondition` for the form each dialect gets). Binds `:keysetSort` and `:keysetId`.
  */
 export function whereAfter<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   sortColumn: string,
   idColumn: string,
   after: { sort: Date | string; id: string } | undefined,
+  direction: KeysetDirection = 'ASC',
 ): SelectQueryBuilder<T> {
   if (!after) return qb;
-  return qb.andWhere(`${sortColumn} >= :keysetSort`, { keysetSort: after.sort }).andWhere(
-    new Brackets((w) =>
-      w.where(`${sortColumn} > :keysetSort`).orWhere(`${idColumn} > :keysetId`, { keysetId: after.id }),
-    ),
-  );
+  return qb.andWhere(keysetCondition(qb.connection.options.type, sortColumn, idColumn, direction), {
+    keysetSort: after.sort,
+    keysetId: after.id,
+  });
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { insertIfAbsent, TransactionService } from '@aero/core';
+import { insertIfAbsent, TransactionService, whereAfter } from '@aero/core';
 import { EventSequencerEntity } from '../event.entity';
 import { claimDueSql, lockEndpointSql } from './webhook-claim-sql';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook-endpoint.entity';
@@ -59,9 +59,7 @@ export class WebhooksRepository {
       .addOrderBy('w.id', 'ASC')
       .take(limit + 1);
     if (owner.ownerKind) qb.andWhere('w.owner_kind = :kind AND w.owner_id = :ownerId', { kind: owner.ownerKind, ownerId: owner.ownerId });
-    if (after) {
-      qb.andWhere('(w.created_at > :at OR (w.created_at = :at AND w.id > :afterId))', { at: after.createdAt, afterId: after.id });
-    }
+    whereAfter(qb, 'w.created_at', 'w.id', after && { sort: after.createdAt, id: after.id });
     return qb.getMany();
   }
 
@@ -232,9 +230,7 @@ export class WebhooksRepository {
       .addOrderBy('d.id', 'DESC')
       .take(limit + 1);
     if (status) qb.andWhere('d.status = :status', { status });
-    if (after) {
-      qb.andWhere('(d.created_at < :at OR (d.created_at = :at AND d.id < :afterId))', { at: after.createdAt, afterId: after.id });
-    }
+    whereAfter(qb, 'd.created_at', 'd.id', after && { sort: after.createdAt, id: after.id }, 'DESC');
     return qb.getMany();
   }
 
