@@ -79,6 +79,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // The webhook dispatcher's rounds are database reads on a timer, which would land in other suites'
     // queryCount() windows too; webhook suites drive rounds themselves or turn it on.
     WEBHOOKS_DISPATCH_ENABLED: 'false',
+    // Likewise the read of new revocations (every 2 s by default): suites that test the poll set their own.
+    AUTH_REVOCATIONS_POLL_SECONDS: '300',
     ...GENEROUS_RATE_LIMITS,
     ...database.env,
     ...options.env,
