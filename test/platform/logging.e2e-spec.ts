@@ -155,6 +155,19 @@ describe('structured request logs (e2e)', () => {
     expect(output.join('')).not.toContain(SECRETS.password);
   });
 
+  it('stamps what a handler logs with its request id, and writes the request line once', async () => {
+    await request(app.getHttpServer())
+      .post('/v1/auth/login')
+      .set('X-Request-Id', 'log-context-1')
+      .send({ email: 'nobody@example.com', password: 'Wrong-Password-123' })
+      .expect(401);
+    const ofRequest = lines().filter((line) => line.requestId === 'log-context-1');
+    expect(ofRequest.find((line) => line.msg === 'sign-in failed')).toMatchObject({ level: 40 });
+    expect(ofRequest.filter((line) => line.responseTime !== undefined)).toEqual([
+      expect.objectContaining({ msg: 'request completed', statusCode: 401, route: '/v1/auth/login' }),
+    ]);
+  });
+
   it('keeps health probes and metric scrapes out of the request log', async () => {
     await request(app.getHttpServer()).get('/health/live').set('X-Request-Id', 'log-probe-1').expect(200);
     expect(lineFor('log-probe-1')).toBeUndefined();

@@ -20,6 +20,7 @@ import {
   RateLimitGuard,
   RateLimitModule,
   RequestIdMiddleware,
+  RequestLogMiddleware,
   RequestTimeoutMiddleware,
   SharedStateModule,
 } from '@aero/core';
@@ -74,6 +75,8 @@ export class ApiModule implements NestModule {
     const { corsOrigins } = this.config.http;
     consumer
       .apply(
+        // 0. request log: one child logger per request (its requestId on every line), one line when it ends
+        RequestLogMiddleware,
         // 1. request id: keep a sane X-Request-Id or make one; echo it
         RequestIdMiddleware,
         // metrics: time every request by method, route template and status

@@ -6,6 +6,7 @@ export * from './logging/log-safety';
 export * from './idempotency';
 export * from './logging/logging.module';
 export * from './logging/nest-log-bridge';
+export * from './logging/request-log.middleware';
 export * from './metrics/metrics.middleware';
 export * from './metrics/metrics.service';
 export * from './pagination/pagination';
