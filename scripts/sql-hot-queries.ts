@@ -62,17 +62,17 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
       () => bookings.releasePlaces(SESSION_ID, 2, NOW),
     ],
     [
-      'availability: a day of sessions at a venue with their held places, first page (BookingsRepository.listSessionsWithHolds)',
+      'availability: a day of sessions at a venue with their counters and held places, first page (BookingsRepository.listAvailability)',
       () =>
-        bookings.listSessionsWithHolds(
+        bookings.listAvailability(
           { venueId: VENUE_ID, ...day, includeCancelled: false, limit: 20 },
           NOW,
         ),
     ],
     [
-      'availability: the next keyset page (BookingsRepository.listSessionsWithHolds)',
+      'availability: the next keyset page (BookingsRepository.listAvailability)',
       () =>
-        bookings.listSessionsWithHolds(
+        bookings.listAvailability(
           {
             venueId: VENUE_ID,
             ...day,

@@ -18,11 +18,18 @@ import type {
 } from './dto/session.dto';
 import { isDateOnly } from './dto/validators';
 import { SessionEntity } from './session.entity';
-import { addDays, formatLocal, localDate, zonedTimeToUtc } from './time-zone';
+import type { ZoneClock } from './time-zone';
+import { addDays, localDate, zonedTimeToUtc, zoneClock } from './time-zone';
 import type { VenueEntity } from './venue.entity';
 import { VenuesService } from './venues.service';
 
 const DAY_MS = 24 * 3600_000;
+
+/** What a response is built from: a session entity, or an availability row with the same counters. */
+type SessionCounters = Pick<
+  SessionEntity,
+  'id' | 'venueId' | 'activity' | 'status' | 'startsAt' | 'endsAt' | 'capacity' | 'booked'
+>;
 /** The same bound the rate-limit cost of the list is priced within. */
 const MAX_RANGE_DAYS = RANGE_MAX_DAYS;
 
@@ -126,9 +133,9 @@ export class SessionsService {
     }
     const limit = query.limit ?? 20;
     const after = query.cursor ? this.tx.cursors.decode(query.cursor, { s: 'instant', id: 'id' }) : undefined;
-    // Two statements in all: the venue (its zone sets the range) and the sessions with their holds.
+    // Two statements in all: the venue (its zone sets the range) and the sessions with their counters.
     const rows = await this.tx.read(() =>
-      this.repo.listSessionsWithHolds(
+      this.repo.listAvailability(
         {
           venueId: venue.id,
           from,
@@ -141,11 +148,13 @@ export class SessionsService {
         now,
       ),
     );
+    // One clock for the page: its offsets and dates are cached per hour and day, not worked out per session.
+    const clock = zoneClock(venue.timeZone);
     const page = this.tx.cursors.page(
       rows,
       limit,
-      (r) => this.toResponse(r.session, venue, r.totals, now),
-      (r) => ({ s: new Date(r.session.startsAt).toISOString(), id: r.session.id }),
+      (r) => this.toResponse(r, venue, r, now, clock),
+      (r) => ({ s: r.startsAt.toISOString(), id: r.id }),
     );
     // Filtered after paging, so the cursor stays the keyset position: a page may come back short.
     return query.bookableOnly ? { ...page, data: page.data.filter((x) => x.bookable) } : page;
@@ -204,10 +213,11 @@ export class SessionsService {
   }
 
   toResponse(
-    s: SessionEntity,
+    s: SessionCounters,
     venue: VenueEntity,
     totals: HoldTotals | undefined,
     now = new Date(),
+    clock: ZoneClock = zoneClock(venue.timeZone),
   ): SessionResponseDto {
     const held = totals?.held ?? 0;
     const lapsed = totals?.lapsed ?? 0;
@@ -225,8 +235,8 @@ export class SessionsService {
       status: s.status,
       startsAt: startsAt.toISOString(),
       endsAt: endsAt.toISOString(),
-      startsAtLocal: formatLocal(startsAt, venue.timeZone),
-      endsAtLocal: formatLocal(endsAt, venue.timeZone),
+      startsAtLocal: clock.format(startsAt),
+      endsAtLocal: clock.format(endsAt),
       timeZone: venue.timeZone,
       capacity: s.capacity,
       booked: Math.max(0, s.booked - held - lapsed),

@@ -69,42 +69,96 @@ function exactOffsetMinutes(instant: Date, timeZone: string): number {
 }
 
 const HOUR_MS = 3600_000;
-/** Offsets by zone and UTC hour; `null` marks an hour with a change inside it (computed exactly each time). */
-const offsetsByHour = new Map<string, number | null>();
-const MAX_CACHED_HOURS = 50_000; // ~3 zones × 2 years of hours; cleared, not grown, beyond that
-
-/**
- * Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). Computed once per zone and UTC
- * hour: an hour whose first and last millisecond share an offset has it throughout (zones change offset at
- * most once an hour); an hour with a change inside it is computed exactly on every call.
- */
-export function offsetMinutes(instant: Date, timeZone: string): number {
-  const hour = Math.floor(instant.getTime() / HOUR_MS);
-  const key = `${timeZone}@${hour}`;
-  let offset = offsetsByHour.get(key);
-  if (offset === undefined) {
-    const first = exactOffsetMinutes(new Date(hour * HOUR_MS), timeZone);
-    const last = exactOffsetMinutes(new Date(hour * HOUR_MS + HOUR_MS - 1), timeZone);
-    offset = first === last ? first : null;
-    if (offsetsByHour.size >= MAX_CACHED_HOURS) offsetsByHour.clear();
-    offsetsByHour.set(key, offset);
-  }
-  return offset ?? exactOffsetMinutes(instant, timeZone);
-}
+const DAY_MS = 24 * HOUR_MS;
+/** Per zone: UTC hours cached (~2 years), local days cached (~13 years); cleared, not grown, beyond that. */
+const MAX_CACHED_HOURS = 20_000;
+const MAX_CACHED_DAYS = 5_000;
+/** Zones with a clock at once; cleared, not grown, beyond that (venues use a handful). */
+const MAX_CLOCKS = 500;
 
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+/** `00`..`59`: the two-digit fields of a time of day without building a string per call. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => pad(i));
+
+/**
+ * One zone's wall clock: the `Intl.DateTimeFormat` built once, offsets cached by UTC hour, and the formatted
+ * calendar date cached by local day, so a page of sessions pays one map lookup per field rather than an
+ * Intl call or a date formatting per session. Get one with `zoneClock`.
+ */
+export class ZoneClock {
+  /** Offsets by UTC hour; `null` marks an hour with a change inside it (computed exactly each time). */
+  private readonly offsetsByHour = new Map<number, number | null>();
+  /** `YYYY-MM-DD` by local day number (days since 1970-01-01 on the wall clock). */
+  private readonly dates = new Map<number, string>();
+  /** `±HH:MM` by offset in minutes. */
+  private readonly suffixes = new Map<number, string>();
+
+  constructor(readonly timeZone: string) {}
+
+  /**
+   * Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). Computed once per UTC hour: an
+   * hour whose first and last millisecond share an offset has it throughout (zones change offset at most
+   * once an hour); an hour with a change inside it is computed exactly on every call.
+   */
+  offsetMinutes(instant: Date): number {
+    const hour = Math.floor(instant.getTime() / HOUR_MS);
+    let offset = this.offsetsByHour.get(hour);
+    if (offset === undefined) {
+      const first = exactOffsetMinutes(new Date(hour * HOUR_MS), this.timeZone);
+      const last = exactOffsetMinutes(new Date(hour * HOUR_MS + HOUR_MS - 1), this.timeZone);
+      offset = first === last ? first : null;
+      if (this.offsetsByHour.size >= MAX_CACHED_HOURS) this.offsetsByHour.clear();
+      this.offsetsByHour.set(hour, offset);
+    }
+    return offset ?? exactOffsetMinutes(instant, this.timeZone);
+  }
+
+  /** ISO 8601 local time with its offset, e.g. `2026-03-08T10:00:00-04:00` (whole seconds). */
+  format(instant: Date): string {
+    const offset = this.offsetMinutes(instant);
+    // The wall clock is the instant shifted by the offset, read in UTC: no Intl call once the hour is cached.
+    const wall = Math.floor(instant.getTime() / 1000) * 1000 + offset * 60000;
+    const day = Math.floor(wall / DAY_MS);
+    let date = this.dates.get(day);
+    if (date === undefined) {
+      const d = new Date(day * DAY_MS);
+      date = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+      if (this.dates.size >= MAX_CACHED_DAYS) this.dates.clear();
+      this.dates.set(day, date);
+    }
+    let suffix = this.suffixes.get(offset);
+    if (suffix === undefined) {
+      suffix = `${offset < 0 ? '-' : '+'}${pad(Math.trunc(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+      this.suffixes.set(offset, suffix);
+    }
+    const seconds = (wall - day * DAY_MS) / 1000;
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor(seconds / 60) % 60;
+    return `${date}T${TWO_DIGITS[h]}:${TWO_DIGITS[m]}:${TWO_DIGITS[seconds % 60]}${suffix}`;
+  }
+}
+
+const clocks = new Map<string, ZoneClock>();
+
+/** The clock of `timeZone`, built once and kept (a bounded cache of zones). */
+export function zoneClock(timeZone: string): ZoneClock {
+  let clock = clocks.get(timeZone);
+  if (!clock) {
+    if (clocks.size >= MAX_CLOCKS) clocks.clear();
+    clock = new ZoneClock(timeZone);
+    clocks.set(timeZone, clock);
+  }
+  return clock;
+}
+
+/** Minutes the zone is ahead of UTC at `instant` (Toronto in winter: -300). */
+export function offsetMinutes(instant: Date, timeZone: string): number {
+  return zoneClock(timeZone).offsetMinutes(instant);
+}
 
 /** ISO 8601 local time with its offset, e.g. `2026-03-08T10:00:00-04:00`. */
 export function formatLocal(instant: Date, timeZone: string): string {
-  const offset = offsetMinutes(instant, timeZone);
-  // The wall clock is the instant shifted by the offset, read in UTC: no Intl call once the hour is cached.
-  const wall = new Date(Math.floor(instant.getTime() / 1000) * 1000 + offset * 60000);
-  const sign = offset < 0 ? '-' : '+';
-  return (
-    `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}` +
-    `T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}` +
-    `${sign}${pad(Math.trunc(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
-  );
+  return zoneClock(timeZone).format(instant);
 }
 
 /** The venue-local calendar date of an instant, `YYYY-MM-DD`. */
