@@ -10,7 +10,6 @@ import type { BookingsRepository } from './bookings.repository';
 import { BookingsService, newReference } from './bookings.service';
 import type { CapacityService } from './capacity.service';
 import type { HoldsService } from './holds.service';
-import type { SessionsService } from './sessions.service';
 
 const staff: Principal = { kind: 'user', id: 'u-staff', roles: ['staff'], scopes: [] };
 const parent: Principal = { kind: 'user', id: 'u-parent', roles: ['member'], scopes: [], memberId: 'm1' };
@@ -57,7 +56,6 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
   const events = { record: jest.fn().mockResolvedValue(undefined) };
   const service = new BookingsService(
     repo as unknown as BookingsRepository,
-    {} as SessionsService,
     {} as HoldsService,
     capacity as unknown as CapacityService,
     members as unknown as MembersService,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { insertIfAbsent, PreparedSelect, TransactionService, whereAfter } from '@aero/core';
+import type { MemberVisibilityCondition } from './member-visibility';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
@@ -132,9 +133,38 @@ export class MembersRepository {
     return qb.getOne();
   }
 
+  /**
+   * `EXISTS (…)`: member `id` is live, known at one of `venueIds` (when given; none means nobody) and, with
+   * `ownerId` (a member user; null when the user has no profile), that member or one of their dependants.
+   */
+  visibleCondition(id: string, venueIds: string[] | undefined, ownerId: string | null | undefined): MemberVisibilityCondition {
+    if (ownerId === null || venueIds?.length === 0) return { sql: '1 = 0', parameters: {} };
+    const qb = this.members
+      .createQueryBuilder('visible_member')
+      .select('1')
+      .where('visible_member.id = :visibleMemberId', { visibleMemberId: id })
+      .andWhere('visible_member.deletedAt IS NULL');
+    if (ownerId !== undefined) {
+      qb.andWhere('(visible_member.id = :visibleOwnerId OR visible_member.guardianId = :visibleOwnerId)', {
+        visibleOwnerId: ownerId,
+      });
+    }
+    if (venueIds !== undefined) {
+      const known = qb
+        .subQuery()
+        .select('1')
+        .from(MemberVenueEntity, 'visible_member_venue')
+        .where('visible_member_venue.memberId = visible_member.id')
+        .andWhere('visible_member_venue.venueId IN (:...visibleVenueIds)')
+        .getQuery();
+      qb.andWhere(`EXISTS ${known}`, { visibleVenueIds: venueIds });
+    }
+    return { sql: `EXISTS (${qb.getQuery()})`, parameters: qb.getParameters() };
+  }
+
   /** Records that the member is known at the venue (home venue, or a booking there); idempotent. */
-  linkVenue(memberId: string, venueId: string): Promise<void> {
-    return insertIfAbsent(this.tx.manager, this.tx.errors, MemberVenueEntity, { memberId, venueId });
+  async linkVenue(memberId: string, venueId: string): Promise<void> {
+    await insertIfAbsent(this.tx.manager, this.tx.errors, MemberVenueEntity, { memberId, venueId });
   }
 
   /** Ids of live dependants of a guardian. */
