@@ -233,6 +233,23 @@ describe('bookings capacity (e2e)', () => {
     expect(await availability(session.id)).toMatchObject({ held: 2 });
   });
 
+  it('cancels in 8 statements, answering from what it wrote', async () => {
+    // BEGIN; the booking; its conditional UPDATE to cancelled; the member's allowance back; the places back;
+    // the venue (time zone of the answer); the booking.cancelled event; COMMIT. Nothing is read back.
+    const session = await createSession(t, { capacity: 10 });
+    const booked = await t.http
+      .post('/v1/bookings')
+      .set(staff)
+      .send({ sessionId: session.id, memberId: memberIds[1], quantity: 2 })
+      .expect(201);
+    const before = t.queryCount();
+    const cancelled = await t.http.post(`/v1/bookings/${booked.body.id}/cancel`).set(staff).expect(200);
+    expect(t.queryCount() - before).toBe(8);
+    const stored = await t.http.get(`/v1/bookings/${booked.body.id}`).set(staff).expect(200);
+    expect(cancelled.body).toEqual(stored.body);
+    expect(await availability(session.id)).toMatchObject({ booked: 0, remaining: 10 });
+  });
+
   it('treats lapsed holds as free at read time, before any sweep', async () => {
     const session = await createSession(t, { capacity: 3 });
     await t.http.post('/v1/holds').set(staff).send({ sessionId: session.id, quantity: 3 }).expect(201);

@@ -183,7 +183,8 @@ export class BookingsService {
         if (await this.repo.cancelBooking(booking.id, now)) {
           await this.repo.releaseAllowance(booking.sessionId, memberSubject(booking.memberId), booking.quantity);
           await this.capacity.release(booking.sessionId, booking.quantity, now);
-          const cancelled = await this.reload(booking);
+          // The conditional UPDATE matched the row as read: what it wrote is known, nothing is read back.
+          const cancelled = await this.respond({ ...booking, status: 'cancelled', cancelledAt: now });
           await this.events.record('booking.cancelled', { venueId: booking.venueId, actor: principal, data: cancelled });
           return cancelled;
         }
@@ -221,8 +222,9 @@ export class BookingsService {
             { memberId: booking.memberId },
           );
         }
-        await this.repo.checkInBooking(booking.id, now);
-        const checkedIn = await this.reload(booking);
+        // Only the call that checked in announces it; a concurrent check-in or cancel answers as stored.
+        if (!(await this.repo.checkInBooking(booking.id, now))) return this.reload(booking);
+        const checkedIn = await this.respond({ ...booking, checkedInAt: now });
         await this.events.record('booking.checked_in', { venueId: booking.venueId, actor: principal, data: checkedIn });
         return checkedIn;
       }
@@ -268,8 +270,11 @@ export class BookingsService {
   }
 
   private async reload(booking: BookingEntity): Promise<BookingResponseDto> {
-    const fresh = (await this.repo.findBooking(booking.id)) as BookingEntity;
-    return toBookingResponse(fresh, (await this.venuesOf([fresh])).get(fresh.venueId));
+    return this.respond((await this.repo.findBooking(booking.id)) as BookingEntity);
+  }
+
+  private async respond(booking: BookingEntity): Promise<BookingResponseDto> {
+    return toBookingResponse(booking, (await this.venuesOf([booking])).get(booking.venueId));
   }
 
   private async venuesOf(bookings: BookingEntity[]): Promise<Map<string, VenueEntity>> {
