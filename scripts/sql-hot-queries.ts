@@ -10,6 +10,7 @@ const SESSION_ID = '5e55a0e1-0000-4000-8000-000000000001';
 const VENUE_ID = '0e4e0e00-0000-4000-8000-000000000002';
 const AFTER_ID = 'a17e4000-0000-4000-8000-000000000003';
 const NOW = new Date('2027-04-01T10:00:00.003Z');
+const MEMBER_ID = 'e3be5000-0000-4000-8000-000000000005';
 const QUOTA_KEY = '{key:a17e4000-0000-4000-8000-000000000004}:quota:2027-04';
 
 export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
@@ -25,6 +26,7 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     require('../libs/bookings/src/venue.entity').VenueEntity,
     require('../libs/bookings/src/hold.entity').HoldEntity,
     require('../libs/bookings/src/booking.entity').BookingEntity,
+    require('../libs/bookings/src/session-allowance.entity').SessionAllowanceEntity,
     require('../libs/auth/src/users/user.entity').UserEntity,
     require('../libs/auth/src/sessions/refresh-token.entity').RefreshTokenEntity,
     require('../libs/api-keys/src/api-key.entity').ApiKeyEntity,
@@ -38,13 +40,13 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     require('../libs/events/src/webhooks/webhook-endpoint.entity').WebhookAttemptEntity,
   ];
   const { dataSource, take } = await createRecordingDataSource(dialect, entities);
-  const tx = { manager: dataSource.manager };
+  const { dialectErrors } = require('../libs/core/src/database/dialect');
+  const tx = { manager: dataSource.manager, errors: dialectErrors(dialect) };
   const bookings = new BookingsRepository(tx);
   const users = new UsersRepository(tx);
   const apiKeys = new ApiKeysRepository(tx);
   const members = new MembersRepository(tx);
   const { QuotaLedger } = require('../libs/core/src/rate-limit/quota-ledger');
-  const { dialectErrors } = require('../libs/core/src/database/dialect');
   // The ledger writes only through an initialized data source; the recording one never connects.
   const ready = new Proxy(dataSource, { get: (target, prop) => (prop === 'isInitialized' ? true : Reflect.get(target, prop)) });
   const quotas = new QuotaLedger(() => ready, dialectErrors(dialect));
@@ -60,6 +62,18 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
     [
       'capacity: give places back (BookingsRepository.releasePlaces)',
       () => bookings.releasePlaces(SESSION_ID, 2, NOW),
+    ],
+    [
+      'booking: the session, its venue and whether a venue-restricted caller may see the member, one read (BookingsRepository.findSessionForBooking)',
+      () => bookings.findSessionForBooking(SESSION_ID, members.visibleCondition(MEMBER_ID, [VENUE_ID], undefined)),
+    ],
+    [
+      'booking: the same read for a member user, who sees themself and their dependants (BookingsRepository.findSessionForBooking)',
+      () => bookings.findSessionForBooking(SESSION_ID, members.visibleCondition(MEMBER_ID, undefined, AFTER_ID)),
+    ],
+    [
+      'per-member cap: the first booking inserts its row counted; a row already there takes the conditional UPDATE (BookingsRepository.takeAllowance)',
+      () => bookings.takeAllowance(SESSION_ID, `member:${MEMBER_ID}`, 2, { maxActive: 3 }),
     ],
     [
       'availability: a day of sessions at a venue with their counters and held places, first page (BookingsRepository.listAvailability)',

@@ -18,6 +18,27 @@ EXEC sp_executesql
   -- values: @0 = 2, @1 = 2027-04-01T10:00:00.003Z, @2 = "5e55a0e1-0000-4000-8000-000000000001";
 GO
 
+-- query: booking: the session, its venue and whether a venue-restricted caller may see the member, one read (BookingsRepository.findSessionForBooking)
+EXEC sp_executesql
+  N'SELECT "s"."id" AS "s_id", "s"."venue_id" AS "s_venue_id", "s"."activity" AS "s_activity", "s"."starts_at" AS "s_starts_at", "s"."ends_at" AS "s_ends_at", "s"."capacity" AS "s_capacity", "s"."booked" AS "s_booked", "s"."status" AS "s_status", "s"."created_at" AS "s_created_at", "s"."updated_at" AS "s_updated_at", "v"."id" AS "v_id", "v"."name" AS "v_name", "v"."time_zone" AS "v_time_zone", "v"."active" AS "v_active", "v"."created_at" AS "v_created_at", "v"."updated_at" AS "v_updated_at", CASE WHEN EXISTS (SELECT 1 FROM "members" "visible_member" WHERE "visible_member"."id" = @0 AND "visible_member"."deleted_at" IS NULL AND EXISTS (SELECT 1 FROM "member_venues" "visible_member_venue" WHERE "visible_member_venue"."member_id" = "visible_member"."id" AND "visible_member_venue"."venue_id" IN (@1))) THEN 1 ELSE 0 END AS "member_visible" FROM "sessions" "s" INNER JOIN "venues" "v" ON "v"."id" = "s"."venue_id" WHERE "s"."id" = @2',
+  N'@0 varchar(8000), @1 varchar(8000), @2 varchar(8000)'
+  -- values: @0 = "e3be5000-0000-4000-8000-000000000005", @1 = "0e4e0e00-0000-4000-8000-000000000002", @2 = "5e55a0e1-0000-4000-8000-000000000001";
+GO
+
+-- query: booking: the same read for a member user, who sees themself and their dependants (BookingsRepository.findSessionForBooking)
+EXEC sp_executesql
+  N'SELECT "s"."id" AS "s_id", "s"."venue_id" AS "s_venue_id", "s"."activity" AS "s_activity", "s"."starts_at" AS "s_starts_at", "s"."ends_at" AS "s_ends_at", "s"."capacity" AS "s_capacity", "s"."booked" AS "s_booked", "s"."status" AS "s_status", "s"."created_at" AS "s_created_at", "s"."updated_at" AS "s_updated_at", "v"."id" AS "v_id", "v"."name" AS "v_name", "v"."time_zone" AS "v_time_zone", "v"."active" AS "v_active", "v"."created_at" AS "v_created_at", "v"."updated_at" AS "v_updated_at", CASE WHEN EXISTS (SELECT 1 FROM "members" "visible_member" WHERE "visible_member"."id" = @0 AND "visible_member"."deleted_at" IS NULL AND ("visible_member"."id" = @1 OR "visible_member"."guardian_id" = @1)) THEN 1 ELSE 0 END AS "member_visible" FROM "sessions" "s" INNER JOIN "venues" "v" ON "v"."id" = "s"."venue_id" WHERE "s"."id" = @2',
+  N'@0 varchar(8000), @1 varchar(8000), @2 varchar(8000)'
+  -- values: @0 = "e3be5000-0000-4000-8000-000000000005", @1 = "a17e4000-0000-4000-8000-000000000003", @2 = "5e55a0e1-0000-4000-8000-000000000001";
+GO
+
+-- query: per-member cap: the first booking inserts its row counted; a row already there takes the conditional UPDATE (BookingsRepository.takeAllowance)
+EXEC sp_executesql
+  N'INSERT INTO "session_allowances"("session_id", "subject", "active", "places", "created") VALUES (@0, @1, @2, @3, @4)',
+  N'@0 varchar(8000), @1 varchar(8000), @2 int, @3 int, @4 int'
+  -- values: @0 = "5e55a0e1-0000-4000-8000-000000000001", @1 = "member:e3be5000-0000-4000-8000-000000000005", @2 = 1, @3 = 2, @4 = 1;
+GO
+
 -- query: availability: a day of sessions at a venue with their counters and held places, first page (BookingsRepository.listAvailability)
 EXEC sp_executesql
   N'SELECT "s"."id" AS "id", "s"."venue_id" AS "venue_id", "s"."activity" AS "activity", "s"."starts_at" AS "starts_at", "s"."ends_at" AS "ends_at", "s"."capacity" AS "capacity", "s"."booked" AS "booked", "s"."status" AS "status", COALESCE(ht.held, 0) AS "held", COALESCE(ht.lapsed, 0) AS "lapsed" FROM "sessions" "s" LEFT JOIN (SELECT "h"."session_id" AS "session_id", SUM(CASE WHEN "h"."expires_at" > @0 THEN "h"."quantity" ELSE 0 END) AS "held", SUM(CASE WHEN "h"."expires_at" <= @0 THEN "h"."quantity" ELSE 0 END) AS "lapsed" FROM "holds" "h" WHERE "h"."status" = @1 AND "h"."venue_id" = @2 GROUP BY "h"."session_id") "ht" ON ht.session_id = "s"."id" WHERE "s"."venue_id" = @2 AND "s"."starts_at" >= @3 AND "s"."starts_at" < @4 AND "s"."status" = @5 ORDER BY "s"."starts_at" ASC, "s"."id" ASC OFFSET 0 ROWS FETCH NEXT 21 ROWS ONLY',

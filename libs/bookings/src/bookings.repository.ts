@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager, Repository, SelectQueryBuilder, UpdateQueryBuilder } from 'typeorm';
 import { insertIfAbsent, TransactionService, whereAfter } from '@aero/core';
+import type { MemberVisibilityCondition } from '@aero/members';
 import type { BookingStatus } from './booking.entity';
 import { BookingEntity } from './booking.entity';
 import { HoldEntity } from './hold.entity';
@@ -286,6 +287,29 @@ export class BookingsRepository {
     return { session: Object.assign(new SessionEntity(), session), venue: venueRow };
   }
 
+  /**
+   * The session a booking is for, with its venue and whether the caller may see the booked member, in the
+   * one read the booking needs anyway: the member's visibility rule (owned by the members feature) rides
+   * along as a `CASE WHEN EXISTS` column instead of a statement of its own.
+   */
+  async findSessionForBooking(
+    id: string,
+    member: MemberVisibilityCondition,
+  ): Promise<{ session: SessionEntity; venue: VenueEntity; memberVisible: boolean } | null> {
+    const { entities, raw } = await this.sessions
+      .createQueryBuilder('s')
+      .innerJoinAndMapOne('s.venueRow', VenueEntity, 'v', 'v.id = s.venueId')
+      .addSelect(`CASE WHEN ${member.sql} THEN 1 ELSE 0 END`, 'member_visible')
+      .where('s.id = :id', { id })
+      .setParameters(member.parameters)
+      .getRawAndEntities<{ member_visible: number | string }>();
+    const row = entities[0];
+    if (!row) return null;
+    const { venueRow, ...session } = row as SessionEntity & { venueRow: VenueEntity };
+    const memberVisible = Number(raw[0]?.member_visible) === 1;
+    return { session: Object.assign(new SessionEntity(), session), venue: venueRow, memberVisible };
+  }
+
   findSessionAt(venueId: string, activity: string, startsAt: Date): Promise<SessionEntity | null> {
     return this.sessions
       .createQueryBuilder('s')
@@ -411,13 +435,16 @@ export class BookingsRepository {
 
   /**
    * Counts one more open hold for the holder if it stays within `cap`; returns whether it did. One
-   * statement once the holder's row exists; when it matched nothing the row is inserted if absent (never
-   * racing another insert) and the UPDATE tried once more, which also answers a holder at its cap.
+   * statement once the holder's row exists; when it matched nothing the row is inserted, counted, if absent
+   * (never racing another insert), and only if it was there the UPDATE is tried once more.
    */
   async takeOpenHold(ownerKey: string, cap: number): Promise<boolean> {
     const take = async () => ((await holderHoldsSql.take(this.tx.manager, ownerKey, cap).execute()).affected ?? 0) === 1;
     if (await take()) return true;
-    await insertIfAbsent(this.tx.manager, this.tx.errors, HolderHoldsEntity, { ownerKey, openHolds: 0 });
+    // The holder's first hold inserts its row already counted; a row that was there is at its cap, or
+    // was inserted meanwhile by a concurrent first hold: the UPDATE, once more, answers both.
+    if (cap >= 1 && (await insertIfAbsent(this.tx.manager, this.tx.errors, HolderHoldsEntity, { ownerKey, openHolds: 1 })))
+      return true;
     return take();
   }
 
@@ -447,13 +474,17 @@ export class BookingsRepository {
 
   /** Takes one booking or hold of `places` within `limits`; returns whether the limits had room. */
   async takeAllowance(sessionId: string, subject: string, places: number, limits: AllowanceLimits): Promise<boolean> {
-    await insertIfAbsent(this.tx.manager, this.tx.errors, SessionAllowanceEntity, {
-      sessionId,
-      subject,
-      active: 0,
-      places: 0,
-      created: 0,
-    });
+    // Counts never go below zero, so a take that does not fit a fresh row fits no row.
+    const fitsFresh =
+      1 <= limits.maxActive &&
+      (limits.maxPlaces === undefined || places <= limits.maxPlaces) &&
+      (limits.maxCreated === undefined || 1 <= limits.maxCreated);
+    if (!fitsFresh) return false;
+    // A subject's first take on a session (a member's first booking there: the common case) inserts its row
+    // already counted, one statement; when the row is there (or a concurrent first take wins the insert) the
+    // conditional UPDATE decides, which queues behind that writer's row lock as before.
+    const first = { sessionId, subject, active: 1, places, created: 1 };
+    if (await insertIfAbsent(this.tx.manager, this.tx.errors, SessionAllowanceEntity, first)) return true;
     const result = await allowanceSql.take(this.tx.manager, sessionId, subject, places, limits).execute();
     return (result.affected ?? 0) === 1;
   }

@@ -10,7 +10,6 @@ import type { BookingsRepository } from './bookings.repository';
 import { BookingsService, newReference } from './bookings.service';
 import type { CapacityService } from './capacity.service';
 import type { HoldsService } from './holds.service';
-import type { SessionsService } from './sessions.service';
 
 const staff: Principal = { kind: 'user', id: 'u-staff', roles: ['staff'], scopes: [] };
 const parent: Principal = { kind: 'user', id: 'u-parent', roles: ['member'], scopes: [], memberId: 'm1' };
@@ -37,7 +36,7 @@ function booking(overrides: Partial<BookingEntity> = {}): BookingEntity {
   };
 }
 
-function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: boolean } = {}) {
+function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: boolean; checkInMatches?: boolean } = {}) {
   const repo = {
     findBooking: jest.fn().mockResolvedValue(found),
     findSession: jest
@@ -45,7 +44,7 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
       .mockResolvedValue({ id: 's1', endsAt: new Date(found.sessionStartsAt.getTime() + HOUR) }),
     findVenuesByIds: jest.fn().mockResolvedValue([{ id: 'v1', timeZone: 'America/Toronto' }]),
     cancelBooking: jest.fn().mockResolvedValue(opts.cancelMatches ?? true),
-    checkInBooking: jest.fn().mockResolvedValue(true),
+    checkInBooking: jest.fn().mockResolvedValue(opts.checkInMatches ?? true),
     releaseAllowance: jest.fn().mockResolvedValue(undefined),
   };
   const capacity = { release: jest.fn().mockResolvedValue(undefined) };
@@ -57,7 +56,6 @@ function setup(found: BookingEntity, opts: { waiver?: boolean; cancelMatches?: b
   const events = { record: jest.fn().mockResolvedValue(undefined) };
   const service = new BookingsService(
     repo as unknown as BookingsRepository,
-    {} as SessionsService,
     {} as HoldsService,
     capacity as unknown as CapacityService,
     members as unknown as MembersService,
@@ -129,6 +127,27 @@ describe('BookingsService rules', () => {
     await service.checkIn(staff, 'b1');
     expect(members.waiverValidOn).not.toHaveBeenCalled();
     expect(repo.checkInBooking).not.toHaveBeenCalled();
+  });
+
+  it('answers a cancel from what it wrote, reading the booking once', async () => {
+    const { service, repo, events } = setup(booking());
+    const cancelled = await service.cancel(staff, 'b1');
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String), quantity: 2 });
+    expect(repo.findBooking).toHaveBeenCalledTimes(1);
+    expect(events.record).toHaveBeenCalledWith('booking.cancelled', expect.objectContaining({ data: cancelled }));
+  });
+
+  it('announces a check-in only when this call made it; a concurrent one answers as stored', async () => {
+    const mine = setup(booking({ sessionStartsAt: new Date(Date.now() + HOUR) }));
+    const checkedIn = await mine.service.checkIn(staff, 'b1');
+    expect(checkedIn.checkedInAt).toEqual(expect.any(String));
+    expect(mine.repo.findBooking).toHaveBeenCalledTimes(1);
+    expect(mine.events.record).toHaveBeenCalledTimes(1);
+    // Another request checked in (or cancelled) between the read and the conditional UPDATE.
+    const raced = setup(booking({ sessionStartsAt: new Date(Date.now() + HOUR) }), { checkInMatches: false });
+    await raced.service.checkIn(staff, 'b1');
+    expect(raced.repo.findBooking).toHaveBeenCalledTimes(2);
+    expect(raced.events.record).not.toHaveBeenCalled();
   });
 
   it('makes short references without look-alike characters', () => {

@@ -15,7 +15,7 @@ import { CapacityService } from './capacity.service';
 import type { BookingCreateDto, BookingQueryDto, BookingResponseDto } from './dto/booking.dto';
 import { isDateOnly } from './dto/validators';
 import { HoldsService } from './holds.service';
-import { SessionsService } from './sessions.service';
+import type { SessionEntity } from './session.entity';
 import { addDays, formatLocal } from './time-zone';
 import type { VenueEntity } from './venue.entity';
 
@@ -40,7 +40,6 @@ export function newReference(): string {
 export class BookingsService {
   constructor(
     private readonly repo: BookingsRepository,
-    private readonly sessions: SessionsService,
     private readonly holds: HoldsService,
     private readonly capacity: CapacityService,
     private readonly members: MembersService,
@@ -59,10 +58,17 @@ export class BookingsService {
           if (existing) throw this.externalRefTaken(existing.id);
         }
         const now = new Date();
-        const { session, venue } = await this.sessions.findVisible(principal, dto.sessionId);
+        // One read: the session, its venue, and whether the caller may see the member (no read of its own).
+        const found = await this.repo.findSessionForBooking(
+          dto.sessionId,
+          this.members.visibilityCondition(principal, dto.memberId),
+        );
+        if (!found || !canAccessVenue(principal, found.session.venueId))
+          throw new AppError(BookingsProblems.sessionNotFound, 'No such session.');
+        const { session, venue } = found;
         if (!venue.active)
           throw new AppError(BookingsProblems.venueInactive, 'This venue is not taking bookings.');
-        await this.members.assertVisible(principal, dto.memberId);
+        if (!found.memberVisible) throw this.members.memberNotFound();
         // The database decides the per-member limit, as it does capacity (allowance first: the lock order).
         const max = this.config.bookings.maxActivePerMemberSession;
         if (!(await this.repo.takeAllowance(session.id, memberSubject(dto.memberId), dto.quantity, { maxActive: max }))) {
@@ -72,7 +78,7 @@ export class BookingsService {
             { limit: max },
           );
         }
-        if (dto.holdId) await this.convertHold(principal, dto, now);
+        if (dto.holdId) await this.convertHold(principal, dto, session, now);
         else await this.capacity.take(session, dto.quantity, now);
         const booking = Object.assign(new Booking(), {
           id: randomUUID(),
@@ -177,7 +183,8 @@ export class BookingsService {
         if (await this.repo.cancelBooking(booking.id, now)) {
           await this.repo.releaseAllowance(booking.sessionId, memberSubject(booking.memberId), booking.quantity);
           await this.capacity.release(booking.sessionId, booking.quantity, now);
-          const cancelled = await this.reload(booking);
+          // The conditional UPDATE matched the row as read: what it wrote is known, nothing is read back.
+          const cancelled = await this.respond({ ...booking, status: 'cancelled', cancelledAt: now });
           await this.events.record('booking.cancelled', { venueId: booking.venueId, actor: principal, data: cancelled });
           return cancelled;
         }
@@ -215,8 +222,9 @@ export class BookingsService {
             { memberId: booking.memberId },
           );
         }
-        await this.repo.checkInBooking(booking.id, now);
-        const checkedIn = await this.reload(booking);
+        // Only the call that checked in announces it; a concurrent check-in or cancel answers as stored.
+        if (!(await this.repo.checkInBooking(booking.id, now))) return this.reload(booking);
+        const checkedIn = await this.respond({ ...booking, checkedInAt: now });
         await this.events.record('booking.checked_in', { venueId: booking.venueId, actor: principal, data: checkedIn });
         return checkedIn;
       }
@@ -224,12 +232,12 @@ export class BookingsService {
     });
   }
 
-  private async convertHold(principal: Principal, dto: BookingCreateDto, now: Date): Promise<void> {
+  /** `session` is the booking's, already read and checked visible (no second read). */
+  private async convertHold(principal: Principal, dto: BookingCreateDto, session: SessionEntity, now: Date): Promise<void> {
     const hold = await this.holds.findUsable(principal, dto.holdId as string);
     if (hold.sessionId !== dto.sessionId) {
       throw new AppError(BookingsProblems.holdNotActive, 'The hold is for another session.');
     }
-    const { session } = await this.sessions.findVisible(principal, dto.sessionId);
     if (hold.status !== 'active') {
       throw new AppError(BookingsProblems.holdNotActive, `The hold is ${hold.status}.`, {
         holdStatus: hold.status,
@@ -262,8 +270,11 @@ export class BookingsService {
   }
 
   private async reload(booking: BookingEntity): Promise<BookingResponseDto> {
-    const fresh = (await this.repo.findBooking(booking.id)) as BookingEntity;
-    return toBookingResponse(fresh, (await this.venuesOf([fresh])).get(fresh.venueId));
+    return this.respond((await this.repo.findBooking(booking.id)) as BookingEntity);
+  }
+
+  private async respond(booking: BookingEntity): Promise<BookingResponseDto> {
+    return toBookingResponse(booking, (await this.venuesOf([booking])).get(booking.venueId));
   }
 
   private async venuesOf(bookings: BookingEntity[]): Promise<Map<string, VenueEntity>> {

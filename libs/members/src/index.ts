@@ -5,6 +5,7 @@ export * from './dto/member-update.dto';
 export * from './dto/membership-update.dto';
 export * from './dto/waiver-create.dto';
 export { isMemberScoped } from './member-scope';
+export type { MemberVisibilityCondition } from './member-visibility';
 export type { MembershipStatus } from './member.entity';
 export * from './members.errors';
 export * from './members.module';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository, SelectQueryBuilder } from 'typeorm';
 import { insertIfAbsent, PreparedSelect, TransactionService, whereAfter } from '@aero/core';
+import type { MemberVisibilityCondition } from './member-visibility';
 import { MemberVenueEntity } from './member-venue.entity';
 import { MemberEntity } from './member.entity';
 import { WaiverEntity } from './waiver.entity';
@@ -101,6 +102,9 @@ const FIND_LIVE = new PreparedSelect<MemberEntity>(
   ['id'],
 );
 
+/** The visibility condition's SQL per data source and shape (see `visibleCondition`). */
+const VISIBLE_SQL = new WeakMap<object, Map<string, string>>();
+
 /** The only code in the members feature that knows TypeORM. */
 @Injectable()
 export class MembersRepository {
@@ -132,9 +136,50 @@ export class MembersRepository {
     return qb.getOne();
   }
 
+  /**
+   * `EXISTS (…)`: member `id` is live, known at one of `venueIds` (when given; none means nobody) and, with
+   * `ownerId` (a member user; null when the user has no profile), that member or one of their dependants.
+   */
+  visibleCondition(id: string, venueIds: string[] | undefined, ownerId: string | null | undefined): MemberVisibilityCondition {
+    if (ownerId === null || venueIds?.length === 0) return { sql: '1 = 0', parameters: {} };
+    const parameters: Record<string, unknown> = { visibleMemberId: id };
+    if (ownerId !== undefined) parameters.visibleOwnerId = ownerId;
+    if (venueIds !== undefined) parameters.visibleVenueIds = venueIds;
+    // Four shapes, each rendered once per data source: the venue list stays a named parameter here and is
+    // expanded by the statement that carries the condition.
+    const shape = `${ownerId !== undefined ? 'owner' : ''}|${venueIds !== undefined ? 'venues' : ''}`;
+    const rendered = (VISIBLE_SQL.get(this.tx.manager.connection) ?? new Map<string, string>()).get(shape);
+    return { sql: rendered ?? this.renderVisibleCondition(shape, ownerId !== undefined, venueIds !== undefined), parameters };
+  }
+
+  private renderVisibleCondition(shape: string, byOwner: boolean, byVenue: boolean): string {
+    const qb = this.members
+      .createQueryBuilder('visible_member')
+      .select('1')
+      .where('visible_member.id = :visibleMemberId')
+      .andWhere('visible_member.deletedAt IS NULL');
+    if (byOwner) qb.andWhere('(visible_member.id = :visibleOwnerId OR visible_member.guardianId = :visibleOwnerId)');
+    if (byVenue) {
+      const known = qb
+        .subQuery()
+        .select('1')
+        .from(MemberVenueEntity, 'visible_member_venue')
+        .where('visible_member_venue.memberId = visible_member.id')
+        .andWhere('visible_member_venue.venueId IN (:...visibleVenueIds)')
+        .getQuery();
+      qb.andWhere(`EXISTS ${known}`);
+    }
+    const sql = `EXISTS (${qb.getQuery()})`;
+    const connection = this.tx.manager.connection;
+    const shapes = VISIBLE_SQL.get(connection) ?? new Map<string, string>();
+    shapes.set(shape, sql);
+    VISIBLE_SQL.set(connection, shapes);
+    return sql;
+  }
+
   /** Records that the member is known at the venue (home venue, or a booking there); idempotent. */
-  linkVenue(memberId: string, venueId: string): Promise<void> {
-    return insertIfAbsent(this.tx.manager, this.tx.errors, MemberVenueEntity, { memberId, venueId });
+  async linkVenue(memberId: string, venueId: string): Promise<void> {
+    await insertIfAbsent(this.tx.manager, this.tx.errors, MemberVenueEntity, { memberId, venueId });
   }
 
   /** Ids of live dependants of a guardian. */

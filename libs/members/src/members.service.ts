@@ -11,6 +11,7 @@ import type { MemberUpdateDto } from './dto/member-update.dto';
 import type { MembershipUpdateDto } from './dto/membership-update.dto';
 import type { WaiverCreateDto } from './dto/waiver-create.dto';
 import { isMemberScoped } from './member-scope';
+import type { MemberVisibilityCondition } from './member-visibility';
 import type { MembershipStatus } from './member.entity';
 import { MemberEntity } from './member.entity';
 import { MembersProblems } from './members.errors';
@@ -330,6 +331,20 @@ export class MembersService {
   /** Throws 404 member-not-found unless the member exists, is not deleted, and the caller may see them. */
   async assertVisible(principal: Principal, memberId: string): Promise<void> {
     await this.findVisible(principal, memberId);
+  }
+
+  /**
+   * The rule of `assertVisible` as a condition for another feature's statement (a booking folds it into
+   * the session read it needs anyway); when it is false, throw `memberNotFound()`.
+   */
+  visibilityCondition(principal: Principal, memberId: string): MemberVisibilityCondition {
+    const ownerId = isMemberScoped(principal) ? (principal.memberId ?? null) : undefined;
+    return this.repo.visibleCondition(memberId, principal.venueIds, ownerId);
+  }
+
+  /** The 404 a member the caller may not see gets, whoever checked. */
+  memberNotFound(): AppError {
+    return this.notFound();
   }
 
   /** The member ids a member-scoped caller may see (self and dependants); undefined when unrestricted. */

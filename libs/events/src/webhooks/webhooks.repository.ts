@@ -148,8 +148,8 @@ export class WebhooksRepository {
 
   // --- deliveries -----------------------------------------------------------------
 
-  insertDeliveryIfAbsent(delivery: WebhookDeliveryEntity): Promise<void> {
-    return insertIfAbsent(this.m, this.tx.errors, WebhookDeliveryEntity, delivery);
+  async insertDeliveryIfAbsent(delivery: WebhookDeliveryEntity): Promise<void> {
+    await insertIfAbsent(this.m, this.tx.errors, WebhookDeliveryEntity, delivery);
   }
 
   /** Endpoints (enabled) with at least one delivery due now. */
