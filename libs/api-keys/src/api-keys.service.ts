@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
+import { AppConfig, AppError, ReadDataSource, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal, Scope } from '@aero/auth';
 import { actorFromTag, CredentialLifecycle, EventsService } from '@aero/events';
@@ -44,6 +44,7 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly cache: ApiKeyCache,
     private readonly events: EventsService,
+    private readonly reader: ReadDataSource,
     /** Told when a key stops acting (disabled, revoked), in the same transaction: its webhook endpoints are disabled. */
     @Optional() private readonly lifecycle?: CredentialLifecycle,
   ) {}
@@ -63,7 +64,8 @@ export class ApiKeysService {
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyDto>> {
     const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
-    const rows = await this.tx.read(() => this.keys.listPage(limit, after));
+    // An admin listing tolerates the replica's bounded staleness; a single key (get) stays on the primary.
+    const rows = await this.reader.read(() => this.tx.read(() => this.keys.listPage(limit, after)));
     const now = new Date();
     return this.tx.cursors.page(rows, limit, (row) => toApiKeyDto(row, now), (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { TransactionService } from '@aero/core';
+import { ReadDataSource, TransactionService } from '@aero/core';
 import { EventEntity, EventSequencerEntity } from './event.entity';
 
 export interface EventRowFilter {
@@ -12,20 +12,23 @@ export interface EventRowFilter {
 
 /**
  * The only code that knows the events tables. Writes go through the caller's transaction (the manager
- * TransactionService keeps in AsyncLocalStorage); reads through `reader`, the one seam a read replica
- * can be put behind.
+ * TransactionService keeps in AsyncLocalStorage); feed reads through `reader`: the read replica inside
+ * `ReadDataSource.read`, the primary elsewhere.
  */
 @Injectable()
 export class EventsRepository {
-  constructor(private readonly tx: TransactionService) {}
+  constructor(
+    private readonly tx: TransactionService,
+    private readonly replica: ReadDataSource,
+  ) {}
 
   private get manager(): EntityManager {
     return this.tx.manager;
   }
 
-  /** Manager for feed reads (the primary today). */
+  /** Manager for feed reads: the replica's inside `ReadDataSource.read` while it serves, else the primary's. */
   private get reader(): EntityManager {
-    return this.tx.manager;
+    return this.replica.manager;
   }
 
   /** One INSERT, in the current transaction; `seq` is left to the identity and not read back. */
@@ -111,6 +114,15 @@ export class EventsRepository {
       qb.andWhere('e.venue_id IN (:...venueIds)', { venueIds: filter.venueIds });
     }
     return qb.getMany();
+  }
+
+  /** The highest feed position this server has (0 before any event): how far its feed reaches. */
+  async highestPosition(): Promise<number> {
+    const raw = await this.reader
+      .createQueryBuilder(EventEntity, 'e')
+      .select('MAX(e.position)', 'last')
+      .getRawOne<{ last: string | number | null }>();
+    return raw?.last === null || raw?.last === undefined ? 0 : Number(raw.last);
   }
 
   /** Deletes up to `batch` stamped rows that occurred before `before`; returns how many went. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppConfig, TransactionService } from '@aero/core';
+import { AppConfig, ReadDataSource, TransactionService } from '@aero/core';
 import type { EventEntity } from './event.entity';
 import type { EventResponseDto } from './event.dto';
 import type { EventActor, EventData, EventType } from './event-types';
@@ -39,6 +39,7 @@ export class EventsService {
     private readonly repo: EventsRepository,
     private readonly tx: TransactionService,
     private readonly config: AppConfig,
+    private readonly reader: ReadDataSource,
   ) {}
 
   /**
@@ -87,7 +88,15 @@ export class EventsService {
    */
   async listAfter(position: number, limit: number, filter: EventsFilter = {}): Promise<PositionedEvent[]> {
     await this.sequence();
-    const rows = await this.tx.read(() => this.repo.listAfter(position, limit, filter));
+    // The replica may answer (bounded staleness). Its feed is a prefix of the primary's: positions are handed
+    // out under the sequencer's lock and committed in that order, and a replica replays commits in order, so
+    // a page from it is the primary's page of a moment ago, shorter perhaps, never with a hole. A cursor from
+    // a fresher page (the primary's, another instance's) can lie past everything the replica has: an empty
+    // page there would send the caller back in time, so the primary answers it.
+    const rows = await this.reader.read(
+      () => this.tx.read(() => this.repo.listAfter(position, limit, filter)),
+      async (page) => page.length > 0 || position === 0 || (await this.repo.highestPosition()) >= position,
+    );
     return rows.map((row) => ({ position: row.position as number, event: toEventResponse(row) }));
   }
 

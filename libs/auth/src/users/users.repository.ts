@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
-import { TransactionService, whereAfter } from '@aero/core';
+import { ReadDataSource, TransactionService, whereAfter } from '@aero/core';
 import { UserEntity } from './user.entity';
 
 /** The only code that knows how users are stored. */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly tx: TransactionService) {}
+  constructor(
+    private readonly tx: TransactionService,
+    private readonly reader: ReadDataSource,
+  ) {}
 
   private get repo(): Repository<UserEntity> {
     return this.tx.manager.getRepository(UserEntity);
@@ -34,9 +37,9 @@ export class UsersRepository {
     return this.repo.findOneBy({ email });
   }
 
-  /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows. */
+  /** Keyset page ordered by (created_at, id); fetches `limit + 1` rows; on the read replica inside `reader.read`. */
   listPage(limit: number, after?: { createdAt: Date; id: string }): Promise<UserEntity[]> {
-    const query = this.repo.createQueryBuilder('u');
+    const query = this.reader.manager.getRepository(UserEntity).createQueryBuilder('u');
     whereAfter(query, 'u.created_at', 'u.id', after && { sort: after.createdAt, id: after.id });
     return query.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').take(limit + 1).getMany();
   }

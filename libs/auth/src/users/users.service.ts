@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Optional } from '@nestjs/common';
-import { AppError, CoreProblems, TransactionService } from '@aero/core';
+import { AppError, CoreProblems, ReadDataSource, TransactionService } from '@aero/core';
 import type { Page } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { PasswordService } from '../passwords/password.service';
@@ -30,6 +30,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly sessions: SessionsService,
+    private readonly reader: ReadDataSource,
     @Optional() private readonly events?: UserEventSink,
   ) {}
 
@@ -81,7 +82,8 @@ export class UsersService {
 
   async list(limit: number, cursor?: string): Promise<Page<UserDto>> {
     const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
-    const rows = await this.tx.read(() => this.users.listPage(limit, after));
+    // An admin listing tolerates the replica's bounded staleness; sign-in and a single user stay on the primary.
+    const rows = await this.reader.read(() => this.tx.read(() => this.users.listPage(limit, after)));
     return this.tx.cursors.page(rows, limit, toUserDto, (u) => ({ createdAt: u.createdAt.toISOString(), id: u.id }));
   }
 

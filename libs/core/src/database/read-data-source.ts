@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpException, Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -8,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../errors/app-error';
 import { MetricsService } from '../metrics/metrics.service';
+import { replicaScope } from './replica-scope';
 
 /** Where stale-tolerant reads go right now. */
 export type ReplicaState = 'none' | 'up' | 'lagging' | 'down';
@@ -45,7 +45,7 @@ export const REPLICA_LAG_SQL = {
 @Injectable()
 export class ReadDataSource implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('ReadReplica');
-  private readonly scope = new AsyncLocalStorage<EntityManager>();
+  private readonly scope = replicaScope;
   private current: ReplicaState;
   private lag?: number;
   private timer?: NodeJS.Timeout;
@@ -77,8 +77,19 @@ export class ReadDataSource implements OnApplicationBootstrap, OnModuleDestroy {
     return this.scope.getStore() ?? this.dataSource.manager;
   }
 
-  /** Runs read-only `work` on the replica when it is up and fresh enough, else on the primary. */
-  async read<T>(work: () => Promise<T>): Promise<T> {
+  /** Whether the current read runs on the replica (inside `read`, while the replica serves it). */
+  get onReplica(): boolean {
+    return this.scope.getStore() !== undefined;
+  }
+
+  /**
+   * Runs read-only `work` on the replica when it is up and fresh enough, else on the primary. `seen`, when
+   * given, is asked on the replica (its `manager` still the replica's) whether the replica has caught up
+   * with what the caller already knows (a cursor from a fresher page, say); false answers from the
+   * primary (`db_replica_fallbacks_total{reason="behind"}`). Inside the replica's scope the transaction
+   * service's reads skip the primary's circuit breaker: only the primary's own failures count there.
+   */
+  async read<T>(work: () => Promise<T>, seen?: (result: T) => Promise<boolean>): Promise<T> {
     if (this.current !== 'up' || this.scope.getStore()) {
       if (this.current === 'lagging' || this.current === 'down')
         this.fallbacks?.inc({ reason: this.current });
@@ -93,8 +104,12 @@ export class ReadDataSource implements OnApplicationBootstrap, OnModuleDestroy {
       this.markDown(error as Error, 'connect');
       return work();
     }
+    let answer: { value: T } | undefined;
     try {
-      return await this.scope.run(runner.manager, work);
+      answer = await this.scope.run(runner.manager, async () => {
+        const value = await work();
+        return !seen || (await seen(value)) ? { value } : undefined;
+      });
     } catch (error) {
       // The work only reads: what failed on the replica is asked of the primary. The caller's own errors
       // (not found, forbidden) are the same on either server and are passed on.
@@ -104,6 +119,9 @@ export class ReadDataSource implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       await runner.release().catch(() => undefined);
     }
+    if (answer) return answer.value;
+    this.fallbacks?.inc({ reason: 'behind' });
+    return work();
   }
 
   async onApplicationBootstrap(): Promise<void> {

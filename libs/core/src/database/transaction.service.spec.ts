@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/app-config';
 import type { DbType } from '../config/env.dto';
 import { AppError } from '../errors/app-error';
 import { CoreProblems } from '../errors/problem-types';
+import { replicaScope } from './replica-scope';
 import { backoffMs, DATABASE_RETRY_AFTER_SECONDS, TransactionService } from './transaction.service';
 
 const deadlock = (): Error => Object.assign(new Error('deadlock detected'), { code: '40P01' });
@@ -198,6 +199,20 @@ describe('TransactionService: faults are 503, never 500', () => {
     const error = await rejectionOf(tx.run(async () => 'x'));
     expect(ds.transactions).toBe(before);
     expect(error).toMatchObject({ status: 503, problem: CoreProblems.databaseUnavailable });
+  });
+
+  it('leaves read replica failures to the replica seam: the primary breaker neither counts them nor answers 503', async () => {
+    const tx = service(new FakeDataSource(), 'postgres', 0);
+    const replica = { label: 'replica' } as unknown as EntityManager;
+    const errors: unknown[] = [];
+    for (let i = 0; i < 10; i++) {
+      errors.push(await rejectionOf(replicaScope.run(replica, () => tx.read(() => Promise.reject(refused())))));
+    }
+    expect(errors.every((error) => !(error instanceof AppError) && (error as { code?: string }).code === 'ECONNREFUSED')).toBe(true);
+    expect(tx.breaker.state).toBe('closed');
+    // The primary's own failures still count, and still answer 503.
+    const onPrimary = await rejectionOf(tx.read(() => Promise.reject(refused())));
+    expect(onPrimary).toMatchObject({ status: 503 });
   });
 });
 

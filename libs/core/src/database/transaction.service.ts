@@ -15,6 +15,7 @@ import type { DialectErrors } from './dialect';
 import { dialectErrors } from './dialect';
 import { CursorCodec } from '../pagination/pagination';
 import { DatabaseBreaker, DatabaseCircuitOpenError, RetryBudget } from './resilience';
+import { onReadReplica } from './replica-scope';
 
 export interface TransactionOptions {
   isolation?: IsolationLevel;
@@ -167,9 +168,15 @@ export class TransactionService {
 
   /**
    * Runs a read outside any transaction, translating "database down" into a 503 like `run` does. A read whose
-   * pooled connection was dropped runs once more on a fresh connection, like a transaction.
+   * pooled connection was dropped runs once more on a fresh connection, like a transaction. Inside
+   * `ReadDataSource.read` on the replica it runs as is: the replica's failures neither count towards the
+   * primary's breaker nor reach the client (the seam answers from the primary, through here, instead).
    */
-  async read<T>(work: () => Promise<T>): Promise<T> {
+  read<T>(work: () => Promise<T>): Promise<T> {
+    return onReadReplica() ? work() : this.guarded(work);
+  }
+
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
     const dropped = (error: unknown) => this.errors.isDroppedConnection(error);
     try {
       return await this.breaker.execute(work, dropped);
@@ -192,7 +199,7 @@ export class TransactionService {
    * caller's is (an insert guarded by a unique key, a conditional update on an owner token, a delete).
    */
   write<T>(work: () => Promise<T>): Promise<T> {
-    return this.read(work);
+    return this.guarded(work);
   }
 
   /**

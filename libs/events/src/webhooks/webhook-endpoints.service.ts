@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
-import { AppConfig, AppError, TransactionService, ValidationProblem } from '@aero/core';
+import { AppConfig, AppError, ReadDataSource, TransactionService, ValidationProblem } from '@aero/core';
 import type { Page } from '@aero/core';
 import type { Principal } from '@aero/auth';
 import { isAdmin } from '@aero/auth';
@@ -43,6 +43,7 @@ export class WebhookEndpointsService implements OnModuleInit {
     private readonly repo: WebhooksRepository,
     private readonly events: EventsService,
     private readonly credentials: CredentialLifecycle,
+    private readonly reader: ReadDataSource,
   ) {
     this.box = new WebhookSecretBox(config.webhooks.secretKey);
   }
@@ -99,7 +100,8 @@ export class WebhookEndpointsService implements OnModuleInit {
     const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
     const owner = ownerOf(caller);
     const filter = owner.seesAll ? {} : { ownerKind: owner.kind, ownerId: owner.id };
-    const rows = await this.tx.read(() => this.repo.listEndpoints(filter, limit, after));
+    // Listings tolerate the replica's bounded staleness; one endpoint (get, and every write) stays on the primary.
+    const rows = await this.reader.read(() => this.tx.read(() => this.repo.listEndpoints(filter, limit, after)));
     return this.tx.cursors.page(rows, limit, toEndpointDto, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
   }
 
@@ -170,9 +172,13 @@ export class WebhookEndpointsService implements OnModuleInit {
   async deliveries(id: string, caller: WebhookCaller, limit: number, cursor?: string, status?: string): Promise<Page<WebhookDeliveryDto>> {
     await this.visible(id, caller);
     const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
-    const rows = await this.tx.read(() => this.repo.listDeliveries(id, limit, after, status));
-    const shown = rows.slice(0, limit);
-    const attempts = await this.tx.read(() => this.repo.attemptsOf(shown.map((d) => d.id)));
+    // The delivery log is a listing: the replica may answer it, deliveries and their attempts from one server.
+    const { rows, attempts } = await this.reader.read(() =>
+      this.tx.read(async () => {
+        const page = await this.repo.listDeliveries(id, limit, after, status);
+        return { rows: page, attempts: await this.repo.attemptsOf(page.slice(0, limit).map((d) => d.id)) };
+      }),
+    );
     const byDelivery = new Map<string, WebhookAttemptEntity[]>();
     for (const attempt of attempts) byDelivery.set(attempt.deliveryId, [...(byDelivery.get(attempt.deliveryId) ?? []), attempt]);
     return this.tx.cursors.page(

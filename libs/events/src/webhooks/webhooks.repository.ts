@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { insertIfAbsent, TransactionService, whereAfter } from '@aero/core';
+import { insertIfAbsent, ReadDataSource, TransactionService, whereAfter } from '@aero/core';
 import { EventSequencerEntity } from '../event.entity';
 import { claimDueSql, lockEndpointSql } from './webhook-claim-sql';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook-endpoint.entity';
@@ -19,7 +19,10 @@ export interface KeysetAfter {
 /** The only code that knows the webhook tables. */
 @Injectable()
 export class WebhooksRepository {
-  constructor(private readonly tx: TransactionService) {}
+  constructor(
+    private readonly tx: TransactionService,
+    private readonly reader: ReadDataSource,
+  ) {}
 
   private get m(): EntityManager {
     return this.tx.manager;
@@ -52,8 +55,9 @@ export class WebhooksRepository {
     await this.m.createQueryBuilder().delete().from(WebhookEndpointEntity).where('id = :id', { id }).execute();
   }
 
+  /** Keyset page (listings, on the read replica inside `reader.read`). */
   listEndpoints(owner: EndpointOwnerFilter, limit: number, after?: KeysetAfter): Promise<WebhookEndpointEntity[]> {
-    const qb = this.m
+    const qb = this.reader.manager
       .createQueryBuilder(WebhookEndpointEntity, 'w')
       .orderBy('w.created_at', 'ASC')
       .addOrderBy('w.id', 'ASC')
@@ -222,8 +226,9 @@ export class WebhooksRepository {
     await this.m.createQueryBuilder().insert().into(WebhookAttemptEntity).values(attempt).updateEntity(false).execute();
   }
 
+  /** Keyset page, newest first (listings, on the read replica inside `reader.read`). */
   listDeliveries(endpointId: string, limit: number, after?: KeysetAfter, status?: string): Promise<WebhookDeliveryEntity[]> {
-    const qb = this.m
+    const qb = this.reader.manager
       .createQueryBuilder(WebhookDeliveryEntity, 'd')
       .where('d.endpoint_id = :endpointId', { endpointId })
       .orderBy('d.created_at', 'DESC')
@@ -236,7 +241,7 @@ export class WebhooksRepository {
 
   attemptsOf(deliveryIds: string[]): Promise<WebhookAttemptEntity[]> {
     if (deliveryIds.length === 0) return Promise.resolve([]);
-    return this.m
+    return this.reader.manager
       .createQueryBuilder(WebhookAttemptEntity, 'a')
       .where('a.delivery_id IN (:...deliveryIds)', { deliveryIds })
       .orderBy('a.number', 'ASC')
