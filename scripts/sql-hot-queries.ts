@@ -43,15 +43,16 @@ export async function renderHotQueries(dialect: DbType): Promise<HotQuery[]> {
   const { dialectErrors } = require('../libs/core/src/database/dialect');
   const tx = { manager: dataSource.manager, errors: dialectErrors(dialect) };
   const bookings = new BookingsRepository(tx);
-  const users = new UsersRepository(tx);
-  const apiKeys = new ApiKeysRepository(tx);
+  // Listings read through the replica seam; here it is the same recording connection.
+  const users = new UsersRepository(tx, tx);
+  const apiKeys = new ApiKeysRepository(tx, tx);
   const members = new MembersRepository(tx);
   const { QuotaLedger } = require('../libs/core/src/rate-limit/quota-ledger');
   // The ledger writes only through an initialized data source; the recording one never connects.
   const ready = new Proxy(dataSource, { get: (target, prop) => (prop === 'isInitialized' ? true : Reflect.get(target, prop)) });
   const quotas = new QuotaLedger(() => ready, dialectErrors(dialect));
-  const events = new EventsRepository(tx);
-  const webhooks = new WebhooksRepository(tx);
+  const events = new EventsRepository(tx, tx);
+  const webhooks = new WebhooksRepository(tx, tx);
   const day = { from: new Date('2027-04-01T04:00:00.000Z'), to: new Date('2027-04-02T04:00:00.000Z') };
 
   const queries: [string, () => Promise<unknown>][] = [
