@@ -32,7 +32,7 @@ describe('members (e2e)', () => {
       membership: { plan: null, status: 'none', validUntil: null },
       version: 1,
     });
-    expect(res.headers.etag).toBe('"1"');
+    expect(res.headers.etag).toBe('W/"1"');
     const dup = await t.http
       .post('/v1/members')
       .set(staff)
@@ -66,7 +66,7 @@ describe('members (e2e)', () => {
       .set('If-Match', etag)
       .send({ phone: '+44 20 7946 0000' })
       .expect(200);
-    expect(first.headers.etag).toBe('"2"');
+    expect(first.headers.etag).toBe('W/"2"');
     const stale = await t.http
       .patch(`/v1/members/${id}`)
       .set(staff)

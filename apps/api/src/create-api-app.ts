@@ -39,8 +39,8 @@ export async function createApiApp(
   answerClientErrors(app.getHttpServer() as Server);
   app.set('trust proxy', config.http.trustProxy);
   app.set('x-powered-by', false);
-  // A strong ETag (hash of the body) on every JSON response that has none of its own (members send their
-  // version); Express answers a matching If-None-Match on GET/HEAD with 304.
+  // Resources with a version or updatedAt set a weak ETag from it (no hashing); only the rest get a strong
+  // ETag hashed from the body. Either way Express answers a matching If-None-Match (weak comparison) with 304.
   app.set('etag', 'strong');
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, log, exit 0).

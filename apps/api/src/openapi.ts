@@ -224,8 +224,10 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
 
 function etagHeader(): Record<string, unknown> {
   return {
-    description: 'Version of this representation; send it as `If-None-Match` (or `If-Match` where documented)',
-    schema: { type: 'string', example: '"3"' },
+    description:
+      'Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource ' +
+      'has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented)',
+    schema: { type: 'string', example: 'W/"3"' },
   };
 }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@aero/auth';
 import { Authenticated, CurrentPrincipal } from '@aero/auth';
-import { ApiProblems, Idempotent, Created, PageQueryDto } from '@aero/core';
+import { ApiProblems, Idempotent, Created, PageQueryDto, UpdatedAtEtag } from '@aero/core';
 import { BookingsProblems } from './bookings.errors';
 import { VenueCreateDto, VenuePageDto, VenueResponseDto, VenueUpdateDto } from './dto/venue.dto';
 import { ApiIdParam, uuid } from './uuid-param';
@@ -36,6 +36,7 @@ export class VenuesController {
   @ApiIdParam('0b6f3c1a-5d2e-4c8f-9a7b-1e2d3c4b5a69')
   @ApiOperation({ summary: 'Get a venue' })
   @ApiOkResponse({ type: VenueResponseDto })
+  @UpdatedAtEtag()
   @ApiProblems(BookingsProblems.venueNotFound)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string): Promise<VenueResponseDto> {
     return this.venues.get(principal, id);

@@ -36,12 +36,12 @@ import type { MemberWithEtag } from './members.service';
 import { MembersService } from './members.service';
 
 const ETAG_HEADER = {
-  ETag: { description: "The member's version, for `If-Match`", schema: { type: 'string', example: '"3"' } },
+  ETag: { description: "The member's version, for `If-Match`", schema: { type: 'string', example: 'W/"3"' } },
 };
 const IF_MATCH = {
   name: 'If-Match',
   required: false,
-  description: 'The ETag from your last read, e.g. `"3"`; 412 when the member changed since',
+  description: 'The ETag from your last read, e.g. `W/"3"` (the version inside is compared); 412 when the member changed since',
 };
 const ApiIdParam = (): MethodDecorator =>
   ApiParam({

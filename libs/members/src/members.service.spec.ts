@@ -134,7 +134,7 @@ describe('MembersService rules', () => {
     const { service } = setup(member({ id: 'm-kid', guardianId: 'm-parent', dateOfBirth: '2016-01-01' }));
     const { member: kid, etag } = await service.get(parent, 'm-kid');
     expect(kid).toMatchObject({ id: 'm-kid', isMinor: true, guardianId: 'm-parent' });
-    expect(etag).toBe('"3"');
+    expect(etag).toBe('W/"3"');
   });
 
   it("requires the guardian to sign a minor's waiver", async () => {

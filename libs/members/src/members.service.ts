@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@aero/auth';
 import type { Page } from '@aero/core';
-import { AppConfig, AppError, CoreProblems, TransactionService } from '@aero/core';
+import { AppConfig, AppError, CoreProblems, TransactionService, weakEtag } from '@aero/core';
 import { EventsService } from '@aero/events';
 import type { MemberCreateDto } from './dto/member-create.dto';
 import type { MemberQueryDto } from './dto/member-query.dto';
@@ -41,11 +41,20 @@ export function ageOn(dateOfBirth: string, today: string): number {
   return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
 }
 
+/**
+ * The member's ETag: weak (`W/"3"`), from the row's version, so no body is hashed. Weak because the body
+ * carries derived fields (the age) that can change while the stored row does not.
+ */
 export function etagOf(version: number): string {
-  return `"${version}"`;
+  return weakEtag(version);
 }
 
-/** Parses `If-Match` into a version; `*` or absent → undefined (no precondition). Unparseable → 412. */
+/**
+ * Parses `If-Match` into a version; `*` or absent → undefined (no precondition). Unparseable → 412.
+ * RFC 9110 asks If-Match for strong comparison, under which a weak tag never matches; here the tag names
+ * the stored row's version, which is exactly what the lost-update check protects, so the version inside
+ * `W/"3"` (or `"3"`, as older clients send) is compared with the row's.
+ */
 export function versionFromIfMatch(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined || ifMatch.trim() === '*' || ifMatch.trim() === '') return undefined;
   const match = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());

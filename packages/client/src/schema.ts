@@ -2530,7 +2530,7 @@ export interface operations {
             /** @description The health */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2541,7 +2541,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2611,7 +2611,7 @@ export interface operations {
             /** @description The health */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2622,7 +2622,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2692,7 +2692,7 @@ export interface operations {
             /** @description Prometheus text exposition format */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2703,7 +2703,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2773,7 +2773,7 @@ export interface operations {
             /** @description Every problem type, by slug */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2784,7 +2784,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2856,7 +2856,7 @@ export interface operations {
             /** @description The problem type */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2867,7 +2867,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     [name: string]: unknown;
                 };
@@ -2951,7 +2951,7 @@ export interface operations {
             /** @description A page of api keys; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -2972,7 +2972,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -3101,7 +3101,7 @@ export interface operations {
             /** @description Created: the new api key created; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -3244,7 +3244,7 @@ export interface operations {
             /** @description The api key */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -3265,7 +3265,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -3563,7 +3563,7 @@ export interface operations {
             /** @description The api key */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -3732,7 +3732,7 @@ export interface operations {
             /** @description Created: the new api key created; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -3895,7 +3895,7 @@ export interface operations {
             /** @description The login */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4145,7 +4145,7 @@ export interface operations {
             /** @description The me */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4166,7 +4166,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4286,7 +4286,7 @@ export interface operations {
             /** @description The token pair */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4426,7 +4426,7 @@ export interface operations {
             /** @description The token pair */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4569,7 +4569,7 @@ export interface operations {
             /** @description A page of bookings; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4590,7 +4590,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4722,7 +4722,7 @@ export interface operations {
             /** @description Created: the new booking; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -4893,7 +4893,7 @@ export interface operations {
             /** @description The booking */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -4914,7 +4914,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5045,7 +5045,7 @@ export interface operations {
             /** @description The booking */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5214,7 +5214,7 @@ export interface operations {
             /** @description The booking */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5389,7 +5389,7 @@ export interface operations {
             /** @description A page of events; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5410,7 +5410,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5542,7 +5542,7 @@ export interface operations {
             /** @description Created: the new hold; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -5713,7 +5713,7 @@ export interface operations {
             /** @description The hold */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -5734,7 +5734,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -6034,7 +6034,7 @@ export interface operations {
             /** @description A page of members; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -6055,7 +6055,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -6187,7 +6187,7 @@ export interface operations {
             /** @description Created: the new member; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -6370,7 +6370,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -6652,7 +6652,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag from your last read, e.g. `"3"`; 412 when the member changed since */
+                /** @description The ETag from your last read, e.g. `W/"3"` (the version inside is compared); 412 when the member changed since */
                 "If-Match"?: string;
                 /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
                 "Idempotency-Key"?: string;
@@ -6836,7 +6836,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag from your last read, e.g. `"3"`; 412 when the member changed since */
+                /** @description The ETag from your last read, e.g. `W/"3"` (the version inside is compared); 412 when the member changed since */
                 "If-Match"?: string;
                 /** @description A unique key per intended operation (1–255 printable ASCII, a UUID is ideal), kept for IDEMPOTENCY_RETENTION_HOURS (24 h by default) per caller. Retrying with the same key and body returns the first outcome with `Idempotent-Replayed: true` instead of doing the work twice; 409 idempotency-key-in-flight while the first is still running (retry after Retry-After), 422 idempotency-key-reused for a different request with the same key. */
                 "Idempotency-Key"?: string;
@@ -7038,7 +7038,7 @@ export interface operations {
             /** @description Recorded: the waiver; `Location` is the member, whose profile shows it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -7225,7 +7225,7 @@ export interface operations {
             /** @description A page of sessions; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7246,7 +7246,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7387,7 +7387,7 @@ export interface operations {
             /** @description Created: the new session; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -7558,7 +7558,7 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7579,7 +7579,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7714,7 +7714,7 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7887,7 +7887,7 @@ export interface operations {
             /** @description The usage report */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -7908,7 +7908,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8036,7 +8036,7 @@ export interface operations {
             /** @description The usage report */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8057,7 +8057,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8190,7 +8190,7 @@ export interface operations {
             /** @description The usage summary */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8211,7 +8211,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8339,7 +8339,7 @@ export interface operations {
             /** @description The usage report */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8360,7 +8360,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8493,7 +8493,7 @@ export interface operations {
             /** @description A page of users; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8514,7 +8514,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8646,7 +8646,7 @@ export interface operations {
             /** @description Created: the new user; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -8805,7 +8805,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8826,7 +8826,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8947,7 +8947,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -8968,7 +8968,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9266,7 +9266,7 @@ export interface operations {
             /** @description The user */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9437,7 +9437,7 @@ export interface operations {
             /** @description A page of venues; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9458,7 +9458,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9590,7 +9590,7 @@ export interface operations {
             /** @description Created: the new venue; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -9752,7 +9752,7 @@ export interface operations {
             /** @description The venue */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9773,7 +9773,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -9908,7 +9908,7 @@ export interface operations {
             /** @description The venue */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10079,7 +10079,7 @@ export interface operations {
             /** @description A page of webhook endpoints; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10100,7 +10100,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10229,7 +10229,7 @@ export interface operations {
             /** @description Created: the new webhook endpoint created; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;
@@ -10381,7 +10381,7 @@ export interface operations {
             /** @description The webhook endpoint */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10402,7 +10402,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10700,7 +10700,7 @@ export interface operations {
             /** @description The webhook endpoint */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10874,7 +10874,7 @@ export interface operations {
             /** @description A page of webhook deliverys; pass `nextCursor` as `cursor` for the next one (null on the last page) */
             200: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -10895,7 +10895,7 @@ export interface operations {
             /** @description Not modified: the `If-None-Match` ETag is still current (no body) */
             304: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -11032,7 +11032,7 @@ export interface operations {
             /** @description Due now: the dispatcher sends it on its next round */
             202: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description The policy nearest exhaustion: remaining `r` and seconds to reset `t`, e.g. `"minute";r=42;t=17` */
                     RateLimit?: string;
@@ -11192,7 +11192,7 @@ export interface operations {
             /** @description Created: the new webhook endpoint created; `Location` says where to read it */
             201: {
                 headers: {
-                    /** @description Version of this representation; send it as `If-None-Match` (or `If-Match` where documented) */
+                    /** @description Version of this representation: weak (`W/"…"`) from the stored version or last update where the resource has one, otherwise a hash of the body; send it as `If-None-Match` (or `If-Match` where documented) */
                     ETag?: string;
                     /** @description Where the created resource can be read */
                     Location: string;

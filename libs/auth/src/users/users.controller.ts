@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, Idempotent, Created } from '@aero/core';
+import { ApiProblems, Idempotent, Created, UpdatedAtEtag } from '@aero/core';
 import { AuthProblems } from '../auth.errors';
 import { uuidParam } from '../uuid-param';
 import { Authenticated } from '../authenticated.decorator';
@@ -44,6 +44,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'Get a user (admin)' })
   @ApiOkResponse({ type: UserDto })
+  @UpdatedAtEtag()
   @ApiProblems(AuthProblems.userNotFound)
   get(@Param('id', uuidParam('id')) id: string): Promise<UserDto> {
     return this.users.get(id);

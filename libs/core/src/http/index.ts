@@ -18,3 +18,4 @@ export * from './route-template';
 export * from './validation.pipe';
 export * from './request-deadline';
 export * from './utf8';
+export * from './etag';
