@@ -55,10 +55,10 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
  * does not percent-decode is the same 400 invalid-encoding; an over-long parameter, no route.
  */
 function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  // Fastify builds this request and reply without the decorations: the problem is written on Node's own.
+  // Fastify builds this request and reply without the decorations: the problem is written on Node's own
+  // (before any middleware, as Express's router refuses it: no Cache-Control either).
   (request.raw as { id?: unknown }).id = request.id;
   reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
-  reply.raw.setHeader('Cache-Control', 'no-store');
   const cause =
     error.code === 'FST_ERR_BAD_URL'
       ? new BadRequestException('Failed to decode param')
@@ -84,10 +84,6 @@ class ApiResponse extends ServerResponse<ApiRequest> {
     return this;
   }
 }
-
-/** Marks a reply written with `end()`: Express sends those bytes as they are, with no ETag. */
-const SENT_AS_IS = Symbol('sentAsIs');
-type PipelineReply = FastifyReply & { [SENT_AS_IS]?: boolean };
 
 function decorateForThePipeline(fastify: FastifyInstance): void {
   fastify.decorateRequest('principal', {
@@ -117,9 +113,13 @@ function decorateForThePipeline(fastify: FastifyInstance): void {
   fastify.decorateReply('setHeader', function (this: FastifyReply, name: string, value: string | number | readonly string[]) {
     return this.header(name, value);
   });
-  fastify.decorateReply('end', function (this: PipelineReply, body?: string | Buffer) {
-    this[SENT_AS_IS] = true;
-    return this.send(body ?? '');
+  // Express's `res.end`: these bytes, these headers, nothing added (no ETag, no charset on the type).
+  fastify.decorateReply('end', function (this: FastifyReply, body?: string | Buffer) {
+    this.hijack();
+    for (const [name, value] of Object.entries(this.getHeaders())) if (value !== undefined) this.raw.setHeader(name, value);
+    this.raw.statusCode = this.statusCode;
+    this.raw.end(body);
+    return this;
   });
   fastify.decorateReply('location', function (this: FastifyReply, url: string) {
     return this.header('Location', encodeURI(url));
@@ -175,8 +175,7 @@ function isFresh(headers: IncomingHttpHeaders, etag: string | undefined): boolea
 }
 
 /** Express's `etag: 'strong'` and `req.fresh`: a body without an ETag gets one; a fresh GET/HEAD is 304. */
-function withEtag(request: FastifyRequest, reply: PipelineReply, payload: unknown): unknown {
-  if (reply[SENT_AS_IS]) return payload;
+function withEtag(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   if ((typeof payload === 'string' || Buffer.isBuffer(payload)) && payload.length > 0 && !reply.hasHeader('etag')) {
     reply.header('ETag', strongEtag(payload));
   }
