@@ -12,6 +12,7 @@
 //   npm run bench -- --profile memberByKey   # then a CPU profile of the server during that scenario
 //   npm run bench -- --baseline 7400bb8     # also a build of that commit, interleaved in the same rounds
 //   npm run bench -- --node-options "--max-old-space-size=128"   # try runtime flags on the API process
+//   npm run bench -- --adapter fastify    # the API on Fastify instead of Express (HTTP_ADAPTER)
 //   options: --rounds N --seconds S --connections C --members N --skip-build --out FILE
 'use strict';
 const { spawn, spawnSync, execSync } = require('node:child_process');
@@ -26,12 +27,13 @@ const { summarise } = require('./profile-summary');
 const root = join(__dirname, '..');
 
 function parseArgs(argv) {
-  const opts = { db: 'sqlite', quick: false, skipBuild: Boolean(process.env.BENCH_SKIP_BUILD), profile: undefined };
+  const opts = { db: 'sqlite', adapter: 'express', quick: false, skipBuild: Boolean(process.env.BENCH_SKIP_BUILD), profile: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => argv[++i];
     if (arg === '--quick') opts.quick = true;
     else if (arg === '--db') opts.db = value();
+    else if (arg === '--adapter') opts.adapter = value();
     else if (arg === '--rounds') opts.rounds = Number(value());
     else if (arg === '--seconds') opts.seconds = Number(value());
     else if (arg === '--connections') opts.connections = Number(value());
@@ -44,6 +46,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown option ${arg}`);
   }
   if (!['sqlite', 'postgres'].includes(opts.db)) throw new Error('--db must be sqlite or postgres');
+  if (!['express', 'fastify'].includes(opts.adapter)) throw new Error('--adapter must be express or fastify');
   const q = opts.quick;
   return {
     ...opts,
@@ -66,11 +69,12 @@ function parseArgs(argv) {
  * on every request: their variables belong in this object as soon as those features are part of the build,
  * so that every scenario pays for them as production does.
  */
-function serverEnv({ db, database, port, nodeOptions }) {
+function serverEnv({ db, adapter, database, port, nodeOptions }) {
   return {
     PATH: process.env.PATH,
     ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     NODE_ENV: 'production',
+    HTTP_ADAPTER: adapter,
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
     HOST: '127.0.0.1',
@@ -296,7 +300,7 @@ async function main() {
   const work = mkdtempSync(join(os.tmpdir(), 'aero-bench-'));
   const pg = opts.db === 'postgres' ? await createPostgresDatabase() : undefined;
   const port = await freePort();
-  const env = serverEnv({ db: opts.db, database: pg ? pg.name : join(work, 'bench.sqlite'), port, nodeOptions: opts.nodeOptions });
+  const env = serverEnv({ db: opts.db, adapter: opts.adapter, database: pg ? pg.name : join(work, 'bench.sqlite'), port, nodeOptions: opts.nodeOptions });
   const children = [];
   try {
     log(`seeding ${opts.members} members, ${opts.days} days × 3 venues × 20 sessions, ${opts.bookings} bookings (${opts.db})…`);
@@ -489,6 +493,7 @@ async function main() {
       settings: {
         mode: opts.quick ? 'quick' : 'full',
         db: opts.db,
+        adapter: opts.adapter,
         rounds: opts.rounds,
         secondsPerScenario: opts.seconds,
         connections: opts.connections,
@@ -560,7 +565,7 @@ async function profileScenario(opts, scenarios, env, work) {
 function printTable(report) {
   const pad = (s, n) => String(s ?? '-').padEnd(n);
   const { settings } = report;
-  console.log(`\nAeroSports Core API benchmark — ${settings.db}, ${settings.connections} connections, ${settings.rounds} round(s) × ${settings.secondsPerScenario} s, commit ${report.commit}`);
+  console.log(`\nAeroSports Core API benchmark — ${settings.db}, ${settings.adapter ?? 'express'}, ${settings.connections} connections, ${settings.rounds} round(s) × ${settings.secondsPerScenario} s, commit ${report.commit}`);
   console.log(`${pad('scenario', 18)}${pad('req/s', 9)}${pad('× health', 10)}${pad('spread', 15)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('q/req', 7)}peak RSS MB`);
   for (const [name, s] of Object.entries(report.scenarios)) {
     console.log(`${pad(name, 18)}${pad(s.rps, 9)}${pad(s.ratioToHealth, 10)}${pad(s.ratioToHealthSpread.join('–'), 15)}${pad(s.p50Ms, 8)}${pad(s.p99Ms, 8)}${pad(s.errors, 8)}${pad(s.queriesPerRequest, 7)}${s.peakRssMb}`);

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import type { TestApp } from '@aero/testing';
 import { adminAuth, createMember, createTestApp, createUser, createVenue } from '@aero/testing';
@@ -65,9 +64,7 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
 
     it('answers a nested body at the chunk that breaks the limit, before the rest is sent, and keeps the connection', async () => {
       // The same app on a socket of its own, spoken to byte by byte: the answer must not wait for the body.
-      const server = createServer(t.app.getHttpAdapter().getInstance()).listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      const socket = connect(await t.port(), '127.0.0.1');
       try {
         await once(socket, 'connect');
         const body = '['.repeat(45_000) + ']'.repeat(45_000);
@@ -84,7 +81,6 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
         expect((await next).status).toBe(200);
       } finally {
         socket.destroy();
-        server.close();
       }
     });
 
@@ -187,9 +183,7 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
     it('stores a character exactly when its bytes arrive in two TCP segments', async () => {
       const body = Buffer.from(JSON.stringify({ firstName: 'Zoë', lastName: 'Segmented', dateOfBirth: '1990-01-01' }), 'utf8');
       const split = body.indexOf(0xc3) + 1; // between the two bytes of ë
-      const server = createServer(t.app.getHttpAdapter().getInstance()).listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      const socket = connect(await t.port(), '127.0.0.1');
       socket.setNoDelay(true);
       let res: { status: number; body: string };
       try {
@@ -202,7 +196,6 @@ describe('hostile input is refused as a 400 naming the field (e2e)', () => {
         res = await answer;
       } finally {
         socket.destroy();
-        server.close();
       }
       expect(res.status).toBe(201);
       expect(JSON.parse(res.body)).toMatchObject({ firstName: 'Zoë', lastName: 'Segmented' });

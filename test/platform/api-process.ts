@@ -52,6 +52,8 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
     ...database?.env,
     JWT_SIGNING_KEY: randomBytes(32).toString('hex'),
     API_KEY_PEPPER: randomBytes(32).toString('hex'),
+    // The framework the suite runs on (HTTP_ADAPTER=fastify npx jest …), as the in-process harness does.
+    ...(process.env.HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.HTTP_ADAPTER } : {}),
     ...env,
   };
   const child = spawn(

@@ -1,7 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import type { TestApp } from '@aero/testing';
 import { adminAuth, createTestApp } from '@aero/testing';
@@ -40,24 +38,22 @@ function answerAndClose(socket: Socket): { answer: Promise<RawAnswer>; closed: P
  */
 describe('a body sent too slowly (e2e)', () => {
   let t: TestApp;
-  let server: Server;
+  let port: number;
   let admin: Record<string, string>;
 
   beforeAll(async () => {
     // The handler's deadline is shorter than the body-read timeout on purpose: it must not apply to the read.
     t = await createTestApp({ env: { HTTP_BODY_READ_TIMEOUT_MS: '1500', HTTP_REQUEST_TIMEOUT_MS: '500' } });
     admin = await adminAuth(t);
-    server = createServer(t.app.getHttpAdapter().getInstance()).listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    port = await t.port();
   });
   afterAll(async () => {
-    server.close();
     await t.close();
   });
 
   it('answers a body sent at 1 byte per second with 408 request-incomplete, closes the connection, stores nothing and counts no 503', async () => {
     const body = JSON.stringify({ firstName: 'Slow', lastName: 'Uploader', dateOfBirth: '1990-01-01' });
-    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const socket = connect(port, '127.0.0.1');
     socket.on('error', () => undefined);
     await once(socket, 'connect');
     const { answer, closed } = answerAndClose(socket);

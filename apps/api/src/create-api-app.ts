@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -10,7 +9,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@aero/core';
 import { answerClientErrors, LogDestinationModule, NestLogBridge } from '@aero/core';
 import { ApiModule } from './api.module';
-import { SharedShapeExpressAdapter } from './express-adapter';
+import { httpAdapterFor } from './http-adapter';
 import { buildOpenApiDocument } from './openapi';
 
 export interface CreateApiAppOptions {
@@ -20,6 +19,8 @@ export interface CreateApiAppOptions {
   logStream?: DestinationStream;
 }
 
+export { whenServing } from './http-adapter';
+
 /** Builds the configured, not yet listening, API application. Shared by main, tests and the CLI. */
 export async function createApiApp(
   config: AppConfig,
@@ -27,8 +28,8 @@ export async function createApiApp(
 ): Promise<INestApplication> {
   const root = ApiModule.forRoot(config);
   if (options.logStream) root.imports = [...(root.imports ?? []), LogDestinationModule.forRoot(options.logStream)];
-  // Requests and responses built with Express's prototypes: one hidden class for all (see the adapter).
-  const app = await NestFactory.create<NestExpressApplication>(root, new SharedShapeExpressAdapter(), {
+  const http = httpAdapterFor(config);
+  const app = await NestFactory.create(root, http.adapter, {
     bodyParser: false, // parsed by BodyParsingMiddleware, inside the pipeline, so its errors are problems
     bufferLogs: !options.quiet,
     logger: options.quiet ? false : undefined,
@@ -37,11 +38,7 @@ export async function createApiApp(
   if (!options.quiet) app.useLogger(new NestLogBridge(app.get(PinoLogger)));
   limitSockets(app.getHttpServer() as Server, config);
   answerClientErrors(app.getHttpServer() as Server);
-  app.set('trust proxy', config.http.trustProxy);
-  app.set('x-powered-by', false);
-  // Resources with a version or updatedAt set a weak ETag from it (no hashing); only the rest get a strong
-  // ETag hashed from the body. Either way Express answers a matching If-None-Match (weak comparison) with 304.
-  app.set('etag', 'strong');
+  http.configure(app);
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself (drain, log, exit 0).
   if (config.http.docsEnabled) {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Response, Test } from 'supertest';
 import { DataSource } from 'typeorm';
 import type { AppConfig, QueryCounterLogger } from '@aero/core';
 import { loadConfig } from '@aero/core';
-import { createApiApp } from '../../../apps/api/src/create-api-app';
+import { createApiApp, whenServing } from '../../../apps/api/src/create-api-app';
 import { OpenApiValidator } from './openapi-validator';
 import { createTestDatabase } from './test-database';
 import type { TestDatabase } from './test-database';
@@ -23,6 +26,11 @@ export interface TestApp {
   database: TestDatabase;
   /** Statements sent to the database so far (for "no query on the hot path" assertions). */
   queryCount(): number;
+  /**
+   * Makes the app's own server listen on a free loopback port (once) and returns it, for tests that speak
+   * raw TCP; it stops with `close()`. The same server on either HTTP adapter.
+   */
+  port(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,11 +90,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     // Likewise the read of new revocations (every 2 s by default): suites that test the poll set their own.
     AUTH_REVOCATIONS_POLL_SECONDS: '300',
     ...GENEROUS_RATE_LIMITS,
+    // The whole suite runs on either framework: HTTP_ADAPTER=fastify npx jest …
+    ...(process.env.HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.HTTP_ADAPTER } : {}),
     ...database.env,
     ...options.env,
   });
   const app = await createApiApp(config, { quiet: true });
   await app.init();
+  await whenServing(app);
   const dataSource = app.get(DataSource);
   const server = app.getHttpServer();
   validator ??= OpenApiValidator.fromRepo();
@@ -107,6 +118,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     dataSource,
     database,
     queryCount: () => (dataSource.logger as QueryCounterLogger).count,
+    port: async () => {
+      const server = app.getHttpServer() as Server;
+      if (!server.listening) {
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+      }
+      return (server.address() as AddressInfo).port;
+    },
     close: async () => {
       await app.close();
       if (ownsDatabase) await database.drop();

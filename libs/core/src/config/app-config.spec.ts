@@ -200,6 +200,14 @@ describe('loadConfig', () => {
     expect(error.problems.map((p) => p.split(':')[0])).toEqual(['DB_MIGRATIONS_RUN']);
   });
 
+  it('runs on Express unless HTTP_ADAPTER names fastify, and refuses any other framework', () => {
+    const base = { NODE_ENV: 'test', JWT_SIGNING_KEY: KEY, API_KEY_PEPPER: PEPPER };
+    expect(loadConfig(base, cwd).http.adapter).toBe('express');
+    expect(loadConfig({ ...base, HTTP_ADAPTER: 'fastify' }, cwd).http.adapter).toBe('fastify');
+    const error = configErrorOf(() => loadConfig({ ...base, HTTP_ADAPTER: 'koa' }, cwd));
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['HTTP_ADAPTER']);
+  });
+
   it('treats an empty value as unset and splits the CORS allowlist', () => {
     const config = loadConfig(
       {

@@ -20,6 +20,8 @@ export class AppConfig {
     jsonMaxDepth: number;
     jsonMaxElements: number;
     corsOrigins: string[];
+    /** The HTTP framework the app runs on (HTTP_ADAPTER). */
+    adapter: 'express' | 'fastify';
     trustProxy: boolean | number | string;
     requestTimeoutMs: number;
     shutdownGraceMs: number;
@@ -285,6 +287,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = readProcessEnv(), cwd = p
       corsOrigins: env.HTTP_CORS_ORIGINS.split(',')
         .map((o) => o.trim())
         .filter(Boolean),
+      adapter: env.HTTP_ADAPTER,
       trustProxy: parseTrustProxy(env.HTTP_TRUST_PROXY),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       shutdownGraceMs: env.HTTP_SHUTDOWN_GRACE_MS,

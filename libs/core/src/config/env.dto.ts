@@ -206,6 +206,13 @@ export class EnvDto {
   @IsString()
   HTTP_CORS_ORIGINS = '';
 
+  /**
+   * The HTTP framework under Nest: `express` (the default) or `fastify`. Both serve the same API; the
+   * choice and its measured figures are recorded in docs/architecture.md.
+   */
+  @IsIn(['express', 'fastify'])
+  HTTP_ADAPTER: 'express' | 'fastify' = 'express';
+
   /** Express `trust proxy`: `false`, `true`, a hop count, or a comma-separated list of subnets. */
   @IsString()
   HTTP_TRUST_PROXY = 'false';

@@ -14,11 +14,16 @@ type WithId = IncomingMessage & { id?: unknown };
 export function ensureRequestId(req: IncomingMessage, res: ServerResponse): string {
   const existing = (req as WithId).id;
   if (typeof existing === 'string') return existing;
-  const inbound = req.headers['x-request-id'];
-  const id = typeof inbound === 'string' && SANE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
+  const id = chooseRequestId(req);
   (req as WithId).id = id;
   if (!res.headersSent) res.setHeader(REQUEST_ID_HEADER, id);
   return id;
+}
+
+/** A sane inbound `X-Request-Id`, else a fresh UUID (for adapters that assign the id themselves). */
+export function chooseRequestId(req: IncomingMessage): string {
+  const inbound = req.headers['x-request-id'];
+  return typeof inbound === 'string' && SANE_REQUEST_ID.test(inbound) ? inbound : randomUUID();
 }
 
 export function requestIdOf(req: IncomingMessage): string | undefined {
