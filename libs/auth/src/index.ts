@@ -15,4 +15,3 @@ export * from './users/user.dto';
 export * from './users/user-event-sink';
 export * from './users/users.service';
 export * from './uuid-param';
-export * from './cli/auth-commands.module';
