@@ -7,10 +7,13 @@ import tseslint from 'typescript-eslint';
 const LIBS = ['core', 'auth', 'api-keys', 'members', 'bookings', 'usage', 'events', 'testing'];
 const LIB_NAMES = LIBS.join('|');
 
-/** Cross-lib imports go through the lib's front door (`@aero/<lib>`), never a deep path. */
+/**
+ * Cross-lib imports go through the lib's front door (`@aero/<lib>`), never a deep path. The one second door
+ * is `@aero/<lib>/cli` (the lib's CLI commands), which only apps/cli opens: see `cliOnly` below.
+ */
 const crossLibPatterns = [
   {
-    group: ['@aero/*/**'],
+    group: ['@aero/*/**', '!@aero/*/cli'],
     message: 'Import another lib only through its index: `@aero/<lib>`, not a deep path.',
   },
   {
@@ -18,6 +21,12 @@ const crossLibPatterns = [
     message: 'Do not reach into another lib with a relative path; import it from `@aero/<lib>`.',
   },
 ];
+
+/** The CLI's commands (and nest-commander behind them) stay out of the API process and the libraries. */
+const cliOnly = {
+  group: ['@aero/*/cli'],
+  message: '`@aero/<lib>/cli` is for apps/cli only: the API must not load the CLI commands.',
+};
 
 const noRestrictedImports = (extraPatterns = []) => [
   'error',
@@ -91,12 +100,14 @@ export default tseslint.config(
           group: [`@aero/${lib}`],
           message: `Inside libs/${lib}, import its own files relatively, not via @aero/${lib}.`,
         },
+        cliOnly,
         ...(lib === 'testing'
           ? []
           : [{ regex: '^(\\.\\./)+apps/', message: 'Libraries never import from apps/.' }]),
       ]),
     },
   })),
+  { files: ['apps/api/**/*.ts'], rules: { 'no-restricted-imports': noRestrictedImports([cliOnly]) } },
   {
     // Tooling that must default-export its config.
     files: ['**/*.config.{js,mjs,cjs,ts}', 'jest.config.*', 'test/global-setup.ts'],

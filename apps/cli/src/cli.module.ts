@@ -1,20 +1,14 @@
 import type { DynamicModule } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import type { AppConfig } from '@aero/core';
-import {
-  ConfigModule,
-  DatabaseModule,
-  IdempotencyCommandsModule,
-  RateLimitsCommandsModule,
-  RateLimitSubjects,
-  SharedStateModule,
-} from '@aero/core';
-import { ApiKeysCommandsModule } from '@aero/api-keys';
-import { AuthCommandsModule } from '@aero/auth';
-import { BookingsCommandsModule } from '@aero/bookings';
-import { EventsCommandsModule, WebhooksCommandsModule } from '@aero/events';
-import { MembersCommandsModule } from '@aero/members';
-import { UsageCommandsModule } from '@aero/usage';
+import { ConfigModule, DatabaseModule, SharedStateModule } from '@aero/core';
+import { IdempotencyCommandsModule, RateLimitsCommandsModule, RateLimitSubjects } from '@aero/core/cli';
+import { ApiKeysCommandsModule } from '@aero/api-keys/cli';
+import { AuthCommandsModule } from '@aero/auth/cli';
+import { BookingsCommandsModule } from '@aero/bookings/cli';
+import { EventsCommandsModule, WebhooksCommandsModule } from '@aero/events/cli';
+import { MembersCommandsModule } from '@aero/members/cli';
+import { UsageCommandsModule } from '@aero/usage/cli';
 import { DbMigrateCommand } from './db-migrate.command';
 import { DbSeedCommand } from './db-seed.command';
 import { OpenApiExportCommand } from './openapi-export.command';

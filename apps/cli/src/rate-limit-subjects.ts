@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimitSubject } from '@aero/core';
-import { AppError, RateLimitSubjects } from '@aero/core';
+import { AppError } from '@aero/core';
+import { RateLimitSubjects } from '@aero/core/cli';
 import { ApiKeysService } from '@aero/api-keys';
 import { UsersService } from '@aero/auth';
 

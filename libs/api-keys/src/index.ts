@@ -4,4 +4,3 @@ export * from './api-key.dto';
 export * from './api-keys.errors';
 export * from './api-keys.module';
 export * from './api-keys.service';
-export * from './cli/api-keys-commands.module';

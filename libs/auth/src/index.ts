@@ -15,5 +15,4 @@ export * from './users/user.dto';
 export * from './users/user-event-sink';
 export * from './users/users.service';
 export * from './uuid-param';
-export * from './cli/auth-commands.module';
 export { SESSIONS_ENDED_CHANNEL } from './sessions/session-revocations';

@@ -2,7 +2,6 @@ export * from './bookings-seed.service';
 export * from './bookings.errors';
 export * from './bookings.module';
 export * from './bookings.service';
-export * from './cli/bookings-commands.module';
 export * from './dto/booking.dto';
 export * from './dto/hold.dto';
 export * from './dto/session.dto';

@@ -10,4 +10,3 @@ export type { MembershipStatus } from './member.entity';
 export * from './members.errors';
 export * from './members.module';
 export * from './members.service';
-export * from './cli/members-commands.module';

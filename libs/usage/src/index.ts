@@ -9,4 +9,3 @@ export * from './usage.module';
 export * from './usage.recorder';
 export * from './usage.scheduler';
 export * from './usage.service';
-export * from './cli/usage-commands.module';

@@ -1,4 +1,3 @@
-export * from './cli/idempotency-commands.module';
 export * from './fingerprint';
 export * from './idempotency.errors';
 export * from './idempotency.interceptor';

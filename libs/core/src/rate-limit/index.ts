@@ -10,5 +10,3 @@ export * from './rate-limit.storage';
 export * from './rate-limit.types';
 export * from './rate-limiter.service';
 export * from './redis-rate-limit.store';
-export * from './cli/rate-limits.commands';
-export * from './cli/rate-limits-commands.module';
