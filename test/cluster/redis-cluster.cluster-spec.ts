@@ -24,7 +24,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-async function role(port: number): Promise<string | undefined> {
+/** One command on the node at `port`, on a connection of its own; `undefined` when the node does not answer. */
+async function ask(port: number, ...command: [string, ...string[]]): Promise<unknown> {
   const client = new Redis({
     host: '127.0.0.1',
     port,
@@ -35,8 +36,7 @@ async function role(port: number): Promise<string | undefined> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const reply = (await client.call('ROLE')) as [string, ...unknown[]];
-    return reply[0];
+    return await client.call(...command);
   } catch {
     return undefined;
   } finally {
@@ -44,29 +44,19 @@ async function role(port: number): Promise<string | undefined> {
   }
 }
 
+async function role(port: number): Promise<string | undefined> {
+  const reply = (await ask(port, 'ROLE')) as [string, ...unknown[]] | undefined;
+  return reply?.[0];
+}
+
 /** Whether the node on `port` is a replica of the node on `primaryPort` with its link up. */
 async function replicating(port: number, primaryPort: number): Promise<boolean> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    const info = String(await client.call('INFO', 'replication'));
-    return (
-      /^role:slave\r?$/m.test(info) &&
-      new RegExp(`^master_port:${primaryPort}\\r?$`, 'm').test(info) &&
-      /^master_link_status:up\r?$/m.test(info)
-    );
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+  const info = String((await ask(port, 'INFO', 'replication')) ?? '');
+  return (
+    /^role:slave\r?$/m.test(info) &&
+    new RegExp(`^master_port:${primaryPort}\\r?$`, 'm').test(info) &&
+    /^master_link_status:up\r?$/m.test(info)
+  );
 }
 
 /** The client port of a replica of the shard that owns `channel`'s slot (from CLUSTER SHARDS, Redis 7). */
