@@ -107,6 +107,24 @@ function serverEnv({ db, adapter, database, port, nodeOptions }) {
   };
 }
 
+/**
+ * The Node runtime flags production starts the API with: the arguments between `node` and the entry point in
+ * the Dockerfile's `CMD` (V8 heap sizing; see "Memory" in bench/README.md), so the bench runs the API as the
+ * image does. `dir` is the checkout whose Dockerfile counts (a `--baseline` build runs with its own).
+ */
+function productionNodeFlags(dir = root) {
+  let text;
+  try {
+    text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  } catch {
+    return [];
+  }
+  const cmd = [...text.matchAll(/^CMD\s+(\[.*\])\s*$/gm)].pop();
+  const args = cmd ? JSON.parse(cmd[1]) : [];
+  const main = args.findIndex((a) => a.endsWith('/main.js'));
+  return args[0] === 'node' && main > 0 ? args.slice(1, main) : [];
+}
+
 const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 function run(cmd, args, env, cwd = root) {
@@ -315,7 +333,7 @@ async function main() {
     log(`seeded in ${seedSeconds.toFixed(1)} s`);
 
     const serverLog = join(work, 'server.log');
-    const api = await startProcess([join(root, 'dist/apps/api/apps/api/src/main.js')], env, serverLog);
+    const api = await startProcess([...productionNodeFlags(), join(root, 'dist/apps/api/apps/api/src/main.js')], env, serverLog);
     children.push(api);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/health/ready`, api, 'API');
@@ -330,7 +348,7 @@ async function main() {
     let baselineBase;
     if (baseline) {
       const baselinePort = await freePort();
-      baselineApi = await startProcess([baseline.main], { ...env, PORT: String(baselinePort) }, join(work, 'baseline.log'), baseline.dir);
+      baselineApi = await startProcess([...productionNodeFlags(baseline.dir), baseline.main], { ...env, PORT: String(baselinePort) }, join(work, 'baseline.log'), baseline.dir);
       children.push(baselineApi);
       baselineBase = `http://127.0.0.1:${baselinePort}`;
       await waitFor(`${baselineBase}/health/ready`, baselineApi, 'baseline API');
@@ -498,6 +516,7 @@ async function main() {
         secondsPerScenario: opts.seconds,
         connections: opts.connections,
         seed: { ...seed.counts, deepPageDepth: depth, seedSeconds: round(seedSeconds, 1) },
+        nodeFlags: productionNodeFlags(),
         server: Object.fromEntries(Object.entries(env).filter(([k]) => !/KEY|SECRET|PASSWORD|PATH/.test(k))),
         logDestination: 'stdout to a file (as a log collector reads it)',
         requestLog: {
@@ -537,7 +556,7 @@ async function profileScenario(opts, scenarios, env, work) {
   mkdirSync(dir);
   const port = await freePort();
   const profEnv = { ...env, PORT: String(port) };
-  const api = await startProcess(['--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist/apps/api/apps/api/src/main.js')], profEnv, join(work, 'server-prof.log'));
+  const api = await startProcess([...productionNodeFlags(), '--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist/apps/api/apps/api/src/main.js')], profEnv, join(work, 'server-prof.log'));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/health/ready`, api, 'profiled API');
   log(`profiling ${scenario.name}…`);

@@ -128,6 +128,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     close: async () => {
       await app.close();
+      // Fastify closes only a server it started itself; one started by port() is closed here.
+      const server = app.getHttpServer() as Server;
+      if (server.listening) {
+        server.closeAllConnections();
+        await new Promise<void>((done) => server.close(() => done()));
+      }
       if (ownsDatabase) await database.drop();
     },
   };
