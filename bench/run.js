@@ -13,6 +13,7 @@
 //   npm run bench -- --baseline 7400bb8     # also a build of that commit, interleaved in the same rounds
 //   npm run bench -- --node-options "--max-old-space-size=128"   # try runtime flags on the API process
 //   npm run bench -- --adapter fastify    # the API on Fastify instead of Express (HTTP_ADAPTER)
+//   npm run bench -- --compare-adapters   # both adapters, interleaved in the same rounds (the default in full mode)
 //   options: --rounds N --seconds S --connections C --members N --skip-build --out FILE
 'use strict';
 const { spawn, spawnSync, execSync } = require('node:child_process');
@@ -43,13 +44,18 @@ function parseArgs(argv) {
     else if (arg === '--out') opts.out = value();
     else if (arg === '--baseline') opts.baseline = value();
     else if (arg === '--node-options') opts.nodeOptions = value();
+    else if (arg === '--compare-adapters') opts.compareAdapters = true;
+    else if (arg === '--no-compare-adapters') opts.compareAdapters = false;
     else throw new Error(`unknown option ${arg}`);
   }
   if (!['sqlite', 'postgres'].includes(opts.db)) throw new Error('--db must be sqlite or postgres');
   if (!['express', 'fastify'].includes(opts.adapter)) throw new Error('--adapter must be express or fastify');
   const q = opts.quick;
+  if (opts.compareAdapters && opts.baseline) throw new Error('--compare-adapters and --baseline both need the second API process: choose one');
   return {
     ...opts,
+    // Full mode measures the other HTTP adapter too (issue 20's Fastify decision), unless a baseline build takes its place.
+    compareAdapters: opts.compareAdapters ?? (!q && !opts.baseline),
     rounds: opts.rounds ?? 3,
     seconds: opts.seconds ?? (q ? 1 : 5),
     warmupSeconds: q ? 0.5 : 2,
@@ -243,14 +249,20 @@ const median = (values) => {
 };
 const round = (n, d = 3) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : null);
 
-/** The targets of the performance work (issue 13), as ratios of per-round throughputs. */
+/** The targets of the performance work (issue 20's table), as ratios of per-round throughputs. */
 const TARGETS = [
-  ['memberByKey ÷ health', 'memberByKey', 'health', 0.45],
+  ['health ÷ floor', 'health', 'floor', 0.25],
+  ['memberByKey ÷ health', 'memberByKey', 'health', 0.6],
   ['memberByJwt ÷ memberByKey', 'memberByJwt', 'memberByKey', 0.95],
   ['availabilityDay ÷ health', 'availabilityDay', 'health', 0.3],
+  ['availabilityWeek ÷ health', 'availabilityWeek', 'health', 0.15],
   ['bookingWrite ÷ health', 'bookingWrite', 'health', 0.2],
   ['membersDeep ÷ membersPage1', 'membersDeep', 'membersPage1', 0.95],
 ];
+/** Tail latency targets: a scenario's p99 at most this many times its p50 (medians of rounds). */
+const TAIL_TARGETS = [['availabilityWeek', 5]];
+/** Issue 20: Fastify becomes the default only at ≥ these throughput ratios over Express (and every suite green on it). */
+const ADAPTER_ADOPTION = { health: 1.3, memberByKey: 1.15 };
 const RSS_TARGET_MB = 200;
 
 async function createPostgresDatabase() {
@@ -314,7 +326,13 @@ async function main() {
     run('npx', ['nest', 'build', 'api'], process.env);
     run('npx', ['nest', 'build', 'cli'], process.env);
   }
-  const baseline = opts.baseline ? buildBaseline(opts.baseline) : undefined;
+  const otherAdapter = opts.adapter === 'express' ? 'fastify' : 'express';
+  // The second API process: a baseline build, or this build on the other HTTP adapter.
+  const baseline = opts.baseline
+    ? buildBaseline(opts.baseline)
+    : opts.compareAdapters
+      ? { sha: `${otherAdapter} adapter`, dir: root, main: join(root, 'dist/apps/api/apps/api/src/main.js'), adapter: otherAdapter }
+      : undefined;
   const work = mkdtempSync(join(os.tmpdir(), 'aero-bench-'));
   const pg = opts.db === 'postgres' ? await createPostgresDatabase() : undefined;
   const port = await freePort();
@@ -348,10 +366,10 @@ async function main() {
     let baselineBase;
     if (baseline) {
       const baselinePort = await freePort();
-      baselineApi = await startProcess([...productionNodeFlags(baseline.dir), baseline.main], { ...env, PORT: String(baselinePort) }, join(work, 'baseline.log'), baseline.dir);
+      baselineApi = await startProcess([...productionNodeFlags(baseline.dir), baseline.main], { ...env, PORT: String(baselinePort), ...(baseline.adapter ? { HTTP_ADAPTER: baseline.adapter } : {}) }, join(work, 'baseline.log'), baseline.dir);
       children.push(baselineApi);
       baselineBase = `http://127.0.0.1:${baselinePort}`;
-      await waitFor(`${baselineBase}/health/ready`, baselineApi, 'baseline API');
+      await waitFor(`${baselineBase}/health/ready`, baselineApi, baseline.adapter ? `API on ${baseline.adapter}` : 'baseline API');
     }
 
     const kiosk = { 'x-api-key': seed.kioskKey };
@@ -469,6 +487,11 @@ async function main() {
       const value = round(median(ratios));
       targets[label] = { median: value, spread: [round(Math.min(...ratios)), round(Math.max(...ratios))], target: `≥ ${min}`, met: value >= min };
     }
+    for (const [name, factor] of TAIL_TARGETS) {
+      const s = scenarioReport[name];
+      const value = round(s.p99Ms / s.p50Ms, 2);
+      targets[`${name} p99 ÷ p50`] = { value, p50Ms: s.p50Ms, p99Ms: s.p99Ms, target: `≤ ${factor}`, met: value <= factor };
+    }
     const apiPeak = Math.max(...scenarios.filter((s) => s.pid === api.pid).map((s) => scenarioReport[s.name].peakRssMb));
     targets['peak RSS of the API under load (MB)'] = { value: apiPeak, lifetimeHighWaterMb: round(rssMb(api.pid, 'VmHWM'), 1), target: `≤ ${RSS_TARGET_MB}`, met: apiPeak <= RSS_TARGET_MB };
 
@@ -491,6 +514,25 @@ async function main() {
         };
       }
       comparison.healthRpsChange = round(median(rounds.map((r, k) => r.health.rps / baselineRounds[k].health.rps)));
+    }
+    // Both adapters' throughput side by side, and whether Fastify clears the bar for becoming the default.
+    let adapters;
+    if (baseline?.adapter) {
+      const rpsOf = (set, name) => round(median(set.map((r) => r[name].rps)), 1);
+      const fastifyRounds = opts.adapter === 'fastify' ? rounds : baselineRounds;
+      const expressRounds = opts.adapter === 'fastify' ? baselineRounds : rounds;
+      adapters = { measured: opts.adapter, twin: baseline.adapter, scenarios: {}, fastifyOverExpress: {} };
+      for (const s of baselineScenarios) {
+        adapters.scenarios[s.name] = {
+          express: { rps: rpsOf(expressRounds, s.name), p99Ms: round(median(expressRounds.map((r) => r[s.name].p99Ms)), 2), peakRssMb: round(Math.max(...expressRounds.map((r) => r[s.name].peakRssMb)), 1) },
+          fastify: { rps: rpsOf(fastifyRounds, s.name), p99Ms: round(median(fastifyRounds.map((r) => r[s.name].p99Ms)), 2), peakRssMb: round(Math.max(...fastifyRounds.map((r) => r[s.name].peakRssMb)), 1) },
+          fastifyOverExpress: round(median(fastifyRounds.map((r, k) => r[s.name].rps / expressRounds[k][s.name].rps))),
+        };
+      }
+      for (const [name, min] of Object.entries(ADAPTER_ADOPTION)) {
+        const value = adapters.scenarios[name].fastifyOverExpress;
+        adapters.fastifyOverExpress[name] = { value, adoptAt: `≥ ${min}`, met: value >= min };
+      }
     }
 
     let profile;
@@ -527,7 +569,7 @@ async function main() {
       },
       scenarios: scenarioReport,
       targets,
-      ...(comparison ? { comparison } : {}),
+      ...(adapters ? { adapters } : comparison ? { comparison } : {}),
       ...(profile ? { profile } : {}),
       rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { rps: round(v.rps, 1), p99Ms: v.p99Ms, errors: v.errors }]))),
     };
@@ -536,6 +578,11 @@ async function main() {
     printTable(report);
     log(`wrote ${opts.out}`);
     const failed = Object.entries(scenarioReport).filter(([, s]) => s.errors > 0);
+    // The second process (the other adapter, or a baseline build) must answer as expected too.
+    for (const s of baselineScenarios) {
+      const errors = baselineRounds.reduce((a, r) => a + r[s.name].errors, 0);
+      if (errors > 0) failed.push([`${s.name} on ${baseline.sha}`, { errors, unexpectedStatuses: baselineRounds.map((r) => r[s.name].unexpected) }]);
+    }
     if (failed.length) {
       log(`FAILED: unexpected responses in ${failed.map(([n, s]) => `${n} (${s.errors}: ${JSON.stringify(s.unexpectedStatuses ?? [])})`).join(', ')}`);
       process.exitCode = 1;
@@ -593,7 +640,13 @@ function printTable(report) {
   for (const [label, t] of Object.entries(report.targets)) {
     console.log(`  ${pad(label, 38)}${pad(t.median ?? t.value, 8)}${pad(t.target, 8)}${t.met ? 'met' : 'NOT met'}${t.spread ? `  (spread ${t.spread.join('–')})` : ''}`);
   }
-  if (report.comparison) {
+  if (report.adapters) {
+    console.log(`\nHTTP adapters, interleaved (req/s; fastify ÷ express, median of rounds):`);
+    for (const [name, a] of Object.entries(report.adapters.scenarios)) {
+      console.log(`  ${pad(name, 18)}express ${pad(a.express.rps, 9)}fastify ${pad(a.fastify.rps, 9)}× ${a.fastifyOverExpress}`);
+    }
+    for (const [name, t] of Object.entries(report.adapters.fastifyOverExpress)) console.log(`  adopt Fastify: ${pad(name, 12)}${pad(t.value, 8)}${pad(t.adoptAt, 8)}${t.met ? 'met' : 'NOT met'}`);
+  } else if (report.comparison) {
     console.log(`\nagainst baseline ${report.comparison.baseline} (ratio to health, before → after; health rps × ${report.comparison.healthRpsChange}):`);
     for (const [name, c] of Object.entries(report.comparison.scenarios)) {
       console.log(`  ${pad(name, 18)}${pad(c.baselineRatioToHealth, 8)}→ ${pad(c.ratioToHealth, 8)}× ${pad(c.change, 8)}q/req ${c.baselineQueriesPerRequest} → ${report.scenarios[name].queriesPerRequest}, RSS ${c.baselinePeakRssMb} → ${report.scenarios[name].peakRssMb} MB`);
