@@ -4,12 +4,12 @@
 // and HTTP sends of one API instance (in-process, SQLite file or DB_TYPE=postgres), to a receiver on
 // 127.0.0.1 answering 204. Also reports the p50/p95 of commit→2xx per event.
 //
-//   npm run bench:webhooks                    # 2,000 events, 4 in flight
+//   npm run bench:webhooks                    # 2,000 events, 4 in flight; writes bench/results/webhook-delivery.json
 //   npm run bench:webhooks -- --quick         # 200 events, a smoke run
 //   BENCH_WEBHOOK_EVENTS=10000 WEBHOOKS_MAX_IN_FLIGHT=16 npm run bench:webhooks
 'use strict';
 const { createServer } = require('node:http');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -88,6 +88,8 @@ async function main() {
       commitTo2xxMs: { p50: Math.round(pct(50)), p95: Math.round(pct(95)) },
     };
     console.log(JSON.stringify(result, null, 2));
+    // `npm run bench` folds this file into latest.json (stations.webhookDelivery).
+    if (!quick) writeFileSync(join(root, 'bench/results/webhook-delivery.json'), `${JSON.stringify(result, null, 2)}\n`);
     if (arrived.size < N) {
       console.error(`webhookDelivery: only ${arrived.size} of ${N} events arrived within 120 s`);
       process.exitCode = 1;

@@ -4,7 +4,7 @@
 // beside @nestjs/throttler's own store, usage recording per request, and the server CPU of a hostile body. Any failure fails the run.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -43,4 +43,14 @@ if (!args.includes('--quick')) {
   step('bench/behind-proxy.js', [], built);
   // webhookDelivery: events per second from commit to a local receiver's 2xx (outbox → fan-out → claim → signed POST).
   step('bench/webhook-delivery.js', [], built);
+  // One committed file for the whole run: the two station results join the pipeline's report.
+  const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, 'bench/results/latest.json');
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const read = (name) => {
+    const { rounds, ...rest } = JSON.parse(readFileSync(join(root, 'bench/results', name), 'utf8'));
+    return rest;
+  };
+  report.stations = { throughputBehindProxy: read('behind-proxy.json'), webhookDelivery: read('webhook-delivery.json') };
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nthroughputBehindProxy ${report.stations.throughputBehindProxy.proxyRps} req/s (× ${report.stations.throughputBehindProxy.ratioToThreeSingles} of 3 × one instance); webhookDelivery ${report.stations.webhookDelivery.eventsPerSecond} events/s — both in ${out}`);
 }
