@@ -7,8 +7,8 @@
 //   node bench/gate.js RESULT.json [BASELINE.json]     # exit 1 and list the ratios that fell
 //   node bench/gate.js --write RESULT.json [BASELINE]  # make RESULT the new baseline (after a perf change)
 //
-// The ratios: health ÷ floor (the pipeline's cost), every scenario ÷ health, and the issue's targets
-// (memberByJwt ÷ memberByKey, membersDeep ÷ membersPage1). Ratios, not req/s: a slower or busier machine
+// The ratios: the pipeline's cost (floor ÷ health in server CPU per request), every scenario ÷ health, and the
+// issue's targets (memberByJwt ÷ memberByKey, membersDeep ÷ membersPage1). Ratios, not req/s: a slower or busier machine
 // moves every scenario alike, a regression moves one.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -22,13 +22,15 @@ const ALLOWED_DROP = 0.2;
 function ratiosOf(result) {
   const ratios = {};
   const s = result.scenarios;
-  if (s.floor && s.health) ratios['health ÷ floor'] = s.health.rps / s.floor.rps;
+  // health ÷ floor in req/s is not gated: near the floor's rate the single load generator is the limit, and the
+  // ratio moved 0.064–0.108 between quiet runs of one commit. The pipeline's cost is gated as server CPU per
+  // request instead ('health ÷ floor, server CPU per request' among the targets).
   for (const [name, scenario] of Object.entries(s)) {
     if (name === 'floor' || name === 'health') continue;
     ratios[`${name} ÷ health`] = scenario.ratioToHealth;
   }
   for (const [label, target] of Object.entries(result.targets ?? {})) {
-    if (typeof target.median === 'number' && !(label in ratios)) ratios[label] = target.median;
+    if (typeof target.median === 'number' && !(label in ratios) && label !== 'health ÷ floor') ratios[label] = target.median;
   }
   return ratios;
 }

@@ -193,6 +193,25 @@ function rssMb(pid, field = 'VmRSS') {
   }
 }
 
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 async function startProcess(args, env, logFile, cwd = root) {
   const out = openSync(logFile, 'a');
   return spawn(process.execPath, args, { cwd, env, stdio: ['ignore', out, out] });
@@ -208,6 +227,7 @@ async function measure(target, scenario, seconds, connections, pid) {
   const request = scenario.next
     ? { setupRequest: (req) => Object.assign(req, scenario.next()) }
     : {};
+  const cpuBefore = cpuSeconds(pid);
   const result = await autocannon({
     url: target.base,
     connections,
@@ -218,6 +238,7 @@ async function measure(target, scenario, seconds, connections, pid) {
     body: scenario.body,
     requests: [{ method: scenario.method ?? 'GET', path: scenario.path, headers: scenario.headers, body: scenario.body, ...request }],
   });
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
   clearInterval(sampler);
   peak = Math.max(peak, rssMb(pid));
   const end = target.metrics ? await scrape(target.base) : { queries: NaN };
@@ -231,6 +252,8 @@ async function measure(target, scenario, seconds, connections, pid) {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     requests: total,
+    // The server's own CPU per request: unlike req/s it does not depend on whether the load generator kept up.
+    cpuUsPerRequest: total ? (cpuUsed * 1e6) / total : NaN,
     errors: Object.values(unexpected).reduce((a, b) => a + b, 0) + result.errors + result.timeouts,
     unexpected,
     // /metrics is scraped once between the two readings and runs no statement.
@@ -465,6 +488,7 @@ async function main() {
         rps: round(median(per.map((x) => x.rps)), 1),
         p50Ms: round(median(per.map((x) => x.p50Ms)), 2),
         p99Ms: round(median(per.map((x) => x.p99Ms)), 2),
+        cpuUsPerRequest: round(median(per.map((x) => x.cpuUsPerRequest)), 1),
         errors: per.reduce((a, x) => a + x.errors, 0),
         queriesPerRequest: s.target.metrics ? round(per.reduce((a, x) => a + x.queries, 0) / requests, 2) : null,
         peakRssMb: round(Math.max(...per.map((x) => x.peakRssMb)), 1),
@@ -486,6 +510,13 @@ async function main() {
       const ratios = rounds.map((r) => r[num].rps / r[den].rps);
       const value = round(median(ratios));
       targets[label] = { median: value, spread: [round(Math.min(...ratios)), round(Math.max(...ratios))], target: `≥ ${min}`, met: value >= min };
+    }
+    // The pipeline's cost as the server's CPU per request, floor ÷ health: the load generator tops out near the
+    // floor's rate (one autocannon process), so the req/s ratio above partly measures the client; CPU does not.
+    {
+      const ratios = rounds.map((r) => r.floor.cpuUsPerRequest / r.health.cpuUsPerRequest);
+      const value = round(median(ratios));
+      targets['health ÷ floor, server CPU per request'] = { median: value, spread: [round(Math.min(...ratios)), round(Math.max(...ratios))], target: '≥ 0.25', met: value >= 0.25 };
     }
     for (const [name, factor] of TAIL_TARGETS) {
       const s = scenarioReport[name];
@@ -571,7 +602,7 @@ async function main() {
       targets,
       ...(adapters ? { adapters } : comparison ? { comparison } : {}),
       ...(profile ? { profile } : {}),
-      rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { rps: round(v.rps, 1), p99Ms: v.p99Ms, errors: v.errors }]))),
+      rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { rps: round(v.rps, 1), p99Ms: v.p99Ms, cpuUsPerRequest: round(v.cpuUsPerRequest, 1), errors: v.errors }]))),
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });
     writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
@@ -632,9 +663,9 @@ function printTable(report) {
   const pad = (s, n) => String(s ?? '-').padEnd(n);
   const { settings } = report;
   console.log(`\nAeroSports Core API benchmark — ${settings.db}, ${settings.adapter ?? 'express'}, ${settings.connections} connections, ${settings.rounds} round(s) × ${settings.secondsPerScenario} s, commit ${report.commit}`);
-  console.log(`${pad('scenario', 18)}${pad('req/s', 9)}${pad('× health', 10)}${pad('spread', 15)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('errors', 8)}${pad('q/req', 7)}peak RSS MB`);
+  console.log(`${pad('scenario', 18)}${pad('req/s', 9)}${pad('× health', 10)}${pad('spread', 15)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('µs CPU', 8)}${pad('errors', 8)}${pad('q/req', 7)}peak RSS MB`);
   for (const [name, s] of Object.entries(report.scenarios)) {
-    console.log(`${pad(name, 18)}${pad(s.rps, 9)}${pad(s.ratioToHealth, 10)}${pad(s.ratioToHealthSpread.join('–'), 15)}${pad(s.p50Ms, 8)}${pad(s.p99Ms, 8)}${pad(s.errors, 8)}${pad(s.queriesPerRequest, 7)}${s.peakRssMb}`);
+    console.log(`${pad(name, 18)}${pad(s.rps, 9)}${pad(s.ratioToHealth, 10)}${pad(s.ratioToHealthSpread.join('–'), 15)}${pad(s.p50Ms, 8)}${pad(s.p99Ms, 8)}${pad(s.cpuUsPerRequest, 8)}${pad(s.errors, 8)}${pad(s.queriesPerRequest, 7)}${s.peakRssMb}`);
   }
   console.log('\ntargets:');
   for (const [label, t] of Object.entries(report.targets)) {
