@@ -73,8 +73,39 @@ interface RawAvailabilityRow {
  */
 export function rawInstant(value: Date | string): Date {
   if (value instanceof Date) return value;
+  // SQLite's own form, read digit by digit: 0.09 µs instead of 0.39 µs for the regex and text parse below,
+  // and a week's availability reads two per session.
+  if (value.length === 23 && value.charCodeAt(10) === 32 && value.charCodeAt(19) === 46) return sqliteUtc(value);
   const text = value.includes('T') ? value : value.replace(' ', 'T');
   return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
+}
+
+/** The decimal number in text[from, to), or NaN when a character there is not a digit. */
+const digits = (text: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
+/**
+ * `YYYY-MM-DD HH:MM:SS.mmm` as UTC. What is not that exactly (a non-digit, a month 13, a 31 April, a 25th
+ * hour) goes to the general parse, which answers as it always did (an invalid Date for those).
+ */
+function sqliteUtc(text: string): Date {
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const date = new Date(Date.UTC(digits(text, 0, 4), month - 1, day, hour, minute, second, digits(text, 20, 23)));
+  const exact =
+    date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && minute < 60 && second < 60 &&
+    text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58;
+  return exact ? date : new Date(`${text.replace(' ', 'T')}Z`);
 }
 
 function keysetAfter<T extends object>(
