@@ -3,6 +3,7 @@ export * from './identity.factory';
 export * from './openapi-validator';
 export * from './test-app';
 export * from './test-database';
+export * from './keyset-paging';
 export * from './cli-sandbox';
 export * from './redis-server';
 export * from './postgres-cluster';
