@@ -11,3 +11,4 @@ export * from './tcp-proxy';
 export * from './clock';
 export * from './free-port';
 export * from './scale-out-services';
+export * from './shared-instances';
