@@ -1,7 +1,7 @@
 import { ApiKeysService } from '@aero/api-keys';
 import { MIGRATIONS } from '@aero/core';
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, createUser } from '@aero/testing';
+import { createApiKey, createTestAppWithAdmin, createUser } from '@aero/testing';
 
 /** Waits until `check` passes (for a grace period or expiry measured in one second), failing after 10 s. */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
@@ -19,13 +19,8 @@ describe('API keys (e2e)', () => {
   let t: TestApp;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    admin = await adminAuth(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => ({ t, admin } = await createTestAppWithAdmin()));
+  afterAll(() => t.close());
 
   const me = (key: string) => t.http.get('/v1/auth/me').set('X-API-Key', key);
 

@@ -1,6 +1,6 @@
 import { ApiKeyCache } from '@aero/api-keys';
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, createTestApp } from '@aero/testing';
 
 /**
  * Two API instances on one database. A change made through instance A must reach instance B's key cache:
@@ -29,15 +29,7 @@ describe(`API key invalidation across instances (${redisUrl ? 'Redis pub/sub' : 
     const redis: Record<string, string> = redisUrl ? { REDIS_URL: redisUrl } : {};
     a = await createTestApp({ shareableDatabase: true, env: { ...redis, API_KEY_CACHE_TTL_SECONDS: '2' } });
     // The same secrets, as every instance of one deployment has.
-    b = await createTestApp({
-      database: a.database,
-      env: {
-        ...redis,
-        API_KEY_CACHE_TTL_SECONDS: '2',
-        JWT_SIGNING_KEY: a.config.jwt.signingKey,
-        API_KEY_PEPPER: a.config.apiKeys.pepper,
-      },
-    });
+    b = await createPeerApp(a, { env: { ...redis, API_KEY_CACHE_TTL_SECONDS: '2' } });
     admin = await adminAuth(a);
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { ApiKeyCache } from '@aero/api-keys';
 import type { DisposableRedis, TcpProxy, TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, startDisposableRedis, startTcpProxy } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, createTestApp, startDisposableRedis, startTcpProxy } from '@aero/testing';
 
 /**
  * Two instances on one database and a Redis of this test's own; instance B reaches it through a proxy that
@@ -29,15 +29,7 @@ describe('API key revocation while Redis answers nothing (e2e)', () => {
     proxy = await startTcpProxy(redis.port);
     const env = { API_KEY_CACHE_TTL_SECONDS: '2', RATE_LIMIT_REDIS_TIMEOUT_MS: '100', RATE_LIMIT_REDIS_BREAKER_SECONDS: '1' };
     a = await createTestApp({ shareableDatabase: true, env: { ...env, REDIS_URL: redis.url } });
-    b = await createTestApp({
-      database: a.database,
-      env: {
-        ...env,
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
-        JWT_SIGNING_KEY: a.config.jwt.signingKey,
-        API_KEY_PEPPER: a.config.apiKeys.pepper,
-      },
-    });
+    b = await createPeerApp(a, { env: { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
   });
   afterAll(async () => {
     proxy?.setMode('pass');

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import type { DisposableRedis, TestApp } from '@aero/testing';
-import { createTestApp, createUser, startDisposableRedis } from '@aero/testing';
+import type { SharedInstances, TestApp } from '@aero/testing';
+import { createUser, startSharedInstances, stopSharedInstances } from '@aero/testing';
 
 // Argon2id (~30 ms per hash) on every sign-in, 60 of them.
 jest.setTimeout(120_000);
@@ -11,29 +10,12 @@ jest.setTimeout(120_000);
  * which address each request comes from; a device that signed in before carries its device token.
  */
 describe('sign-in lockout cannot be turned against the owner (e2e)', () => {
-  let redis: DisposableRedis;
+  let instances: Partial<SharedInstances> = {};
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    redis = await startDisposableRedis();
-    const env = {
-      REDIS_URL: redis.url,
-      RATE_LIMIT_REDIS_KEY_PREFIX: `test:lockout:${randomBytes(6).toString('hex')}:`,
-      RATE_LIMIT_REDIS_TIMEOUT_MS: '1000',
-      HTTP_TRUST_PROXY: 'loopback',
-    };
-    a = await createTestApp({ shareableDatabase: true, env });
-    b = await createTestApp({
-      database: a.database,
-      env: { ...env, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
-    });
-  });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await redis?.dispose();
-  });
+  beforeAll(async () => ({ a, b } = instances = await startSharedInstances({ HTTP_TRUST_PROXY: 'loopback' })));
+  afterAll(() => stopSharedInstances(instances));
 
   const login = (t: TestApp, ip: string, email: string, password: string) =>
     t.http.post('/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });

@@ -1,6 +1,6 @@
 import { BroadcastService } from '@aero/core';
 import type { DisposableRedis, TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, createUser, startDisposableRedis } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, createTestApp, createUser, startDisposableRedis } from '@aero/testing';
 
 /**
  * An instance that boots while Redis is down must not stay deaf once Redis returns: it subscribes,
@@ -47,15 +47,7 @@ describe('Redis down when an instance boots (e2e)', () => {
     const liveKey = await createApiKey(a, { scopes: ['members:read'] });
 
     await redis.stop();
-    b = await createTestApp({
-      database: a.database,
-      env: {
-        ...SLOW,
-        REDIS_URL: redis.url,
-        JWT_SIGNING_KEY: a.config.jwt.signingKey,
-        API_KEY_PEPPER: a.config.apiKeys.pepper,
-      },
-    });
+    b = await createPeerApp(a, { env: { ...SLOW, REDIS_URL: redis.url } });
     expect(shared(b)).toBe(false);
     for (const auth of [
       missedUser.authHeader,

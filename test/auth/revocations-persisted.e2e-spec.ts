@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, createUser } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, createTestApp, createUser } from '@aero/testing';
 
 /**
  * Ended sessions are stored, not only remembered: an instance started (or restarted) after a logout,
@@ -23,10 +23,7 @@ describe('revocations that survive restarts (no Redis) (e2e)', () => {
 
   /** Another instance of the same deployment on A's database (same secrets, no Redis). */
   async function startInstance(env: Record<string, string> = {}): Promise<TestApp> {
-    const instance = await createTestApp({
-      database: a.database,
-      env: { JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper, ...env },
-    });
+    const instance = await createPeerApp(a, { env });
     others.push(instance);
     return instance;
   }

@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createTestApp, createUser } from '@aero/testing';
+import { adminAuth, createPeerApp, createTestApp, createUser } from '@aero/testing';
 
 /**
  * Two API instances on one database: a session ended through instance A (disable, logout) must stop its
@@ -26,14 +26,11 @@ describe(`ended sessions across instances (${redisUrl ? 'Redis pub/sub' : 'no Re
   beforeAll(async () => {
     const redis: Record<string, string> = redisUrl ? { REDIS_URL: redisUrl } : {};
     a = await createTestApp({ shareableDatabase: true, env: redis });
-    b = await createTestApp({
-      database: a.database,
+    b = await createPeerApp(a, {
       env: {
         ...redis,
         // With Redis, only the message can stop the token in time; without, B's poll does.
         AUTH_REVOCATIONS_POLL_SECONDS: redisUrl ? '300' : '1',
-        JWT_SIGNING_KEY: a.config.jwt.signingKey,
-        API_KEY_PEPPER: a.config.apiKeys.pepper,
       },
     });
   });

@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, createUser, randomPassword } from '@aero/testing';
+import { adminAuth, createApiKey, createTestApp, createTestAppWithAdmin, createUser, randomPassword } from '@aero/testing';
 
 // Argon2id (~30 ms per hash) and waits of up to a few seconds for grace periods and expiry.
 jest.setTimeout(30_000);
@@ -233,13 +233,8 @@ describe('user management (e2e)', () => {
   let t: TestApp;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    admin = await adminAuth(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => ({ t, admin } = await createTestAppWithAdmin()));
+  afterAll(() => t.close());
 
   it('creates a user (201) and never returns the password or its hash', async () => {
     const password = randomPassword();

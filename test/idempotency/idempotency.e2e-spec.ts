@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Response } from 'supertest';
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createMember, createSession, createTestApp, createUser } from '@aero/testing';
+import { adminAuth, createApiKey, createMember, createPeerApp, createSession, createTestApp, createUser } from '@aero/testing';
 
 // The Idempotency-Key contract on two instances sharing one database (SQLite file, or PostgreSQL with
 // DB_TYPE=postgres): a retried write is done once, whichever instance the retry lands on.
@@ -17,14 +18,7 @@ describe('Idempotency-Key (e2e)', () => {
       env: { BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION: '100' },
     });
     // A second instance behind the same load balancer: same database, same secrets.
-    b = await createTestApp({
-      database: a.database,
-      env: {
-        BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION: '100',
-        JWT_SIGNING_KEY: a.config.jwt.signingKey,
-        API_KEY_PEPPER: a.config.apiKeys.pepper,
-      },
-    });
+    b = await createPeerApp(a, { env: { BOOKINGS_MAX_ACTIVE_PER_MEMBER_SESSION: '100' } });
     staff = (await createUser(a, { role: 'staff' })).authHeader;
     kiosk = (await createApiKey(a, { scopes: ['bookings:write', 'bookings:read'], app: 'kiosk' })).authHeader;
     memberId = (await createMember(a)).id;
@@ -39,14 +33,22 @@ describe('Idempotency-Key (e2e)', () => {
     return res.body.data as { id: string }[];
   }
 
+  /** POST /v1/bookings with `Idempotency-Key: key`, as `auth`, to one instance. */
+  const book = (on: TestApp, auth: Record<string, string>, key: string, body: object) =>
+    on.http.post('/v1/bookings').set(auth).set('Idempotency-Key', key).send(body);
+
+  /** A replay of `first`: the same body, marked `Idempotent-Replayed: true`. */
+  function expectReplayOf(first: Response, replay: Response): void {
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+  }
+
   it('makes exactly one booking from 50 concurrent identical POSTs with one key spread over two instances', async () => {
     const session = await createSession(a, { capacity: 100 });
     const key = randomUUID();
     const body = { sessionId: session.id, memberId, quantity: 1 };
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        (i % 2 === 0 ? a : b).http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body),
-      ),
+      Array.from({ length: 50 }, (_, i) => book(i % 2 === 0 ? a : b, kiosk, key, body)),
     );
     const fresh = responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
     const replays = responses.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true');
@@ -67,17 +69,11 @@ describe('Idempotency-Key (e2e)', () => {
     const session = await createSession(a, { capacity: 5 });
     const key = randomUUID();
     const body = { sessionId: session.id, memberId, quantity: 2 };
-    const first = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(201);
+    const first = await book(a, kiosk, key, body).expect(201);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     for (const app of [a, b, a]) {
-      const again = await app.http
-        .post('/v1/bookings')
-        .set(kiosk)
-        .set('Idempotency-Key', key)
-        .send({ quantity: 2, memberId, sessionId: session.id }) // same body, other key order
-        .expect(201);
-      expect(again.headers['idempotent-replayed']).toBe('true');
-      expect(again.body).toEqual(first.body);
+      const again = book(app, kiosk, key, { quantity: 2, memberId, sessionId: session.id }); // other key order
+      expectReplayOf(first, await again.expect(201));
     }
     expect(await bookingsOn(session.id)).toHaveLength(1);
   });
@@ -85,18 +81,8 @@ describe('Idempotency-Key (e2e)', () => {
   it('answers 422 when the same key comes with a different body, and changes nothing', async () => {
     const session = await createSession(a, { capacity: 5 });
     const key = randomUUID();
-    await a.http
-      .post('/v1/bookings')
-      .set(kiosk)
-      .set('Idempotency-Key', key)
-      .send({ sessionId: session.id, memberId, quantity: 1 })
-      .expect(201);
-    const changed = await b.http
-      .post('/v1/bookings')
-      .set(kiosk)
-      .set('Idempotency-Key', key)
-      .send({ sessionId: session.id, memberId, quantity: 3 })
-      .expect(422);
+    await book(a, kiosk, key, { sessionId: session.id, memberId, quantity: 1 }).expect(201);
+    const changed = await book(b, kiosk, key, { sessionId: session.id, memberId, quantity: 3 }).expect(422);
     expect(changed.body).toMatchObject({ type: '/problems/idempotency-key-reused', header: 'Idempotency-Key' });
     expect(await bookingsOn(session.id)).toHaveLength(1);
   });
@@ -106,9 +92,9 @@ describe('Idempotency-Key (e2e)', () => {
     const otherKiosk = (await createApiKey(a, { scopes: ['bookings:write'], app: 'kiosk' })).authHeader;
     const key = 'order-42';
     const body = { sessionId: session.id, memberId, quantity: 1 };
-    const mine = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(201);
-    const theirs = await a.http.post('/v1/bookings').set(otherKiosk).set('Idempotency-Key', key).send(body).expect(201);
-    const staffs = await a.http.post('/v1/bookings').set(staff).set('Idempotency-Key', key).send(body).expect(201);
+    const mine = await book(a, kiosk, key, body).expect(201);
+    const theirs = await book(a, otherKiosk, key, body).expect(201);
+    const staffs = await book(a, staff, key, body).expect(201);
     expect(new Set([mine.body.id, theirs.body.id, staffs.body.id]).size).toBe(3);
     expect(theirs.headers['idempotent-replayed']).toBeUndefined();
     expect(await bookingsOn(session.id)).toHaveLength(3);
@@ -126,12 +112,7 @@ describe('Idempotency-Key (e2e)', () => {
 
   it.each([['x'.repeat(256)], ['naïve-key'], ['tab\tkey']])('refuses the malformed key %j with 400', async (key) => {
     const session = await createSession(a, { capacity: 5 });
-    const res = await a.http
-      .post('/v1/bookings')
-      .set(staff)
-      .set('Idempotency-Key', key)
-      .send({ sessionId: session.id, memberId, quantity: 1 })
-      .expect(400);
+    const res = await book(a, staff, key, { sessionId: session.id, memberId, quantity: 1 }).expect(400);
     expect(res.body).toMatchObject({ type: '/problems/idempotency-key-invalid', header: 'Idempotency-Key' });
     expect(await bookingsOn(session.id)).toHaveLength(0);
   });
@@ -139,18 +120,8 @@ describe('Idempotency-Key (e2e)', () => {
   it('stores nothing for a request refused by validation, so the corrected retry runs', async () => {
     const session = await createSession(a, { capacity: 5 });
     const key = randomUUID();
-    await a.http
-      .post('/v1/bookings')
-      .set(kiosk)
-      .set('Idempotency-Key', key)
-      .send({ sessionId: session.id, memberId, quantity: 0 })
-      .expect(400);
-    const fixed = await a.http
-      .post('/v1/bookings')
-      .set(kiosk)
-      .set('Idempotency-Key', key)
-      .send({ sessionId: session.id, memberId, quantity: 1 })
-      .expect(201);
+    await book(a, kiosk, key, { sessionId: session.id, memberId, quantity: 0 }).expect(400);
+    const fixed = await book(a, kiosk, key, { sessionId: session.id, memberId, quantity: 1 }).expect(201);
     expect(fixed.headers['idempotent-replayed']).toBeUndefined();
   });
 
@@ -159,8 +130,8 @@ describe('Idempotency-Key (e2e)', () => {
     await a.http.post('/v1/bookings').set(staff).send({ sessionId: session.id, memberId, quantity: 1 }).expect(201);
     const key = randomUUID();
     const body = { sessionId: session.id, memberId, quantity: 1 };
-    const first = await a.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
-    const again = await b.http.post('/v1/bookings').set(kiosk).set('Idempotency-Key', key).send(body).expect(409);
+    const first = await book(a, kiosk, key, body).expect(409);
+    const again = await book(b, kiosk, key, body).expect(409);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toMatchObject({ type: first.body.type, detail: first.body.detail, remaining: 0 });
   });
@@ -171,32 +142,18 @@ describe('Idempotency-Key (e2e)', () => {
     const session = await createSession(a, { capacity: 5 });
     const key = randomUUID();
     const body = { sessionId: session.id, memberId, quantity: 1 };
-    const booked = await a.http.post('/v1/bookings').set(first.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    const booked = await book(a, first.authHeader, key, body).expect(201);
     const second = await a.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 600 }).expect(201);
     // During the grace period, on the other instance, with the successor key.
-    const retried = await b.http
-      .post('/v1/bookings')
-      .set('X-API-Key', second.body.key)
-      .set('Idempotency-Key', key)
-      .send(body)
-      .expect(201);
-    expect(retried.headers['idempotent-replayed']).toBe('true');
-    expect(retried.body).toEqual(booked.body);
+    expectReplayOf(booked, await book(b, { 'X-API-Key': second.body.key }, key, body).expect(201));
     // A rotation of the rotation with no grace: the first two keys stop working, the lineage goes on.
     const third = await a.http.post(`/v1/api-keys/${second.body.id}/rotate`).set(admin).send({ gracePeriodSeconds: 0 }).expect(201);
-    await a.http.post('/v1/bookings').set('X-API-Key', second.body.key).set('Idempotency-Key', key).send(body).expect(401);
-    const later = await a.http
-      .post('/v1/bookings')
-      .set('X-API-Key', third.body.key)
-      .set('Idempotency-Key', key)
-      .send(body)
-      .expect(201);
-    expect(later.headers['idempotent-replayed']).toBe('true');
-    expect(later.body).toEqual(booked.body);
+    await book(a, { 'X-API-Key': second.body.key }, key, body).expect(401);
+    expectReplayOf(booked, await book(a, { 'X-API-Key': third.body.key }, key, body).expect(201));
     expect(await bookingsOn(session.id)).toEqual([expect.objectContaining({ id: booked.body.id })]);
     // A new key of the same app is another caller: the same Idempotency-Key is a new operation for it.
     const unrelated = await createApiKey(a, { scopes: ['bookings:write'], app: 'kiosk' });
-    const other = await a.http.post('/v1/bookings').set(unrelated.authHeader).set('Idempotency-Key', key).send(body).expect(201);
+    const other = await book(a, unrelated.authHeader, key, body).expect(201);
     expect(other.headers['idempotent-replayed']).toBeUndefined();
   });
 
@@ -207,35 +164,21 @@ describe('Idempotency-Key (e2e)', () => {
     // Another writer changes the member first, so the ETag the client holds is stale.
     await a.http.patch(`/v1/members/${member.id}`).set(staff).set('If-Match', read.headers.etag).send({ phone: '+44 20 7946 0001' }).expect(200);
     const key = randomUUID();
-    const body = { phone: '+44 20 7946 0002' };
-    const stale = await a.http
-      .patch(`/v1/members/${member.id}`)
-      .set(front)
-      .set('Idempotency-Key', key)
-      .set('If-Match', read.headers.etag)
-      .send(body)
-      .expect(412);
+    const update = (on: TestApp, etag: string) =>
+      on.http
+        .patch(`/v1/members/${member.id}`)
+        .set(front)
+        .set('Idempotency-Key', key)
+        .set('If-Match', etag)
+        .send({ phone: '+44 20 7946 0002' });
+    const stale = await update(a, read.headers.etag).expect(412);
     expect(stale.body.type).toBe('/problems/precondition-failed');
     const current = await b.http.get(`/v1/members/${member.id}`).set(front).expect(200);
-    const retry = await b.http
-      .patch(`/v1/members/${member.id}`)
-      .set(front)
-      .set('Idempotency-Key', key)
-      .set('If-Match', current.headers.etag)
-      .send(body)
-      .expect(200);
+    const retry = await update(b, current.headers.etag).expect(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(retry.body).toMatchObject({ phone: '+44 20 7946 0002' });
     // Now the outcome is final: a further repeat is the replay of the 200.
-    const again = await a.http
-      .patch(`/v1/members/${member.id}`)
-      .set(front)
-      .set('Idempotency-Key', key)
-      .set('If-Match', current.headers.etag)
-      .send(body)
-      .expect(200);
-    expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(again.body).toEqual(retry.body);
+    expectReplayOf(retry, await update(a, current.headers.etag).expect(200));
   });
 
   it('keys path parameters too: one key cannot cancel two different bookings', async () => {

@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createMember, createSession, createTestApp, createUser, createVenue } from '@aero/testing';
+import { createMember, createSession, createTestAppWithAdmin, createUser, createVenue } from '@aero/testing';
 
 // Booting the app and hashing a password take a while on a loaded CI machine.
 jest.setTimeout(30_000);
@@ -11,13 +11,8 @@ describe('ETags: weak from the stored version, hashed only where there is none (
   let t: TestApp;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    admin = await adminAuth(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => ({ t, admin } = await createTestAppWithAdmin()));
+  afterAll(() => t.close());
 
   it('gives a member a weak ETag from its version: 304 while current, new tag after a change, 412 on a stale If-Match', async () => {
     const member = await createMember(t);

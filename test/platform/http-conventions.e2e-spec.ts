@@ -1,5 +1,5 @@
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createMember, createSession, createTestApp, createVenue } from '@aero/testing';
+import { createApiKey, createMember, createSession, createTestAppWithAdmin, createVenue } from '@aero/testing';
 
 const HOUR = 3600_000;
 
@@ -10,13 +10,8 @@ describe('HTTP conventions: Location, ETag, conditional requests, availability (
   let t: TestApp;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    admin = await adminAuth(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => ({ t, admin } = await createTestAppWithAdmin()));
+  afterAll(() => t.close());
 
   it('answers every create with 201 and a Location that reads the new resource back', async () => {
     const venue = await t.http.post('/v1/venues').set(admin).send({ name: 'Location Park', timeZone: 'America/Toronto' }).expect(201);

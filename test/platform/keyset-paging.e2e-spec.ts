@@ -1,6 +1,15 @@
-import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import type { TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createMember, createSession, createTestApp, createUser, createVenue } from '@aero/testing';
+import {
+  byInstantThenId,
+  createApiKey,
+  createMember,
+  createSession,
+  createTestAppWithAdmin,
+  createUser,
+  createVenue,
+  setInstant,
+  walkPages,
+} from '@aero/testing';
 
 jest.setTimeout(120_000);
 
@@ -14,64 +23,22 @@ const BASE = Date.parse('2027-04-01T10:00:00.000Z');
 const OFFSETS_MS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 332, 333, 334, 666, 667, 668, 996, 997, 998, 999, 999, 1000, 1001];
 const INSTANTS = OFFSETS_MS.map((ms) => new Date(BASE + ms));
 
-/** Pages `path` one item at a time and returns the ids in the order seen (failing, not looping, on a repeat). */
-async function walk(t: TestApp, path: string, auth: Record<string, string>, expected: number): Promise<string[]> {
-  const seen: string[] = [];
-  let cursor: string | null = null;
-  for (let page = 0; page <= expected + 1; page++) {
-    const separator = path.includes('?') ? '&' : '?';
-    const url: string = `${path}${separator}limit=1${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await t.http.get(url).set(auth).expect(200);
-    const ids = (res.body.data as { id: string }[]).map((item) => item.id);
-    const repeated = ids.filter((id) => seen.includes(id));
-    if (repeated.length > 0) throw new Error(`${path}: page ${page + 1} returned ${repeated.join(', ')} again`);
-    seen.push(...ids);
-    cursor = res.body.nextCursor;
-    if (!cursor) return seen;
-  }
-  throw new Error(`${path}: still had a next page after ${expected + 1} pages`);
-}
-
-/** Sets one timestamp column through TypeORM, so each dialect stores it as the application would. */
-async function setInstant(
-  t: TestApp,
-  table: string,
-  id: string,
-  changes: Record<string, Date>,
-): Promise<void> {
-  const metadata = t.dataSource.entityMetadatas.find((m) => m.tableName === table);
-  if (!metadata) throw new Error(`no entity for table ${table}`);
-  await t.dataSource.getRepository(metadata.target as EntityTarget<ObjectLiteral>).update({ id }, changes);
-}
-
-/** The order the API promises: by instant, then by id. */
-function byInstantThenId(rows: { id: string; at: Date }[]): string[] {
-  return [...rows]
-    .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((row) => row.id);
-}
-
 describe('keyset paging over instants a millisecond apart (e2e)', () => {
   let t: TestApp;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp();
-    admin = await adminAuth(t);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  beforeAll(async () => ({ t, admin } = await createTestAppWithAdmin()));
+  afterAll(() => t.close());
 
   it('GET /v1/users shows every user exactly once, in (createdAt, id) order', async () => {
-    const existing = await walk(t, '/v1/users', admin, 10);
+    const existing = await walkPages(t, '/v1/users', admin, 10);
     const rows: { id: string; at: Date }[] = [];
     for (const at of INSTANTS) {
       const user = await createUser(t, { role: 'staff' });
       await setInstant(t, 'users', user.id, { createdAt: at });
       rows.push({ id: user.id, at });
     }
-    const seen = await walk(t, '/v1/users', admin, rows.length + existing.length);
+    const seen = await walkPages(t, '/v1/users', admin, rows.length + existing.length);
     expect(seen.filter((id) => !existing.includes(id))).toEqual(byInstantThenId(rows));
     expect(seen).toHaveLength(rows.length + existing.length);
   });
@@ -83,7 +50,7 @@ describe('keyset paging over instants a millisecond apart (e2e)', () => {
       await setInstant(t, 'api_keys', key.id, { createdAt: at });
       rows.push({ id: key.id, at });
     }
-    expect(await walk(t, '/v1/api-keys', admin, rows.length)).toEqual(byInstantThenId(rows));
+    expect(await walkPages(t, '/v1/api-keys', admin, rows.length)).toEqual(byInstantThenId(rows));
   });
 
   it('GET /v1/sessions and GET /v1/bookings show every session and booking exactly once, by start', async () => {
@@ -102,8 +69,8 @@ describe('keyset paging over instants a millisecond apart (e2e)', () => {
       bookings.push({ id: booking.body.id as string, at });
     }
     const window = `venueId=${venue.id}&from=2027-04-01&to=2027-04-02`;
-    expect(await walk(t, `/v1/sessions?${window}`, admin, sessions.length)).toEqual(byInstantThenId(sessions));
-    expect(await walk(t, `/v1/bookings?${window}`, admin, bookings.length)).toEqual(byInstantThenId(bookings));
+    expect(await walkPages(t, `/v1/sessions?${window}`, admin, sessions.length)).toEqual(byInstantThenId(sessions));
+    expect(await walkPages(t, `/v1/bookings?${window}`, admin, bookings.length)).toEqual(byInstantThenId(bookings));
   });
 
   it('a cursor changed by one character is a 400 naming cursor, on every list', async () => {

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import type { DisposableRedis, TestApp } from '@aero/testing';
-import { createTestApp, createUser, startDisposableRedis } from '@aero/testing';
+import type { SharedInstances, TestApp } from '@aero/testing';
+import { createUser, startSharedInstances, stopSharedInstances } from '@aero/testing';
 
 // Argon2id (~30 ms per hash) on every sign-in.
 jest.setTimeout(60_000);
@@ -10,32 +9,19 @@ jest.setTimeout(60_000);
  * X-Forwarded-For says which client each request comes from.
  */
 describe('sign-in limits shared across two instances (e2e)', () => {
-  let redis: DisposableRedis;
+  let instances: Partial<SharedInstances> = {};
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    redis = await startDisposableRedis();
-    const env = {
-      REDIS_URL: redis.url,
-      RATE_LIMIT_REDIS_KEY_PREFIX: `test:rl:${randomBytes(6).toString('hex')}:`,
-      RATE_LIMIT_REDIS_TIMEOUT_MS: '1000',
+    ({ a, b } = instances = await startSharedInstances({
       HTTP_TRUST_PROXY: 'loopback',
       AUTH_LOGIN_MAX_FAILURES: '3',
       AUTH_LOGIN_ACCOUNT_MAX_FAILURES: '8',
       AUTH_LOGIN_LOCKOUT_SECONDS: '120',
-    };
-    a = await createTestApp({ shareableDatabase: true, env });
-    b = await createTestApp({
-      database: a.database,
-      env: { ...env, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
-    });
+    }));
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await redis?.dispose();
-  });
+  afterAll(() => stopSharedInstances(instances));
 
   const login = (t: TestApp, ip: string, email: string, password: string) =>
     t.http.post('/v1/auth/login').set('X-Forwarded-For', ip).send({ email, password });

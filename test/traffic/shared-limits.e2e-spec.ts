@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Response } from 'supertest';
-import type { DisposableRedis, TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, startDisposableRedis } from '@aero/testing';
+import type { DisposableRedis, SharedInstances, TestApp } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, startSharedInstances, stopSharedInstances } from '@aero/testing';
 
 /**
  * Two API instances on one database, sharing a Redis of this test's own (so it can be stopped and
@@ -47,34 +46,20 @@ async function sharing(t: TestApp): Promise<string> {
 }
 
 describe('rate limits shared by two instances through Redis (e2e)', () => {
+  let instances: Partial<SharedInstances> = {};
   let redis: DisposableRedis;
   let a: TestApp;
   let b: TestApp;
   let admin: Record<string, string>;
-  let sharedEnv: Record<string, string>;
 
   beforeAll(async () => {
-    redis = await startDisposableRedis();
-    const env = (sharedEnv = {
-      REDIS_URL: redis.url,
-      RATE_LIMIT_REDIS_KEY_PREFIX: `test:rl:${randomBytes(6).toString('hex')}:`,
-      // A loaded test machine must not trip the breaker on a slow answer: this suite is about sharing.
-      RATE_LIMIT_REDIS_TIMEOUT_MS: '1000',
+    ({ redis, a, b } = instances = await startSharedInstances({
       RATE_LIMIT_REDIS_BREAKER_SECONDS: '1',
       RATE_LIMIT_QUOTA_FLUSH_MS: '200',
-    });
-    a = await createTestApp({ shareableDatabase: true, env });
-    b = await createTestApp({
-      database: a.database,
-      env: { ...env, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
-    });
+    }));
     admin = await adminAuth(a);
   });
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await redis?.dispose();
-  });
+  afterAll(() => stopSharedInstances(instances));
 
   it('a key limited to N per minute gets exactly N successes out of 5·N concurrent requests over both instances', async () => {
     const n = 20;
@@ -175,10 +160,7 @@ describe('rate limits shared by two instances through Redis (e2e)', () => {
       client.disconnect();
     }
     // An instance that never saw the key, on the flushed Redis: it reads the count from the database.
-    const c = await createTestApp({
-      database: a.database,
-      env: { ...sharedEnv, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
-    });
+    const c = await createPeerApp(a, { env: instances.env });
     try {
       await c.http.get('/v1/auth/me').set(key.authHeader).expect(200);
       await c.http.get('/v1/auth/me').set(key.authHeader).expect(200);

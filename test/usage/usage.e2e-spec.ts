@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { UsageRecorder, UsageScheduler, UsageService } from '@aero/usage';
 import type { CreatedApiKey, TestApp } from '@aero/testing';
-import { adminAuth, createApiKey, createTestApp, createUser, randomPassword } from '@aero/testing';
+import { adminAuth, createApiKey, createPeerApp, createTestApp, createUser, randomPassword } from '@aero/testing';
 
 /** Fast flushes, so "within two flush intervals" is a short wait. */
 const FLUSH_MS = 200;
@@ -281,10 +281,7 @@ describe('usage with two API instances (e2e)', () => {
   beforeAll(async () => {
     const env = { USAGE_FLUSH_INTERVAL_MS: String(FLUSH_MS) };
     a = await createTestApp({ shareableDatabase: true, env });
-    b = await createTestApp({
-      database: a.database,
-      env: { ...env, JWT_SIGNING_KEY: a.config.jwt.signingKey, API_KEY_PEPPER: a.config.apiKeys.pepper },
-    });
+    b = await createPeerApp(a, { env });
     admin = await adminAuth(a);
     key = await createApiKey(a, { scopes: ['members:read'] });
   });
@@ -330,14 +327,8 @@ describe('usage on graceful shutdown (e2e)', () => {
   it('writes every buffered record when the app closes right after a burst', async () => {
     const reader = await createTestApp({ shareableDatabase: true });
     try {
-      const writer = await createTestApp({
-        database: reader.database,
-        env: {
-          USAGE_FLUSH_INTERVAL_MS: '60000',
-          USAGE_FLUSH_BATCH_SIZE: '10000',
-          JWT_SIGNING_KEY: reader.config.jwt.signingKey,
-          API_KEY_PEPPER: reader.config.apiKeys.pepper,
-        },
+      const writer = await createPeerApp(reader, {
+        env: { USAGE_FLUSH_INTERVAL_MS: '60000', USAGE_FLUSH_BATCH_SIZE: '10000' },
       });
       const key = await createApiKey(writer, { scopes: [] });
       await Promise.all(

@@ -1,26 +1,17 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
-import { adminAuth, createApiKey, createMember, createSession, createTestApp, moveDateForward } from '@aero/testing';
+import { adminAuth, createMember, createSession, moveDateForward } from '@aero/testing';
 import type { TestApp } from '@aero/testing';
-import { dispatch, dispatchUntil, emit, WEBHOOK_TEST_ENV } from './helpers';
-import { TestReceiver } from './receiver';
+import { dispatch, dispatchUntil, emit, startWebhookApp, stopWebhookApp } from './helpers';
+import type { TestReceiver } from './receiver';
 
 describe('webhook deliveries (Standard Webhooks 1.0)', () => {
   let t: TestApp;
   let receiver: TestReceiver;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp({ env: { ...WEBHOOK_TEST_ENV, WEBHOOKS_DISABLE_AFTER_HOURS: '80' } });
-    receiver = await TestReceiver.start();
-    // An admin-scoped key: it does not expire when the tests move the clock days forward.
-    admin = (await createApiKey(t, { scopes: ['admin'] })).authHeader;
-  });
-  afterAll(async () => {
-    jest.useRealTimers();
-    await receiver.close();
-    await t.close();
-  });
+  beforeAll(async () => ({ t, receiver, admin } = await startWebhookApp({ WEBHOOKS_DISABLE_AFTER_HOURS: '80' })));
+  afterAll(() => stopWebhookApp({ t, receiver }));
   beforeEach(() => {
     receiver.received.length = 0;
     receiver.mode = { answer: 204 };

@@ -2,6 +2,8 @@ import { TransactionService } from '@aero/core';
 import type { EventResponseDto, EventType } from '@aero/events';
 import { EventsService, WebhookDispatcher } from '@aero/events';
 import type { TestApp } from '@aero/testing';
+import { createApiKey, createTestApp } from '@aero/testing';
+import { TestReceiver } from './receiver';
 
 /** Records one event the way a feature's write does: inside a transaction of its own. */
 export function emit(t: TestApp, type: EventType, venueId: string | null = null, data: object = { id: 'r1' }): Promise<EventResponseDto> {
@@ -29,3 +31,34 @@ export const WEBHOOK_TEST_ENV = {
   WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true',
   WEBHOOKS_TIMEOUT_MS: '400',
 };
+
+export interface WebhookApp {
+  t: TestApp;
+  receiver: TestReceiver;
+  admin: Record<string, string>;
+}
+
+/**
+ * A webhook suite's fixture: an app with WEBHOOK_TEST_ENV (and `env`), a receiver on 127.0.0.1, and an
+ * admin-scoped API key, which does not expire when a test moves the clock days forward.
+ */
+export async function startWebhookApp(env: Record<string, string> = {}): Promise<WebhookApp> {
+  const t = await createTestApp({ env: { ...WEBHOOK_TEST_ENV, ...env } });
+  let receiver: TestReceiver | undefined;
+  try {
+    receiver = await TestReceiver.start();
+    return { t, receiver, admin: (await createApiKey(t, { scopes: ['admin'] })).authHeader };
+  } catch (error) {
+    // The caller never gets them to close.
+    await receiver?.close();
+    await t.close();
+    throw error;
+  }
+}
+
+/** Ends what startWebhookApp started, and the fake clock a test may have left on. */
+export async function stopWebhookApp(fixture: Partial<WebhookApp>): Promise<void> {
+  jest.useRealTimers();
+  await fixture.receiver?.close();
+  await fixture.t?.close();
+}

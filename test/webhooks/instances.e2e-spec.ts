@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { WebhookDispatcher } from '@aero/events';
-import { createApiKey, createTestApp, moveDateForward } from '@aero/testing';
+import { createApiKey, createPeerApp, createTestApp, moveDateForward } from '@aero/testing';
 import type { TestApp } from '@aero/testing';
 import { dispatch, emit, WEBHOOK_TEST_ENV } from './helpers';
 import { TestReceiver } from './receiver';
@@ -12,10 +11,10 @@ describe('webhooks with two API instances on one database', () => {
   let admin: Record<string, string>;
 
   beforeAll(async () => {
-    // Instances of one deployment share the key that seals signing secrets.
-    const env = { ...WEBHOOK_TEST_ENV, WEBHOOKS_MAX_IN_FLIGHT: '2', WEBHOOKS_SECRET_KEY: randomBytes(32).toString('hex') };
+    // Instances of one deployment share the key that seals signing secrets (createPeerApp passes it on).
+    const env = { ...WEBHOOK_TEST_ENV, WEBHOOKS_MAX_IN_FLIGHT: '2' };
     a = await createTestApp({ env, shareableDatabase: true });
-    b = await createTestApp({ env, database: a.database });
+    b = await createPeerApp(a, { env });
     receiver = await TestReceiver.start();
     admin = (await createApiKey(a, { scopes: ['admin'] })).authHeader;
   });

@@ -1,7 +1,7 @@
-import { createApiKey, createTestApp, moveDateForward } from '@aero/testing';
+import { moveDateForward } from '@aero/testing';
 import type { TestApp } from '@aero/testing';
-import { dispatch, dispatchUntil, emit, WEBHOOK_TEST_ENV } from './helpers';
-import { TestReceiver } from './receiver';
+import { dispatch, dispatchUntil, emit, startWebhookApp, stopWebhookApp } from './helpers';
+import type { TestReceiver } from './receiver';
 
 /** What operators see: endpoints disabled after failing for WEBHOOKS_DISABLE_AFTER_HOURS, and /metrics. */
 describe('webhook operations', () => {
@@ -9,16 +9,8 @@ describe('webhook operations', () => {
   let receiver: TestReceiver;
   let admin: Record<string, string>;
 
-  beforeAll(async () => {
-    t = await createTestApp({ env: { ...WEBHOOK_TEST_ENV, WEBHOOKS_DISABLE_AFTER_HOURS: '1' } });
-    receiver = await TestReceiver.start();
-    admin = (await createApiKey(t, { scopes: ['admin'] })).authHeader;
-  });
-  afterAll(async () => {
-    jest.useRealTimers();
-    await receiver.close();
-    await t.close();
-  });
+  beforeAll(async () => ({ t, receiver, admin } = await startWebhookApp({ WEBHOOKS_DISABLE_AFTER_HOURS: '1' })));
+  afterAll(() => stopWebhookApp({ t, receiver }));
 
   const metric = async (line: RegExp): Promise<number | undefined> => {
     const text = (await t.http.get('/metrics').expect(200)).text;

@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, AppError } from '@aero/core';
+import { AppConfig, IntervalJob } from '@aero/core';
 import { HoldsService } from './holds.service';
 
 /**
@@ -10,33 +10,23 @@ import { HoldsService } from './holds.service';
 @Injectable()
 export class HoldSweeper implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(HoldSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job: IntervalJob;
 
-  constructor(
-    private readonly holds: HoldsService,
-    private readonly config: AppConfig,
-  ) {}
+  constructor(holds: HoldsService, config: AppConfig) {
+    // Database faults arrive classified (503 AppError): logged as a warning, retried next tick.
+    this.job = new IntervalJob({
+      name: 'hold sweep',
+      intervalMs: config.bookings.holdSweepIntervalSeconds * 1000,
+      logger: this.logger,
+      run: () => holds.sweepExpired(),
+    });
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), this.config.bookings.holdSweepIntervalSeconds * 1000);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.holds
-      .sweepExpired()
-      .catch((error: unknown) => {
-        // Database faults arrive classified (503 AppError): expected during an outage, retried next tick.
-        if (error instanceof AppError) this.logger.warn(`hold sweep skipped: ${error.detail ?? error.message}`);
-        else this.logger.error(`hold sweep failed: ${error instanceof Error ? error.message : String(error)}`);
-      })
-      .finally(() => (this.running = undefined));
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 }

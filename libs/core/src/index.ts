@@ -16,3 +16,4 @@ export * from './shared-state';
 export * from './cli/cli-output';
 export * from './validation';
 export * from './rate-limit';
+export * from './scheduling/interval-job';

@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppError } from '@aero/core';
+import { IntervalJob } from '@aero/core';
 import { EventsService } from './events.service';
 
 /** How often each API instance purges events past EVENTS_RETENTION_DAYS. */
@@ -13,30 +13,23 @@ export const EVENTS_PURGE_INTERVAL_MS = 15 * 60_000;
 @Injectable()
 export class EventsPurger implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventsPurger.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job = new IntervalJob({
+    name: 'events purge',
+    intervalMs: EVENTS_PURGE_INTERVAL_MS,
+    logger: this.logger,
+    run: async () => {
+      const purged = await this.events.purgeExpired();
+      if (purged > 0) this.logger.log(`purged ${purged} event(s) past retention`);
+    },
+  });
 
   constructor(private readonly events: EventsService) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), EVENTS_PURGE_INTERVAL_MS);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.events
-      .purgeExpired()
-      .then((purged) => purged > 0 && this.logger.log(`purged ${purged} event(s) past retention`))
-      .catch((error: unknown) => {
-        if (error instanceof AppError) this.logger.warn(`events purge skipped: ${error.detail ?? error.message}`);
-        else this.logger.error(`events purge failed: ${error instanceof Error ? error.message : String(error)}`);
-      })
-      .finally(() => (this.running = undefined));
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 }

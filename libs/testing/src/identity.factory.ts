@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Role, Scope } from '@aero/auth';
 import { SessionsService, UsersService } from '@aero/auth';
 import { ApiKeysService } from '@aero/api-keys';
-import type { TestApp } from './test-app';
+import type { TestApp, TestAppOptions } from './test-app';
+import { createTestApp } from './test-app';
 
 export interface CreatedUser {
   id: string;
@@ -92,4 +93,18 @@ export function adminAuth(t: TestApp): Promise<Record<string, string>> {
     adminHeaders.set(t, header);
   }
   return header;
+}
+
+/** The usual suite fixture: a fresh app (see createTestApp) and an admin's bearer header on it. */
+export async function createTestAppWithAdmin(
+  options: TestAppOptions = {},
+): Promise<{ t: TestApp; admin: Record<string, string> }> {
+  const t = await createTestApp(options);
+  try {
+    return { t, admin: await adminAuth(t) };
+  } catch (error) {
+    // The caller never gets the app to close.
+    await t.close();
+    throw error;
+  }
 }

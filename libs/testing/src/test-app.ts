@@ -139,6 +139,26 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
+/**
+ * Another instance of `first`'s deployment, as a second one behind a load balancer runs: on its database
+ * (which `first` made with `shareableDatabase` and drops) and with its secrets. `env` adds its own settings.
+ */
+export function createPeerApp(
+  first: TestApp,
+  options: Omit<TestAppOptions, 'database' | 'shareableDatabase'> = {},
+): Promise<TestApp> {
+  return createTestApp({
+    ...options,
+    database: first.database,
+    env: {
+      ...options.env,
+      JWT_SIGNING_KEY: first.config.jwt.signingKey,
+      API_KEY_PEPPER: first.config.apiKeys.pepper,
+      WEBHOOKS_SECRET_KEY: first.config.webhooks.secretKey,
+    },
+  });
+}
+
 /** The last failed statements, as one line each (error number or code, message, statement; no parameters). */
 interface DatabaseErrors {
   since(mark: number): string[];

@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '@aero/core';
+import { AppConfig, IntervalJob } from '@aero/core';
 import { countByReason } from './anomalies';
 import { HOUR_MS } from './rollup';
 import { UsageMetrics } from './usage.metrics';
@@ -14,24 +14,32 @@ import { UsageService } from './usage.service';
 @Injectable()
 export class UsageScheduler implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(UsageScheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly job: IntervalJob;
   private lastPruneAt = 0;
 
   constructor(
     private readonly usage: UsageService,
     private readonly metrics: UsageMetrics,
-    private readonly config: AppConfig,
-  ) {}
-
-  onModuleInit(): void {
-    this.timer = setInterval(() => this.tick(), this.config.usage.rollupIntervalSeconds * 1000);
-    this.timer.unref();
+    config: AppConfig,
+  ) {
+    this.job = new IntervalJob({
+      name: 'usage job',
+      intervalMs: config.usage.rollupIntervalSeconds * 1000,
+      logger: this.logger,
+      // Every failure is a warning here, an unclassified one too: the next tick tries again.
+      run: () =>
+        this.runOnce().catch((error: unknown) =>
+          this.logger.warn(`usage job failed: ${error instanceof Error ? error.message : String(error)}`),
+        ),
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleInit(): void {
+    this.job.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One run of the job; also what tests call instead of waiting for the timer. */
@@ -43,14 +51,5 @@ export class UsageScheduler implements OnModuleInit, OnModuleDestroy {
       await this.usage.rollUpClosedHours(now);
     }
     this.metrics.setAnomalies(countByReason(await this.usage.anomalies(now)));
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.runOnce()
-      .catch((error: unknown) =>
-        this.logger.warn(`usage job failed: ${error instanceof Error ? error.message : String(error)}`),
-      )
-      .finally(() => (this.running = undefined));
   }
 }
