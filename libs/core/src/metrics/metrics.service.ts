@@ -17,6 +17,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Requests refused because the instance was shutting down (503 `service-draining`): a deploy, not an outage. */
+  readonly drainingRefusals = new Counter({
+    name: 'http_draining_refusals_total',
+    help: 'Requests refused with 503 service-draining because this instance was shutting down (not timed in http_request_duration_seconds)',
+    registers: [this.registry],
+  });
+
   constructor(@Optional() dataSource?: DataSource, @Optional() tx?: TransactionService) {
     collectDefaultMetrics({ register: this.registry });
     if (tx) this.registerResilience(tx.breaker.stats, tx.dialect);
