@@ -1,5 +1,7 @@
-import type { SharedInstances, TestApp } from '@aero/testing';
-import { createUser, startSharedInstances, stopSharedInstances } from '@aero/testing';
+import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import type { SharedInstances, TcpProxy, TestApp, TestDatabase } from '@aero/testing';
+import { createTestApp, createTestDatabase, createUser, startSharedInstances, startTcpProxy, stopSharedInstances } from '@aero/testing';
 
 // Argon2id (~30 ms per hash) on every sign-in, 60 of them.
 jest.setTimeout(120_000);
@@ -65,5 +67,76 @@ describe('sign-in lockout cannot be turned against the owner (e2e)', () => {
     await login(a, '203.0.114.99', owner.email, owner.password).set('X-Device-Token', deviceToken).expect(429);
     // Without the token the account is not locked (5 failures is far below 50).
     await login(b, '203.0.114.100', owner.email, owner.password).expect(200);
+  });
+});
+
+/**
+ * An outage is not a password guess. The database fails for this app only: on PostgreSQL a proxy of its own
+ * between the app and the server resets every connection; on SQLite the driver's statements fail with a disk
+ * I/O error.
+ */
+describe('a sign-in while the database is down is not a failed sign-in (e2e)', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy | undefined;
+  let t: TestApp;
+  let restore: () => void = () => undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    if (database.env.DB_TYPE === 'postgres') proxy = await startTcpProxy(Number(database.env.DB_PORT));
+    t = await createTestApp({
+      database,
+      env: {
+        ...(proxy ? { DB_PORT: String(proxy.port) } : {}),
+        AUTH_LOGIN_MAX_FAILURES: '3',
+        DB_TRANSACTION_MAX_RETRIES: '0',
+        DB_CONNECT_TIMEOUT_MS: '1000',
+        DB_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+        // The breaker stays closed here, so the first request after the outage reaches the database.
+        DB_BREAKER_FAILURE_THRESHOLD: '100',
+      },
+    });
+  });
+  afterAll(async () => {
+    restore();
+    await t?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  function failDatabase(): void {
+    if (proxy) {
+      proxy.setMode('cut');
+      restore = () => proxy?.setMode('pass');
+      return;
+    }
+    const connection = (t.app.get(DataSource).driver as unknown as { databaseConnection: { prepare: (sql: string) => unknown } }).databaseConnection;
+    const prepare = connection.prepare;
+    connection.prepare = () => {
+      throw new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
+    };
+    restore = () => {
+      connection.prepare = prepare;
+    };
+  }
+
+  const login = (email: string, password: string) => t.http.post('/v1/auth/login').send({ email, password });
+
+  it('answers 503 with Retry-After during the outage, counts none of it, and the owner signs in at once after', async () => {
+    const owner = await createUser(t, { role: 'staff' });
+    failDatabase();
+    // Twice AUTH_LOGIN_MAX_FAILURES: had they counted, the last ones would be 429 and the owner locked out.
+    for (let i = 0; i < 6; i++) {
+      const res = await login(owner.email, i % 2 ? owner.password : 'wrong-password');
+      expect(res.status).toBe(503);
+      expect(res.body.type).toBe('/problems/service-unavailable');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    restore();
+
+    await login(owner.email, owner.password).expect(200);
+    // The address's whole budget is left: 4 × 3 wrong passwords over four accounts are told 401, the next 429.
+    for (let i = 0; i < 12; i++) await login(`nobody-${i % 4}@example.test`, 'wrong-password').expect(401);
+    await login('nobody-5@example.test', 'wrong-password').expect(429);
   });
 });

@@ -215,8 +215,20 @@ describe('chaos: database and Redis faults under load', () => {
     );
     const opened = () => apps.map((app) => app.app.get(TransactionService).breaker.stats.transitions.open);
     const reconnects = () => apps.reduce((sum, app) => sum + app.app.get(TransactionService).breaker.stats.reconnects, 0);
+    // What an operator sees: db_reconnects_total on /metrics, summed over the instances.
+    const scraped = async (outcome: 'recovered' | 'failed') => {
+      let sum = 0;
+      for (const app of apps) {
+        const text = (await app.http.get('/metrics').expect(200)).text;
+        const line = text.split('\n').find((l) => l.startsWith(`db_reconnects_total{dialect="postgres",outcome="${outcome}"} `));
+        sum += Number(line?.split(' ').pop() ?? NaN);
+      }
+      return sum;
+    };
     const openedBefore = opened();
     const reconnectsBefore = reconnects();
+    const recoveredBefore = await scraped('recovered');
+    const failedBefore = await scraped('failed');
     const statuses: Record<string, number> = {};
     let stop = false;
     const worker = async (w: number) => {
@@ -257,6 +269,13 @@ describe('chaos: database and Redis faults under load', () => {
     expect(Object.keys(statuses).filter((s) => s !== '201' && s !== '503')).toEqual([]);
     expect(unavailable / writes).toBeLessThan(0.01);
     expect(reconnects()).toBeGreaterThan(reconnectsBefore);
+    // Every re-run is counted once, by its outcome; with the database up, almost all of them recover.
+    const recovered = (await scraped('recovered')) - recoveredBefore;
+    const failed = (await scraped('failed')) - failedBefore;
+    console.log(`db_reconnects_total over the run: recovered ${recovered}, failed ${failed}`);
+    expect(recovered + failed).toBe(reconnects() - reconnectsBefore);
+    expect(recovered).toBeGreaterThan(0);
+    expect(failed).toBeLessThanOrEqual(unavailable);
   });
 
   it('re-runs a transaction whose connection was terminated between two of its statements', async () => {

@@ -1,5 +1,8 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { ShutdownState } from '@aero/core';
+import { createTestApp } from '@aero/testing';
+import type { TestApp } from '@aero/testing';
 import type { ApiProcess } from './api-process';
 import { spawnApi, waitUntilLive } from './api-process';
 
@@ -123,5 +126,75 @@ describe('drain on SIGTERM (e2e, one process)', () => {
       messages.findIndex((m) => m.startsWith('draining: no new connections')),
     );
     expect(messages[messages.length - 1]).toBe('api stopped');
+  });
+
+  it('refuses a request that arrives once the drain delay is over with 503 service-draining, and still exits 0', async () => {
+    api = await spawnApi({ LOG_LEVEL: 'info', HTTP_DRAIN_DELAY_MS: '3000' });
+    await waitUntilLive(api);
+    const running = api;
+    api.child.kill('SIGTERM');
+    await until(() => running.output().includes('readiness 503'), 'the drain has begun');
+    // A connection opened during the drain delay whose request headers end only once the delay is over: what a
+    // client the balancer sent late meets while the instance's modules close.
+    const socket = await new Promise<Socket>((resolveOpen, reject) => {
+      const opened = connect(running.port, '127.0.0.1', () => resolveOpen(opened));
+      opened.once('error', reject);
+    });
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolveClosed) => socket.once('close', () => resolveClosed()));
+    socket.write('GET /v1/venues HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    await until(() => running.output().includes('draining: no new connections'), 'the drain delay is over');
+    socket.write('X-Request-Id: drain-late-1\r\n\r\n');
+    await closed;
+
+    const [head, body] = answer.split('\r\n\r\n');
+    const [statusLine, ...lines] = head.split('\r\n');
+    const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+    expect(statusLine).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(headers).toMatchObject({ connection: 'close', 'retry-after': '1', 'x-request-id': 'drain-late-1' });
+    expect(headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(body)).toMatchObject({ type: '/problems/service-draining', status: 503, requestId: 'drain-late-1' });
+
+    expect(await api.exited).toBe(0);
+    const line = api
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { requestId?: string; statusCode?: number; cause?: Record<string, unknown> })
+      .find((l) => l.requestId === 'drain-late-1' && l.statusCode !== undefined);
+    expect(line?.cause).toEqual({ dependency: 'shutdown', reason: 'draining' });
+  });
+});
+
+describe('a closing instance (e2e, in process)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const metric = async (name: string): Promise<string[]> =>
+    (await t.http.get('/metrics').expect(200)).text.split('\n').filter((l) => l.startsWith(name));
+
+  it('refuses requests with its own problem type, answers probes, and counts the refusals apart from outages', async () => {
+    t.app.get(ShutdownState).close();
+    for (const path of ['/v1/venues', '/problems']) {
+      const res = await t.http.get(path).expect(503);
+      expect(res.body).toMatchObject({ type: '/problems/service-draining', code: 'SERVICE_DRAINING', requestId: expect.any(String) });
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.headers.connection).toBe('close');
+    }
+    await t.http.get('/health/live').expect(200);
+    const ready = await t.http.get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({ checks: { shutdown: { status: 'down', draining: true } } });
+
+    expect(await metric('http_draining_refusals_total ')).toEqual(['http_draining_refusals_total 2']);
+    // Not a 503 of any route's (what outage alerts read), and the database breaker saw nothing.
+    expect((await metric('http_request_duration_seconds_count')).filter((l) => l.includes('status_code="503"') && !l.includes('/health/'))).toEqual([]);
+    expect(await metric('db_circuit_breaker_rejections_total ')).toEqual(['db_circuit_breaker_rejections_total 0']);
   });
 });

@@ -150,6 +150,48 @@ describe('webhook endpoints of venue keys', () => {
     expect(listA.body.data.map((e: { id: string }) => e.id)).toEqual([created.body.id]);
   });
 
+  it("a rotated key's endpoints stay enabled and belong to its successor; disabling the successor disables them", async () => {
+    const admin = (await createUser(t, { role: 'admin' })).authHeader;
+    const first = await createApiKey(t, { scopes: ['webhooks:write'] });
+    const created = await t.http.post('/v1/webhook-endpoints').set(first.authHeader).send({ url: receiver.url, types: ['member.created'] }).expect(201);
+    // No grace period: the old key stops at once; then it is revoked too, as an operator tidies up after a rotation.
+    const rotated = await t.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 0 }).expect(201);
+    const successor = { 'X-API-Key': rotated.body.key as string };
+    await t.http.get('/v1/webhook-endpoints').set(first.authHeader).expect(401);
+    await t.http.delete(`/v1/api-keys/${first.id}`).set(admin).expect(204);
+
+    const listed = await t.http.get('/v1/webhook-endpoints').set(successor).expect(200);
+    expect(listed.body.data).toEqual([expect.objectContaining({ id: created.body.id, enabled: true, owner: { kind: 'apiKey', id: rotated.body.id } })]);
+    await t.http.patch(`/v1/webhook-endpoints/${created.body.id}`).set(successor).send({ description: 'kept across the rotation' }).expect(200);
+    receiver.received.length = 0;
+    const event = await emit(t, 'member.created');
+    await dispatchUntil(t, () => receiver.ids().includes(event.id));
+
+    await t.http.patch(`/v1/api-keys/${rotated.body.id}`).set(admin).send({ enabled: false }).expect(200);
+    const got = await t.http.get(`/v1/webhook-endpoints/${created.body.id}`).set(admin).expect(200);
+    expect(got.body).toMatchObject({ enabled: false, disabledReason: 'owner_disabled', description: 'kept across the rotation' });
+  });
+
+  it('during a grace period the old key still manages its endpoints, and what it creates belongs to the new key', async () => {
+    const admin = (await createUser(t, { role: 'admin' })).authHeader;
+    const first = await createApiKey(t, { scopes: ['webhooks:write'] });
+    const before = await t.http.post('/v1/webhook-endpoints').set(first.authHeader).send({ url: receiver.url, types: ['venue.updated'] }).expect(201);
+    const rotated = await t.http.post(`/v1/api-keys/${first.id}/rotate`).set(admin).send({ gracePeriodSeconds: 3600 }).expect(201);
+    const successor = { 'X-API-Key': rotated.body.key as string };
+    const during = await t.http.post('/v1/webhook-endpoints').set(first.authHeader).send({ url: receiver.url, types: ['venue.updated'] }).expect(201);
+    expect(during.body.owner).toEqual({ kind: 'apiKey', id: rotated.body.id });
+    const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((e) => e.id).sort();
+    const both = [before.body.id, during.body.id].sort();
+    expect(ids(await t.http.get('/v1/webhook-endpoints').set(first.authHeader).expect(200))).toEqual(both);
+    await t.http.patch(`/v1/webhook-endpoints/${before.body.id}`).set(first.authHeader).send({ description: 'still mine' }).expect(200);
+
+    // The grace period ends early: the old key is revoked; the endpoints stay enabled, with the new key.
+    await t.http.delete(`/v1/api-keys/${first.id}`).set(admin).expect(204);
+    const listed = await t.http.get('/v1/webhook-endpoints').set(successor).expect(200);
+    expect(ids(listed)).toEqual(both);
+    expect(listed.body.data.every((e: { enabled: boolean }) => e.enabled)).toBe(true);
+  });
+
   it('disabling or revoking an API key disables the endpoints it created', async () => {
     const admin = (await createUser(t, { role: 'admin' })).authHeader;
     const disabledKey = await createApiKey(t, { scopes: ['webhooks:write'] });

@@ -9,6 +9,7 @@ import {
   ConfigModule,
   createValidationPipe,
   DatabaseModule,
+  DrainingMiddleware,
   IdempotencyModule,
   LoggingModule,
   MetricsMiddleware,
@@ -79,6 +80,8 @@ export class ApiModule implements NestModule {
         RequestLogMiddleware,
         // 1. request id: keep a sane X-Request-Id or make one; echo it
         RequestIdMiddleware,
+        // draining: once the drain delay is over, 503 service-draining (Connection: close) before any work
+        DrainingMiddleware,
         // metrics: time every request by method, route template and status
         MetricsMiddleware,
         // usage: every request (401s and 429s too) into the in-memory usage buffer when it finishes

@@ -29,6 +29,9 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 2048 },
     clientErrorHandler: () => undefined,
     frameworkErrors: answerRouterError,
+    // A request reaching a closing instance gets the API's own 503 service-draining (DrainingMiddleware), as on
+    // Express, not Fastify's bare 503 without Retry-After or request id.
+    return503OnClosing: false,
     serverFactory: (handler: RequestListener) =>
       createServer({ IncomingMessage: ApiRequest, ServerResponse: ApiResponse }, handler as RequestListener<typeof ApiRequest, typeof ApiResponse>) as unknown as RawServerDefault,
   });

@@ -57,6 +57,8 @@ async function bootstrap(): Promise<void> {
     }, drainDelayMs + graceMs).unref();
     // Not unref'd: this timer is what keeps the process serving through the drain delay.
     setTimeout(() => {
+      // From here on the modules close: a request still arriving is refused (503 service-draining) before any work.
+      app.get(ShutdownState).close();
       logger.log({ inFlight: inFlight.size }, 'draining: no new connections, finishing in-flight requests');
       app.close().then(
         () => {

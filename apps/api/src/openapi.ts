@@ -183,6 +183,8 @@ function addSharedResponses(document: OpenAPIObject, path: string, method: strin
   if (v1 && params.some((param) => param.in === 'query' && param.name === 'limit')) add(422, RateLimitProblems.costExceedsLimit);
   if (touchesDatabase) add(503, CoreProblems.databaseUnavailable);
   add(503, CoreProblems.timeout);
+  // Probes keep answering while an instance shuts down; everything else is refused once its drain delay is over.
+  if (!path.startsWith('/health/') && path !== '/metrics') add(503, CoreProblems.serviceDraining);
   add(500, CoreProblems.internal);
 
   // The operation's own problem types come first, then what the pipeline adds.

@@ -97,7 +97,7 @@ export class ApiKeysService {
       if (patch.name !== undefined) found.name = patch.name;
       if (patch.scopes !== undefined) found.scopes = patch.scopes;
       if (expiresAt !== undefined) found.expiresAt = expiresAt;
-      if (patch.enabled === false && found.enabled) await this.lifecycle?.ended({ kind: 'apiKey', id });
+      if (patch.enabled === false && found.enabled) await this.stopsActing(found);
       if (patch.enabled !== undefined) found.enabled = patch.enabled;
       if (patch.rateLimitPerMinute !== undefined) found.rateLimitPerMinute = patch.rateLimitPerMinute;
       if (patch.monthlyQuota !== undefined) found.monthlyQuota = patch.monthlyQuota;
@@ -122,7 +122,7 @@ export class ApiKeysService {
       found.updatedAt = now;
       await this.keys.save(found);
       await this.events.record('api_key.revoked', { actor: actorFromTag(revokedBy), data: toApiKeyDto(found, now) });
-      await this.lifecycle?.ended({ kind: 'apiKey', id });
+      await this.stopsActing(found);
     });
     await this.cache.invalidate(id);
   }
@@ -163,6 +163,8 @@ export class ApiKeysService {
       old.graceEndsAt = new Date(now.getTime() + graceSeconds * 1000);
       old.updatedAt = now;
       await this.keys.save(old);
+      // What the old key owns (its webhook endpoints) is the successor's from now on, grace period or not.
+      await this.lifecycle?.succeeded({ kind: 'apiKey', id: old.id }, { kind: 'apiKey', id: successor.id });
       await this.events.record('api_key.rotated', { actor: actorFromTag(rotatedBy), data: toApiKeyDto(old, now) });
       return { successor, key };
     });
@@ -221,10 +223,29 @@ export class ApiKeysService {
       app: entity.app,
     };
     if (entity.venueIds) principal.venueIds = entity.venueIds;
+    if (entity.replacedById) principal.successorId = entity.replacedById;
     if (entity.rateLimitPerMinute !== null) principal.rateLimitPerMinute = entity.rateLimitPerMinute;
     if (entity.monthlyQuota !== null) principal.monthlyQuota = entity.monthlyQuota;
     if (entity.maxOpenHolds !== null) principal.maxOpenHolds = entity.maxOpenHolds;
     return principal;
+  }
+
+  /**
+   * A key is disabled or revoked (inside the caller's transaction). The current key of a lineage takes its
+   * webhook endpoints with it; a rotated predecessor does not: anything still in its name (endpoints created
+   * before rotations handed them over) goes to the lineage's current key, unless that one no longer acts either.
+   */
+  private async stopsActing(key: ApiKeyEntity): Promise<void> {
+    let successor: ApiKeyEntity | null = null;
+    for (let next = key.replacedById, hops = 0; next && hops < 100; hops++) {
+      successor = await this.keys.findById(next);
+      next = successor?.replacedById ?? null;
+    }
+    if (successor && !successor.revokedAt && successor.enabled) {
+      await this.lifecycle?.succeeded({ kind: 'apiKey', id: key.id }, { kind: 'apiKey', id: successor.id });
+    } else {
+      await this.lifecycle?.ended({ kind: 'apiKey', id: key.id });
+    }
   }
 
   /** Writes lastUsedAt at most once a minute per key, after the response, never failing the request. */

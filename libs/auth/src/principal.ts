@@ -28,6 +28,12 @@ export interface Principal {
    * caller an Idempotency-Key belongs to. Rate limits, quotas and usage stay per key (`id`).
    */
   lineageId?: string;
+  /**
+   * A rotated API key still in its grace period: its successor's id. What the key owned (webhook endpoints)
+   * is the successor's now; during the grace period the old key still manages it, and what it creates goes
+   * to the successor too.
+   */
+  successorId?: string;
   /** Roles of a user; empty for API keys. */
   roles: Role[];
   /** Scopes of an API key; empty for users. */

@@ -12,6 +12,7 @@ export * from './metrics/metrics.service';
 export * from './pagination/pagination';
 export * from './platform.module';
 export * from './health/shutdown.state';
+export * from './health/draining.middleware';
 export * from './shared-state';
 export * from './cli/cli-output';
 export * from './validation';

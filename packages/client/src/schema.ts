@@ -2583,7 +2583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2664,7 +2664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2745,7 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2826,7 +2826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -2918,7 +2918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3072,7 +3072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3214,7 +3214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3365,7 +3365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3529,7 +3529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3701,7 +3701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3863,7 +3863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3999,7 +3999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4117,7 +4117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4257,7 +4257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4397,7 +4397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4528,7 +4528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4690,7 +4690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4862,7 +4862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5014,7 +5014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5183,7 +5183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5352,7 +5352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5510,7 +5510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5682,7 +5682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5834,7 +5834,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5999,7 +5999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6155,7 +6155,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6318,7 +6318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6470,7 +6470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6635,7 +6635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -6819,7 +6819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7003,7 +7003,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7178,7 +7178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7355,7 +7355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7527,7 +7527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7679,7 +7679,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7852,7 +7852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -7999,7 +7999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8157,7 +8157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8302,7 +8302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8460,7 +8460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8614,7 +8614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8777,7 +8777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -8917,7 +8917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9068,7 +9068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9232,7 +9232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9404,7 +9404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9558,7 +9558,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9721,7 +9721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -9873,7 +9873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10046,7 +10046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10200,7 +10200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10351,7 +10351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10502,7 +10502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10666,7 +10666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -10838,7 +10838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11004,7 +11004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11161,7 +11161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -11314,7 +11314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds */
+            /** @description The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */

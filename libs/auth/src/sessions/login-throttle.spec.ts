@@ -63,6 +63,18 @@ describe('LoginThrottle', () => {
     expect(await retryAfter(throttle, 'a@x', '1.1.1.1', 0)).toBe('60');
   });
 
+  it('counts an abandoned attempt (the database did not answer) as no failure, and keeps the failures before it', async () => {
+    const throttle = newThrottle();
+    await throttle.begin('a@x', '1.1.1.1', 0);
+    await throttle.begin('a@x', '1.1.1.1', 0);
+    for (let i = 0; i < 20; i++) await (await throttle.begin('a@x', '1.1.1.1', 0)).abandoned(0);
+    // Still one attempt left of 3 for the account from this address, and of 12 across accounts.
+    expect(await retryAfter(throttle, 'a@x', '1.1.1.1', 0)).toBeUndefined();
+    expect(await retryAfter(throttle, 'a@x', '1.1.1.1', 0)).toBe('60');
+    for (let i = 0; i < 3 * IP_FAILURE_MULTIPLIER - 3; i++) expect(await retryAfter(throttle, `other${i}@x`, '1.1.1.1', 0)).toBeUndefined();
+    expect(await retryAfter(throttle, 'fresh@x', '1.1.1.1', 0)).toBe('60');
+  });
+
   it('does not lock a device that signed in within 30 days when the account-wide limit is spent elsewhere', async () => {
     const throttle = newThrottle();
     const t0 = Date.UTC(2026, 11, 1);

@@ -22,6 +22,11 @@ export interface LoginAttempt {
    * and a fresh device token (good for KNOWN_DEVICE_DAYS) returned for this device.
    */
   succeeded(now?: number): Promise<string>;
+  /**
+   * The attempt could not be decided (the database did not answer): it is given back and counts as no
+   * failure, so an outage never locks anyone out; the failures before it stay counted.
+   */
+  abandoned(now?: number): Promise<void>;
 }
 
 /**
@@ -69,6 +74,10 @@ export class LoginThrottle {
         await this.storage.consume(refund, at);
         await this.storage.consume([this.ipWindow(ip, -1)], at);
         return this.issueDeviceToken(email, deviceId ?? randomBytes(12).toString('base64url'), at);
+      },
+      abandoned: async (at = Date.now()) => {
+        await this.storage.consume(this.accountWindows(email, ip, deviceId, -1), at);
+        await this.storage.consume([this.ipWindow(ip, -1)], at);
       },
     };
   }

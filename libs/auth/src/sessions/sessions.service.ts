@@ -45,8 +45,16 @@ export class SessionsService {
   async login(email: string, password: string, clientIp: string, deviceToken?: string): Promise<LoginResponseDto> {
     const normalized = email.trim().toLowerCase();
     const attempt = await this.throttle.begin(normalized, clientIp, Date.now(), deviceToken);
-    const user = await this.tx.read(() => this.users.findByEmail(normalized));
-    const ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
+    let user: UserEntity | null;
+    let ok: boolean;
+    try {
+      user = await this.tx.read(() => this.users.findByEmail(normalized));
+      ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
+    } catch (error) {
+      // The database did not answer (a 503): nothing was decided about the password, so nothing is counted.
+      await attempt.abandoned();
+      throw error;
+    }
     if (!user || !ok || user.disabled) {
       this.logger.warn({ userId: user?.id }, 'sign-in failed');
       throw new AppError(AuthProblems.invalidCredentials, 'The email or password is incorrect.');

@@ -53,6 +53,11 @@ export interface DatabaseResilienceStats {
   rejectedByBreaker: number;
   /** Units of work re-run at once on a fresh connection after their pooled connection was lost. */
   reconnects: number;
+  /**
+   * How those re-runs ended: `recovered` when the fresh connection answered (the unit committed, or failed
+   * for a reason of its own such as a full session), `failed` when it was answered 503 all the same.
+   */
+  reconnectOutcomes: { recovered: number; failed: number };
 }
 
 /**
@@ -69,6 +74,7 @@ export class DatabaseBreaker {
     retryBudgetExhausted: 0,
     rejectedByBreaker: 0,
     reconnects: 0,
+    reconnectOutcomes: { recovered: 0, failed: 0 },
   };
   private readonly policy: CircuitBreakerPolicy;
   private openedAt = 0;

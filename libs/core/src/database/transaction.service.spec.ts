@@ -269,7 +269,7 @@ describe('TransactionService: a dropped connection is not an unhealthy database'
       expect(await tx.run(async () => 'booked')).toBe('booked');
       expect(db.transactions).toBe(2);
       expect(tx.breaker.state).toBe('closed');
-      expect(tx.breaker.stats).toMatchObject({ reconnects: 1, retries: 0 });
+      expect(tx.breaker.stats).toMatchObject({ reconnects: 1, retries: 0, reconnectOutcomes: { recovered: 1, failed: 0 } });
     },
   );
 
@@ -292,6 +292,7 @@ describe('TransactionService: a dropped connection is not an unhealthy database'
     expect(error).toMatchObject({ status: 503, problem: CoreProblems.databaseUnavailable });
     expect(tx.breaker.state).toBe('open');
     expect(db.transactions).toBe(2); // the first attempt and the one on a fresh connection; then the breaker refused
+    expect(tx.breaker.stats.reconnectOutcomes).toEqual({ recovered: 0, failed: 1 });
   });
 
   it('counts a refused connection at once: failing to connect is about the database', async () => {
@@ -327,6 +328,7 @@ describe('TransactionService: a dropped connection is not an unhealthy database'
     const error = await rejectionOf(tx.write(async () => Promise.reject(terminated())));
     expect((error as AppError).status).toBe(503);
     expect(tx.breaker.state).toBe('open');
+    expect(tx.breaker.stats.reconnectOutcomes).toEqual({ recovered: 1, failed: 1 });
   });
 
   it('closes the idle PostgreSQL connections when one was found dead, so the re-run gets a fresh one', async () => {

@@ -96,10 +96,14 @@ export class TransactionService {
   }
 
   private async runWithRetries<T>(work: () => Promise<T>, options: TransactionOptions): Promise<T> {
+    const unit = { reconnected: false };
+    return this.settleReconnect(unit, () => this.attempts(work, options, unit));
+  }
+
+  private async attempts<T>(work: () => Promise<T>, options: TransactionOptions, unit: { reconnected: boolean }): Promise<T> {
     const maxRetries = options.maxRetries ?? this.config.db.transactionMaxRetries;
     this.budget.recordAttempt();
-    let reconnected = false;
-    const dropped = (error: unknown) => !reconnected && this.errors.isDroppedConnection(error);
+    const dropped = (error: unknown) => !unit.reconnected && this.errors.isDroppedConnection(error);
     for (let attempt = 0; ; attempt++) {
       this.assertBeforeDeadline();
       try {
@@ -108,7 +112,7 @@ export class TransactionService {
         // The pooled connection died under the transaction (the server rolled it back): once per unit of work,
         // it runs again at once on a fresh connection, outside the retry count, the budget and the breaker.
         if (dropped(error) && !currentDeadline()?.expired) {
-          reconnected = true;
+          unit.reconnected = true;
           attempt--;
           this.droppedConnection();
           this.logger.warn('database connection lost under a transaction: re-running it on a fresh connection');
@@ -184,11 +188,37 @@ export class TransactionService {
       if (!dropped(error) || currentDeadline()?.expired) throw this.translate(error);
       this.droppedConnection();
     }
+    return this.settleReconnect({ reconnected: true }, async () => {
+      try {
+        return await this.breaker.execute(work);
+      } catch (error) {
+        throw this.translate(error);
+      }
+    });
+  }
+
+  /**
+   * Counts how a unit of work that was re-run on a fresh connection ended (`db_reconnects_total`): recovered,
+   * unless the client is answered a 5xx all the same (the fresh connection failed too, or the deadline passed).
+   */
+  private async settleReconnect<T>(unit: { reconnected: boolean }, run: () => Promise<T>): Promise<T> {
+    const outcomes = this.breaker.stats.reconnectOutcomes;
     try {
-      return await this.breaker.execute(work);
+      const result = await run();
+      if (unit.reconnected) outcomes.recovered++;
+      return result;
     } catch (error) {
-      throw this.translate(error);
+      if (unit.reconnected) {
+        if (error instanceof AppError && error.status >= 500) outcomes.failed++;
+        else outcomes.recovered++;
+      }
+      throw error;
     }
+  }
+
+  /** The dialect this service talks to (the `dialect` label of its metrics). */
+  get dialect(): AppConfig['db']['type'] {
+    return this.config.db.type;
   }
 
   /**

@@ -4,8 +4,11 @@
  * short, scrubbed messages only — never SQL parameters, row contents or credentials.
  */
 export interface FailureCause {
-  /** What failed: the database, the breaker refusing to try it, Redis, the request's own deadline, or our code. */
-  dependency: 'database' | 'breaker' | 'redis' | 'deadline' | 'internal';
+  /**
+   * What failed: the database, the breaker refusing to try it, Redis, the request's own deadline, our code, or
+   * nothing at all but this instance shutting down (`shutdown`, not an outage).
+   */
+  dependency: 'database' | 'breaker' | 'redis' | 'deadline' | 'internal' | 'shutdown';
   /** How it failed, when the classifier knows (`connection-failure`, `transient`, `retry-budget-exhausted`, …). */
   reason?: string;
   /** Class of the error that was thrown (`QueryFailedError`, `DatabaseCircuitOpenError`, `TypeError`). */

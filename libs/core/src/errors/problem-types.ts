@@ -132,6 +132,14 @@ export const CoreProblems = {
     title: 'Service temporarily unavailable',
     description: 'The database is unreachable or overloaded. Retry after the `Retry-After` seconds.',
   }),
+  serviceDraining: defineProblemType({
+    code: 'SERVICE_DRAINING',
+    slug: 'service-draining',
+    status: 503,
+    title: 'Instance shutting down',
+    description:
+      'This instance is shutting down (a deploy or a scale-in) and took nothing from this request; the connection is closed. Retry after `Retry-After` seconds: the load balancer sends it to another instance. This is not an outage.',
+  }),
   timeout: defineProblemType({
     code: 'REQUEST_TIMEOUT',
     slug: 'timeout',

@@ -21,7 +21,7 @@ export const PROBLEM_STATUS_DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests; wait `Retry-After` seconds',
   431: 'Request line and headers over 16 kB (a long query string counts); the connection is closed',
   500: 'Unexpected error; quote the `requestId`',
-  503: 'The database (or another dependency) is unavailable or slow; retry after `Retry-After` seconds',
+  503: 'The database (or another dependency) is unavailable or slow, or this instance is shutting down (`service-draining`); retry after `Retry-After` seconds',
 };
 
 /** The problem type a bare status stands for in `@ApiProblems(404)`. */

@@ -17,9 +17,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Requests refused because the instance was shutting down (503 `service-draining`): a deploy, not an outage. */
+  readonly drainingRefusals = new Counter({
+    name: 'http_draining_refusals_total',
+    help: 'Requests refused with 503 service-draining because this instance was shutting down (not timed in http_request_duration_seconds)',
+    registers: [this.registry],
+  });
+
   constructor(@Optional() dataSource?: DataSource, @Optional() tx?: TransactionService) {
     collectDefaultMetrics({ register: this.registry });
-    if (tx) this.registerResilience(tx.breaker.stats);
+    if (tx) this.registerResilience(tx.breaker.stats, tx.dialect);
     const logger = dataSource?.logger;
     if (logger instanceof QueryCounterLogger) {
       // Read at scrape time from the data source's counter: no work per query beyond an increment.
@@ -37,7 +44,7 @@ export class MetricsService {
   }
 
   /** Breaker state, transitions, retries and refusals, read at scrape time from plain counters. */
-  private registerResilience(stats: DatabaseResilienceStats): void {
+  private registerResilience(stats: DatabaseResilienceStats, dialect: string): void {
     const states = ['closed', 'half-open', 'open', 'isolated'] as const;
     new Gauge({
       name: 'db_circuit_breaker_state',
@@ -71,6 +78,19 @@ export class MetricsService {
         for (const to of ['closed', 'half-open', 'open'] as const) {
           this.inc({ to }, stats.transitions[to] - transitions[to]);
           transitions[to] = stats.transitions[to];
+        }
+      },
+    });
+    const reconnects = { recovered: 0, failed: 0 };
+    new Counter({
+      name: 'db_reconnects_total',
+      help: 'Units of work re-run at once on a fresh connection after their pooled one was dropped, by how the re-run ended',
+      labelNames: ['dialect', 'outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const outcome of ['recovered', 'failed'] as const) {
+          this.inc({ dialect, outcome }, stats.reconnectOutcomes[outcome] - reconnects[outcome]);
+          reconnects[outcome] = stats.reconnectOutcomes[outcome];
         }
       },
     });

@@ -54,6 +54,10 @@ export class WebhookEndpointsService implements OnModuleInit {
       const ids = await this.repo.disableOwnedBy(credential.kind, credential.id, 'owner_disabled', new Date());
       if (ids.length > 0) this.logger.warn(`disabled ${ids.length} webhook endpoint(s) of ${credential.kind} ${credential.id}`);
     });
+    // A rotated key's endpoints belong to its successor: they stay enabled, and the new key lists and edits them.
+    this.credentials.onSucceeded(async (predecessor, successor) => {
+      await this.repo.transferOwnership(predecessor.kind, predecessor.id, successor.id, new Date());
+    });
   }
 
   async create(input: WebhookEndpointCreateDto, caller: WebhookCaller): Promise<WebhookEndpointCreatedDto> {
@@ -99,7 +103,7 @@ export class WebhookEndpointsService implements OnModuleInit {
   async list(caller: WebhookCaller, limit: number, cursor?: string): Promise<Page<WebhookEndpointDto>> {
     const after = cursor ? this.tx.cursors.decode(cursor, { createdAt: 'instant', id: 'id' }) : undefined;
     const owner = ownerOf(caller);
-    const filter = owner.seesAll ? {} : { ownerKind: owner.kind, ownerId: owner.id };
+    const filter = owner.seesAll ? {} : { ownerKind: owner.kind, ownerIds: owner.ids };
     // Listings tolerate the replica's bounded staleness; one endpoint (get, and every write) stays on the primary.
     const rows = await this.reader.read(() => this.tx.read(() => this.repo.listEndpoints(filter, limit, after)));
     return this.tx.cursors.page(rows, limit, toEndpointDto, (row) => ({ createdAt: row.createdAt.toISOString(), id: row.id }));
@@ -235,7 +239,7 @@ export class WebhookEndpointsService implements OnModuleInit {
   async visible(id: string, caller: WebhookCaller): Promise<WebhookEndpointEntity> {
     const found = await this.tx.read(() => this.repo.findEndpoint(id));
     const owner = ownerOf(caller);
-    if (!found || (!owner.seesAll && (found.ownerKind !== owner.kind || found.ownerId !== owner.id))) {
+    if (!found || (!owner.seesAll && (found.ownerKind !== owner.kind || !owner.ids.includes(found.ownerId)))) {
       throw new AppError(WebhookProblems.endpointNotFound, `No webhook endpoint ${id}.`);
     }
     return found;
@@ -266,7 +270,10 @@ export class WebhookEndpointsService implements OnModuleInit {
 
 interface Owner {
   kind: 'user' | 'apiKey';
+  /** Who owns what this caller creates: a rotated key's successor, else the caller itself. */
   id: string;
+  /** Whose endpoints this caller manages: its own, and a rotated key's (in its grace period) its successor's. */
+  ids: string[];
   isAdmin: boolean;
   /** Admins (and the CLI) see and manage every endpoint; others only their own. */
   seesAll: boolean;
@@ -274,9 +281,10 @@ interface Owner {
 }
 
 function ownerOf(caller: WebhookCaller): Owner {
-  if (caller === 'cli') return { kind: 'user', id: 'cli', isAdmin: true, seesAll: true, venueIds: null };
+  if (caller === 'cli') return { kind: 'user', id: 'cli', ids: ['cli'], isAdmin: true, seesAll: true, venueIds: null };
   const admin = isAdmin(caller);
-  return { kind: caller.kind, id: caller.id, isAdmin: admin, seesAll: admin && !caller.venueIds, venueIds: caller.venueIds ?? null };
+  const ids = caller.successorId ? [caller.successorId, caller.id] : [caller.id];
+  return { kind: caller.kind, id: ids[0], ids, isAdmin: admin, seesAll: admin && !caller.venueIds, venueIds: caller.venueIds ?? null };
 }
 
 /** A venue-restricted owner may only ask for its own venues; omitted means all of them. */

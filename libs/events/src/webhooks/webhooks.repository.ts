@@ -5,10 +5,10 @@ import { EventSequencerEntity } from '../event.entity';
 import { claimDueSql, lockEndpointSql } from './webhook-claim-sql';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from './webhook-endpoint.entity';
 
-/** Whose endpoints a caller sees: everyone's (admins) or one API key's / user's own. */
+/** Whose endpoints a caller sees: everyone's (admins) or one user's / API key's own (a rotated key's: its successor's too). */
 export interface EndpointOwnerFilter {
   ownerKind?: 'user' | 'apiKey';
-  ownerId?: string;
+  ownerIds?: string[];
 }
 
 export interface KeysetAfter {
@@ -62,7 +62,7 @@ export class WebhooksRepository {
       .orderBy('w.created_at', 'ASC')
       .addOrderBy('w.id', 'ASC')
       .take(limit + 1);
-    if (owner.ownerKind) qb.andWhere('w.owner_kind = :kind AND w.owner_id = :ownerId', { kind: owner.ownerKind, ownerId: owner.ownerId });
+    if (owner.ownerKind) qb.andWhere('w.owner_kind = :kind AND w.owner_id IN (:...ownerIds)', { kind: owner.ownerKind, ownerIds: owner.ownerIds });
     whereAfter(qb, 'w.created_at', 'w.id', after && { sort: after.createdAt, id: after.id });
     return qb.getMany();
   }
@@ -117,6 +117,17 @@ export class WebhooksRepository {
       .where('id IN (:...ids)', { ids: rows.map((r) => r.id) })
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /** Hands every endpoint this credential created to its successor (a rotated API key); returns how many. */
+  async transferOwnership(kind: 'user' | 'apiKey', fromId: string, toId: string, now: Date): Promise<number> {
+    const result = await this.m
+      .createQueryBuilder()
+      .update(WebhookEndpointEntity)
+      .set({ ownerId: toId, updatedAt: now })
+      .where('owner_kind = :kind AND owner_id = :fromId', { kind, fromId })
+      .execute();
+    return result.affected ?? 0;
   }
 
   /** Records a success or failure on the endpoint; returns the endpoint as it is now. */
