@@ -131,6 +131,25 @@ function productionNodeFlags(dir = root) {
   return args[0] === 'node' && main > 0 ? args.slice(1, main) : [];
 }
 
+/**
+ * The runtime tuning the image sets in its environment (the C allocator's `MALLOC_*`, libuv's thread pool), from
+ * the Dockerfile's `ENV` lines, so the bench runs the API with it as the image does. Application settings are
+ * not taken from there: the bench sets its own (serverEnv).
+ */
+function productionRuntimeEnv(dir = root) {
+  let text;
+  try {
+    text = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+  } catch {
+    return {};
+  }
+  const env = {};
+  for (const [, line] of text.matchAll(/^ENV\s+(.+)$/gm)) {
+    for (const [, key, value] of line.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) if (/^(MALLOC_|UV_THREADPOOL_SIZE$)/.test(key)) env[key] = value;
+  }
+  return env;
+}
+
 const log = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 function run(cmd, args, env, cwd = root) {
@@ -374,7 +393,7 @@ async function main() {
     log(`seeded in ${seedSeconds.toFixed(1)} s`);
 
     const serverLog = join(work, 'server.log');
-    const api = await startProcess([...productionNodeFlags(), join(root, 'dist/apps/api/apps/api/src/main.js')], env, serverLog);
+    const api = await startProcess([...productionNodeFlags(), join(root, 'dist/apps/api/apps/api/src/main.js')], { ...env, ...productionRuntimeEnv() }, serverLog);
     children.push(api);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/health/ready`, api, 'API');
@@ -389,7 +408,7 @@ async function main() {
     let baselineBase;
     if (baseline) {
       const baselinePort = await freePort();
-      baselineApi = await startProcess([...productionNodeFlags(baseline.dir), baseline.main], { ...env, PORT: String(baselinePort), ...(baseline.adapter ? { HTTP_ADAPTER: baseline.adapter } : {}) }, join(work, 'baseline.log'), baseline.dir);
+      baselineApi = await startProcess([...productionNodeFlags(baseline.dir), baseline.main], { ...env, ...productionRuntimeEnv(baseline.dir), PORT: String(baselinePort), ...(baseline.adapter ? { HTTP_ADAPTER: baseline.adapter } : {}) }, join(work, 'baseline.log'), baseline.dir);
       children.push(baselineApi);
       baselineBase = `http://127.0.0.1:${baselinePort}`;
       await waitFor(`${baselineBase}/health/ready`, baselineApi, baseline.adapter ? `API on ${baseline.adapter}` : 'baseline API');
@@ -590,6 +609,7 @@ async function main() {
         connections: opts.connections,
         seed: { ...seed.counts, deepPageDepth: depth, seedSeconds: round(seedSeconds, 1) },
         nodeFlags: productionNodeFlags(),
+        runtimeEnv: productionRuntimeEnv(),
         server: Object.fromEntries(Object.entries(env).filter(([k]) => !/KEY|SECRET|PASSWORD|PATH/.test(k))),
         logDestination: 'stdout to a file (as a log collector reads it)',
         requestLog: {
@@ -634,7 +654,7 @@ async function profileScenario(opts, scenarios, env, work) {
   mkdirSync(dir);
   const port = await freePort();
   const profEnv = { ...env, PORT: String(port) };
-  const api = await startProcess([...productionNodeFlags(), '--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist/apps/api/apps/api/src/main.js')], profEnv, join(work, 'server-prof.log'));
+  const api = await startProcess([...productionNodeFlags(), '--cpu-prof', '--cpu-prof-dir', dir, join(root, 'dist/apps/api/apps/api/src/main.js')], { ...profEnv, ...productionRuntimeEnv() }, join(work, 'server-prof.log'));
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/health/ready`, api, 'profiled API');
   log(`profiling ${scenario.name}…`);
