@@ -51,8 +51,9 @@ export class SessionsService {
       user = await this.tx.read(() => this.users.findByEmail(normalized));
       ok = user ? await this.passwords.verify(user.passwordHash, password) : await this.passwords.verifyDummy(password);
     } catch (error) {
-      // The database did not answer (a 503): nothing was decided about the password, so nothing is counted.
-      await attempt.abandoned();
+      // The database did not answer (a classified 5xx: unavailable, breaker open, deadline): nothing was decided
+      // about the password, so nothing is counted. Anything unexpected stays counted, as a failure would be.
+      if (error instanceof AppError && error.status >= 500) await attempt.abandoned();
       throw error;
     }
     if (!user || !ok || user.disabled) {
